@@ -1,0 +1,177 @@
+//! The command line: one subcommand per operator task. Each command loads settings, connects (creating and
+//! migrating the database as needed) and reports in plain sentences; `anyhow` lives only here.
+
+use crate::catalog::generate::generate;
+use crate::catalog::import::{ImportOptions, import_paths};
+use crate::catalog::source::{Format, Kind};
+use crate::catalog::store;
+use crate::config::Settings;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use sqlx::PgPool;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "queqiao",
+    version,
+    about = "鹊桥 Queqiao: match company technology needs with university patents"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the database if missing and apply pending migrations (every command also does this).
+    Migrate,
+    /// Import institutions and patents from JSON Lines or CSV files (all-or-nothing per file).
+    Import(ImportArgs),
+    /// Load the bundled demo catalogue (3,720 patents, 14 institutions) if the catalogue is empty.
+    LoadDemo,
+    /// Write a synthetic catalogue for benchmarks, grown from the demo patents' real abstracts.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Files to import: `.csv` is CSV, anything else JSON Lines; institutions files are imported first.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Import the valid records and write rejected ones, with reasons, to a rejects file.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Rejects file (default: FILE.rejects.jsonl beside each input).
+    #[arg(long, requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+    /// Create institutions that patents name but the catalogue does not have yet.
+    #[arg(long)]
+    pub create_institutions: bool,
+    /// What the files hold (detected from the first record when not given).
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// File format (by default from the file name: .csv is CSV, anything else JSON Lines).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Print the reports as JSON instead of sentences.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Number of patents to write.
+    #[arg(long)]
+    pub count: usize,
+    /// Output file (JSON Lines).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed catalogue (JSON Lines patents); the bundled demo catalogue by default.
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+    /// Random seed; the same seed gives the same file.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Runs one command; `Ok(FAILURE)` means the command ran and reported a problem (e.g. invalid records).
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env()?;
+    crate::telemetry::init(settings.log_format);
+    match cli.command {
+        Command::Migrate => {
+            connect(&settings).await?;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(args) => import(&connect(&settings).await?, args).await,
+        Command::LoadDemo => {
+            let pool = connect(&settings).await?;
+            let reports = store::load_demo_if_empty(&pool).await?;
+            if reports.is_empty() {
+                println!("the catalogue already has patents; the demo catalogue was not loaded");
+            }
+            for r in reports {
+                println!("{}", r.summary());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate(args) => {
+            let seed = match &args.from {
+                Some(path) => read_patents(path)?,
+                None => parse_patents(store::DEMO_PATENTS, "demo catalogue")?,
+            };
+            let file = std::fs::File::create(&args.out)
+                .with_context(|| format!("cannot create {}", args.out.display()))?;
+            generate(&seed, args.count, args.seed, std::io::BufWriter::new(file))
+                .with_context(|| format!("cannot write {}", args.out.display()))?;
+            println!("wrote {} patents to {}", args.count, args.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Connects and migrates; the error is already one sentence saying what to check.
+pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
+    Ok(crate::db::connect_and_migrate(&settings.database_url).await?)
+}
+
+async fn import(pool: &PgPool, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let opts = ImportOptions {
+        skip_invalid: args.skip_invalid,
+        create_institutions: args.create_institutions,
+        rejects_path: args.rejects,
+        kind: args.kind,
+        format: args.format,
+        progress: std::io::stderr().is_terminal() && !args.json,
+    };
+    let reports = import_paths(pool, &args.files, &opts).await?;
+    let mut failed = false;
+    for r in &reports {
+        if !args.json {
+            for e in &r.errors {
+                eprintln!("{e}");
+            }
+            if r.rejected as usize > r.errors.len().min(crate::catalog::import::MAX_SHOWN_ERRORS)
+                && !r.errors.is_empty()
+            {
+                eprintln!("{}: ... {} rejected records in all", r.file, r.rejected);
+            }
+            println!("{}", r.summary());
+        }
+        failed |= !r.committed;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    }
+    if failed {
+        eprintln!(
+            "nothing was written from a file with invalid records; fix them, or pass --skip-invalid"
+        );
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn read_patents(path: &std::path::Path) -> anyhow::Result<Vec<crate::catalog::PatentRecord>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    parse_patents(&text, &path.display().to_string())
+}
+
+fn parse_patents(text: &str, name: &str) -> anyhow::Result<Vec<crate::catalog::PatentRecord>> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .with_context(|| format!("{name}:{}: not a patent record", i + 1))
+        })
+        .collect()
+}

@@ -1,0 +1,14 @@
+//! 鹊桥 Queqiao: a chat bot that matches small companies' technology needs with university patents.
+//!
+//! # Layout
+//! - [`config`]: settings from the environment and `.env`; the only place that knows variable names.
+//! - [`telemetry`]: the tracing subscriber (text or JSON, filtered by `RUST_LOG`).
+//! - [`db`]: connecting to PostgreSQL, creating the database when missing, running migrations.
+//! - [`catalog`]: the patent catalogue: interchange format, validated streaming import, reading back.
+//! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod telemetry;
