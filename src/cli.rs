@@ -6,6 +6,7 @@ use crate::catalog::import::{ImportOptions, import_paths};
 use crate::catalog::source::{Format, Kind};
 use crate::catalog::store;
 use crate::config::Settings;
+use crate::matching::{Analyzer, Filters, Index, IndexDoc, Synonyms};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
@@ -34,6 +35,30 @@ pub enum Command {
     LoadDemo,
     /// Write a synthetic catalogue for benchmarks, grown from the demo patents' real abstracts.
     Generate(GenerateArgs),
+    /// Measure matching quality (nDCG@10, Recall@10, MRR@10) on graded needs.
+    Eval(EvalArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Needs, JSON Lines: {"id": ..., "query": ...}.
+    #[arg(long)]
+    pub queries: PathBuf,
+    /// Graded relevance, JSON Lines: {"id": ..., "relevant": {"CN...": 2, ...}}.
+    #[arg(long)]
+    pub qrels: PathBuf,
+    /// Search this patents file instead of the catalogue in the database.
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Synonyms file (default: dialogs/synonyms.toml when present).
+    #[arg(long)]
+    pub synonyms: Option<PathBuf>,
+    /// Print each need's metrics and top results.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Print the metrics as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -99,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Eval(args) => eval(&settings, args).await,
         Command::Generate(args) => {
             let seed = match &args.from {
                 Some(path) => read_patents(path)?,
@@ -174,4 +200,129 @@ fn parse_patents(text: &str, name: &str) -> anyhow::Result<Vec<crate::catalog::P
                 .with_context(|| format!("{name}:{}: not a patent record", i + 1))
         })
         .collect()
+}
+
+/// Default location of the lay-term list, beside the dialog scripts.
+pub const DEFAULT_SYNONYMS: &str = "dialogs/synonyms.toml";
+
+fn load_synonyms(path: Option<&std::path::Path>) -> anyhow::Result<Synonyms> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None if std::path::Path::new(DEFAULT_SYNONYMS).exists() => PathBuf::from(DEFAULT_SYNONYMS),
+        None => return Ok(Synonyms::default()),
+    };
+    Synonyms::load(&path).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        anyhow::anyhow!("the synonyms file is invalid:\n{}", lines.join("\n"))
+    })
+}
+
+/// Index documents from a patents file (no database), for evaluation and benchmarks.
+pub fn docs_from_file(path: &std::path::Path) -> anyhow::Result<Vec<IndexDoc>> {
+    Ok(read_patents(path)?
+        .into_iter()
+        .map(|record| IndexDoc {
+            record,
+            region: None,
+        })
+        .collect())
+}
+
+/// Index documents from the catalogue in PostgreSQL.
+pub async fn docs_from_db(pool: &PgPool) -> anyhow::Result<Vec<IndexDoc>> {
+    Ok(store::patents_changed_since(pool, 0)
+        .await
+        .context("cannot read the catalogue")?
+        .into_iter()
+        .map(|p| IndexDoc {
+            record: p.record,
+            region: p.region,
+        })
+        .collect())
+}
+
+fn read_jsonl<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<Vec<T>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).with_context(|| format!("{}:{}", path.display(), i + 1))
+        })
+        .collect()
+}
+
+async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    use crate::matching::eval::{EvalQuery, Qrels, mean, score};
+    let queries: Vec<EvalQuery> = read_jsonl(&args.queries)?;
+    let qrels: Vec<Qrels> = read_jsonl(&args.qrels)?;
+    let qrels: std::collections::HashMap<String, Qrels> =
+        qrels.into_iter().map(|q| (q.id.clone(), q)).collect();
+    let docs = match &args.corpus {
+        Some(path) => docs_from_file(path)?,
+        None => docs_from_db(&connect(settings).await?).await?,
+    };
+    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref())?);
+    let index = Index::build(&docs);
+    analyzer.learn_words(index.keywords().map(|(w, _)| w));
+    let mut all = Vec::new();
+    for q in &queries {
+        let Some(rel) = qrels.get(&q.id) else {
+            anyhow::bail!(
+                "{}: need `{}` has no graded relevance",
+                args.qrels.display(),
+                q.id
+            );
+        };
+        let result = index.search(&analyzer, &q.query, &Filters::default(), 10);
+        let ranking: Vec<String> = result.hits.iter().map(|h| h.number.clone()).collect();
+        let m = score(&ranking, &rel.relevant);
+        if args.verbose {
+            println!(
+                "{} ndcg {:.3} recall {:.3} mrr {:.3}  [{}] {}",
+                q.id,
+                m.ndcg,
+                m.recall,
+                m.mrr,
+                q.style.as_deref().unwrap_or(""),
+                q.query
+            );
+            println!("    cleaned: {}", result.cleaned_query);
+            let q = analyzer.analyze(&q.query, &index);
+            println!(
+                "    words: {}",
+                q.words
+                    .iter()
+                    .map(|w| format!("{}{:?}", w.text, w.origin).replace("User", ""))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            for h in result.hits.iter().take(5) {
+                let grade = rel.relevant.get(&h.number).copied().unwrap_or(0);
+                println!(
+                    "    {} g{} {:>3} {} [{}]",
+                    h.number,
+                    grade,
+                    h.score,
+                    h.title,
+                    h.matched.join(",")
+                );
+            }
+        }
+        all.push(m);
+    }
+    let m = mean(&all);
+    if args.json {
+        println!("{}", serde_json::to_string(&m)?);
+    } else {
+        println!(
+            "needs {}  nDCG@10 {:.3}  Recall@10 {:.3}  MRR@10 {:.3}",
+            all.len(),
+            m.ndcg,
+            m.recall,
+            m.mrr
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

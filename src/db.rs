@@ -40,7 +40,10 @@ pub async fn connect(url: &str) -> Result<PgPool, DbError> {
         url: shown.clone(),
         reason: e.to_string(),
     })?;
-    let options = options.log_statements(tracing::log::LevelFilter::Trace);
+    // Bulk imports run statements of many seconds by design; only warn about truly stuck ones.
+    let options = options
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(60));
     match open_pool(options.clone()).await {
         Ok(pool) => Ok(pool),
         Err(e) if is_missing_database(&e) => {

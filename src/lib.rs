@@ -5,10 +5,12 @@
 //! - [`telemetry`]: the tracing subscriber (text or JSON, filtered by `RUST_LOG`).
 //! - [`db`]: connecting to PostgreSQL, creating the database when missing, running migrations.
 //! - [`catalog`]: the patent catalogue: interchange format, validated streaming import, reading back.
+//! - [`matching`]: explainable text similarity between needs and patents, over an in-memory index.
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod matching;
 pub mod telemetry;

@@ -215,6 +215,13 @@ fn check_list(errors: &mut Vec<FieldError>, field: &str, values: &[String]) {
     }
     for (i, v) in values.iter().enumerate() {
         check_text(errors, &format!("{field}[{i}]"), v, 1, MAX_SHORT);
+        // Keywords, IPC codes and names are one-line labels; a control character is always a data error.
+        if v.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                format!("{field}[{i}]"),
+                "contains a control character",
+            ));
+        }
     }
 }
 

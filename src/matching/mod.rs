@@ -1,0 +1,20 @@
+//! Matching enterprise needs to patents: explainable lexical similarity over an in-memory index.
+//!
+//! - [`text`]: normalisation and terms (Chinese bigrams, Latin words).
+//! - [`query`]: from a chatty need to weighted terms (filler removal, synonyms, typo tolerance).
+//! - [`synonyms`]: the admin-editable lay-term list.
+//! - [`index`]: compact postings in immutable segments.
+//! - [`search`]: ranking, filters, scores, explanations.
+//! - [`eval`]: nDCG@10, Recall@10, MRR@10 on graded needs.
+
+pub mod eval;
+pub mod index;
+pub mod query;
+pub mod search;
+pub mod synonyms;
+pub mod text;
+
+pub use index::IndexDoc;
+pub use query::Analyzer;
+pub use search::{Filters, Hit, Index, SearchResult};
+pub use synonyms::Synonyms;
