@@ -232,6 +232,12 @@ pub async fn import_reader<R: BufRead + Send + 'static>(
         source,
     };
     let mut tx = pool.begin().await.map_err(db_err)?;
+    // One import at a time: change_seq values then become visible in order, which is what lets the search
+    // index catch up by "everything above the last value seen" without missing a slower transaction.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('queqiao_import'))")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
     let (inserted, updated, records) = match kind {
         Kind::Patents => {
             let (rx, bytes, handle) = spawn_reader::<PatentRecord, R>(reader, format, true);

@@ -120,6 +120,22 @@ pub async fn patents_changed_since(
     Ok(rows.into_iter().map(StoredPatent::from).collect())
 }
 
+/// Up to `limit` patents with an id above `after_id`, in id order (for reading the catalogue in chunks).
+pub async fn patents_after_id(
+    pool: &PgPool,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<StoredPatent>, sqlx::Error> {
+    let rows: Vec<PatentDbRow> = sqlx::query_as(&format!(
+        "{SELECT_PATENTS} WHERE p.id > $1 ORDER BY p.id LIMIT $2"
+    ))
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(StoredPatent::from).collect())
+}
+
 /// One patent by publication number.
 pub async fn patent_by_number(
     pool: &PgPool,

@@ -5,16 +5,19 @@
 //! - [`synonyms`]: the admin-editable lay-term list.
 //! - [`index`]: compact postings in immutable segments.
 //! - [`search`]: ranking, filters, scores, explanations.
+//! - [`live`]: the index kept current with the catalogue in PostgreSQL.
 //! - [`eval`]: nDCG@10, Recall@10, MRR@10 on graded needs.
 
 pub mod eval;
 pub mod index;
+pub mod live;
 pub mod query;
 pub mod search;
 pub mod synonyms;
 pub mod text;
 
 pub use index::IndexDoc;
+pub use live::Matcher;
 pub use query::Analyzer;
 pub use search::{Filters, Hit, Index, SearchResult};
 pub use synonyms::Synonyms;

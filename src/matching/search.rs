@@ -16,9 +16,13 @@ use std::sync::Arc;
 const COVERAGE_WEIGHT: f32 = 1.0;
 /// Query terms scored at most (the highest idf-weighted ones); more add nothing but time.
 const MAX_TERMS: usize = 64;
-/// Below this score (0-100) a result is not a good match; a need whose best result is below it gets
-/// "no good match". Chosen on the development set: relevant patents score far above it, unrelated needs below.
+/// Results scoring below this (0-100) are noise and never shown.
+pub const MIN_SCORE: u8 = 10;
+/// A need has a good match when its best result scores at least this and contains at least two of the
+/// need's words verbatim...
 pub const GOOD_MATCH_THRESHOLD: u8 = 25;
+/// ...or when one word alone carries almost the whole need (a short, very specific need).
+pub const SINGLE_WORD_THRESHOLD: u8 = 90;
 /// Characters of abstract shown around the best match.
 const SNIPPET_CHARS: usize = 80;
 
@@ -68,9 +72,10 @@ pub struct Hit {
 /// The answer to one need.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResult {
-    /// Results at or above [`GOOD_MATCH_THRESHOLD`], best first.
+    /// Results scoring at least [`MIN_SCORE`], best first; empty when there is no good match.
     pub hits: Vec<Hit>,
-    /// True when nothing reached the threshold: the channel says so instead of showing noise.
+    /// True when the best result is not a good match (see [`GOOD_MATCH_THRESHOLD`]): the channel says so
+    /// instead of showing noise.
     pub no_good_match: bool,
     /// The need after filler removal.
     pub cleaned_query: String,
@@ -155,31 +160,74 @@ impl Vocabulary for Index {
 }
 
 impl Index {
+    /// An index with no patents.
+    pub fn empty() -> Index {
+        Index {
+            segments: Vec::new(),
+            deleted: Vec::new(),
+            labels: Labels::default(),
+            by_number: FxHashMap::default(),
+            live_docs: 0,
+            near: FxHashMap::default(),
+            words: Vec::new(),
+        }
+    }
+
     /// Builds the index over `docs` (all cores).
     pub fn build(docs: &[IndexDoc]) -> Index {
-        let mut labels = Labels::default();
-        labels_for(docs, &mut labels);
-        let segments: Vec<Arc<Segment>> = build_segments(docs, &labels)
-            .into_iter()
-            .map(Arc::new)
-            .collect();
-        let mut by_number = FxHashMap::default();
-        for (s, seg) in segments.iter().enumerate() {
+        let mut index = Index::empty();
+        index.add(docs);
+        index
+    }
+
+    /// Adds `docs` as new segments; a patent already present (or repeated in `docs`) is superseded by
+    /// its last version. Callers that stream a large catalogue add it in chunks.
+    pub fn add(&mut self, docs: &[IndexDoc]) {
+        if docs.is_empty() {
+            return;
+        }
+        labels_for(docs, &mut self.labels);
+        for seg in build_segments(docs, &self.labels) {
+            let s = self.segments.len() as u32;
+            self.deleted.push(vec![false; seg.len()]);
             for d in 0..seg.len() as u32 {
-                by_number.insert(seg.number(d).to_owned(), (s as u32, d));
+                match self.by_number.insert(seg.number(d).to_owned(), (s, d)) {
+                    Some((old_s, old_d)) => {
+                        if let Some(flag) = self
+                            .deleted
+                            .get_mut(old_s as usize)
+                            .and_then(|v| v.get_mut(old_d as usize))
+                        {
+                            *flag = true;
+                        }
+                    }
+                    None => self.live_docs += 1,
+                }
             }
+            self.segments.push(Arc::new(seg));
         }
-        let deleted = segments.iter().map(|s| vec![false; s.len()]).collect();
-        let (near, words) = keyword_vocabulary(docs);
-        Index {
-            live_docs: by_number.len(),
-            segments,
-            deleted,
-            labels,
-            by_number,
-            near,
-            words,
-        }
+        extend_vocabulary(docs, &mut self.near, &mut self.words);
+    }
+
+    /// A new index with `docs` added or replaced; this one keeps serving readers until the caller swaps.
+    /// Segments are shared, not copied.
+    pub fn with_changes(&self, docs: &[IndexDoc]) -> Index {
+        let mut next = Index {
+            segments: self.segments.clone(),
+            deleted: self.deleted.clone(),
+            labels: self.labels.clone(),
+            by_number: self.by_number.clone(),
+            live_docs: self.live_docs,
+            near: self.near.clone(),
+            words: self.words.clone(),
+        };
+        next.add(docs);
+        next
+    }
+
+    /// Segments, including those mostly superseded; a full rebuild is due when this grows large.
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
     }
 
     /// Number of searchable patents.
@@ -214,43 +262,6 @@ impl Index {
             + self.words.iter().map(|(w, _)| w.len() + 28).sum::<usize>()
             + self.near.capacity() * 48;
         (postings, text, all)
-    }
-
-    /// Returns a copy with `docs` added (replacing patents of the same number) as a new segment. The old
-    /// index keeps serving readers until the caller swaps in the new one.
-    pub fn with_changes(&self, docs: &[IndexDoc]) -> Index {
-        let mut labels = self.labels.clone();
-        labels_for(docs, &mut labels);
-        let mut deleted = self.deleted.clone();
-        let mut by_number = self.by_number.clone();
-        let mut live_docs = self.live_docs;
-        for d in docs {
-            if let Some((s, i)) = by_number.remove(&d.record.number) {
-                deleted[s as usize][i as usize] = true;
-                live_docs -= 1;
-            }
-        }
-        let new = Segment::build(docs, &super::index::FieldStats::of(docs), &labels);
-        let s = self.segments.len() as u32;
-        for d in 0..new.len() as u32 {
-            if by_number.insert(new.number(d).to_owned(), (s, d)).is_none() {
-                live_docs += 1;
-            }
-        }
-        deleted.push(vec![false; new.len()]);
-        let mut segments = self.segments.clone();
-        segments.push(Arc::new(new));
-        let (mut near, mut words) = (self.near.clone(), self.words.clone());
-        extend_vocabulary(docs, &mut near, &mut words);
-        Index {
-            segments,
-            deleted,
-            labels,
-            by_number,
-            live_docs,
-            near,
-            words,
-        }
     }
 
     fn passes(&self, meta: &DocMeta, f: &CompiledFilters) -> bool {
@@ -298,12 +309,18 @@ impl Index {
         let terms: Vec<(&Term, f32)> = terms.iter().map(|(t, w)| (t, *w)).collect();
         let hits: Vec<Hit> = ranked
             .into_iter()
-            .filter(|r| r.0 >= GOOD_MATCH_THRESHOLD)
+            .filter(|r| r.0 >= MIN_SCORE)
             .map(|(score, _, _, s, d)| self.explain(query, &terms, s, d, score))
             .collect();
+        // Judged on the best result: one common word matching is what unrelated needs look like
+        // (calibrated on the development set and on needs the sample catalogue cannot serve).
+        let good = hits.first().is_some_and(|h| {
+            (h.score >= GOOD_MATCH_THRESHOLD && h.matched.len() >= 2)
+                || h.score >= SINGLE_WORD_THRESHOLD
+        });
         SearchResult {
-            no_good_match: hits.is_empty(),
-            hits,
+            no_good_match: !good,
+            hits: if good { hits } else { Vec::new() },
             cleaned_query: query.cleaned.clone(),
         }
     }
@@ -343,8 +360,17 @@ impl Index {
                 })
             })
             .collect();
-        let max_score: f32 =
-            terms.iter().map(|(_, w)| w).sum::<f32>() + words.iter().map(|(_, b)| b).sum::<f32>();
+        // The scale counts every term of the need, including those no patent has: a need whose main words
+        // the catalogue lacks must not look like a strong match because its one common word matched.
+        let missing: f32 = query
+            .terms
+            .iter()
+            .filter(|(t, _)| self.df(t) == 0)
+            .map(|(_, w)| w * idf(n, 1.0))
+            .sum();
+        let max_score: f32 = missing
+            + terms.iter().map(|(_, w)| w).sum::<f32>()
+            + words.iter().map(|(_, b)| b).sum::<f32>();
         let keep = limit.max(1);
         let mut heap: BinaryHeap<Scored> = BinaryHeap::with_capacity(keep + 1);
         SCRATCH.with(|scratch| {
@@ -503,10 +529,11 @@ fn idf(n: f32, df: f32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
-/// Maps the share of the query's best possible score to 0-100. Impacts saturate well below 1 even for a
-/// patent about exactly the need, so half the maximum already reads as a very strong match.
+/// Maps the share of the need's best possible score to 0-100. Impacts saturate well below 1 even for a
+/// patent about exactly the need, and no patent uses every word of a chatty need, so half the maximum
+/// already reads as a perfect match.
 fn display_score(share: f32) -> u8 {
-    (share / 0.5 * 100.0).round().clamp(0.0, 100.0) as u8
+    (share * 200.0).round().clamp(0.0, 100.0) as u8
 }
 
 fn rating_key(meta: &DocMeta) -> u8 {
@@ -538,15 +565,8 @@ pub fn snippet(abstract_text: &str, matched: &[String]) -> String {
 
 type NearMap = FxHashMap<String, Vec<u32>>;
 
-/// Keywords (the catalogue's own technical vocabulary) indexed by one-deletion variants, for typo
-/// correction of words of three to six characters.
-fn keyword_vocabulary(docs: &[IndexDoc]) -> (NearMap, Vec<(String, u32)>) {
-    let mut near = FxHashMap::default();
-    let mut words = Vec::new();
-    extend_vocabulary(docs, &mut near, &mut words);
-    (near, words)
-}
-
+/// Keywords (the catalogue's own technical vocabulary), and those of three to six characters by
+/// one-deletion variant for typo correction.
 fn extend_vocabulary(docs: &[IndexDoc], near: &mut NearMap, words: &mut Vec<(String, u32)>) {
     let mut ids: FxHashMap<String, u32> = words
         .iter()

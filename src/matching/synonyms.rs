@@ -144,8 +144,9 @@ mod tests {
     fn errors_carry_lines() {
         let errs = Synonyms::parse("s.toml", "[terms]\n\"a\" = [\"b\"]\n\"c\" = []\n").unwrap_err();
         assert_eq!(errs[0].to_string(), "s.toml:3: `c` has no technical terms");
-        let errs = Synonyms::parse("s.toml", "[terms]\n\"a\" = [\"b\"\n").unwrap_err();
-        assert_eq!(errs[0].line, 2, "{errs:?}");
+        let errs =
+            Synonyms::parse("s.toml", "[terms]\n\"x\" = [\"y\"]\n\"a\" = [1]\n").unwrap_err();
+        assert_eq!(errs[0].line, 3, "{errs:?}");
         let errs = Synonyms::parse("s.toml", "[terms]\n\"a\" = [\"b\"]\n[extra]\n").unwrap_err();
         assert!(errs[0].problem.contains("extra"), "{errs:?}");
     }

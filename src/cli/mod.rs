@@ -6,7 +6,8 @@ use crate::catalog::import::{ImportOptions, import_paths};
 use crate::catalog::source::{Format, Kind};
 use crate::catalog::store;
 use crate::config::Settings;
-use crate::matching::{Analyzer, Filters, Index, IndexDoc, Synonyms};
+
+mod search;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
@@ -37,6 +38,85 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Measure matching quality (nDCG@10, Recall@10, MRR@10) on graded needs.
     Eval(EvalArgs),
+    /// Find the patents that match a need, or answer a whole file of needs (--batch).
+    Search(SearchArgs),
+    /// Benchmark matching latency over a patents file (no database): p50, p99, build time, memory.
+    BenchMatch(BenchMatchArgs),
+}
+
+/// Filters shared by `search` and its batch mode.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FilterArgs {
+    /// Only this industry (e.g. 先进材料).
+    #[arg(long)]
+    pub industry: Option<String>,
+    /// Only institutions in this region (e.g. 重庆).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Only this institution.
+    #[arg(long)]
+    pub institution: Option<String>,
+    /// Only patents offered under this licence mode (open = 开放许可).
+    #[arg(long, value_parser = ["transfer", "exclusive", "sole", "ordinary", "open"])]
+    pub license: Option<String>,
+    /// Only this legal status.
+    #[arg(long, value_parser = ["granted", "pending", "lapsed"])]
+    pub legal_status: Option<String>,
+    /// Only this patent type.
+    #[arg(long, value_parser = ["invention", "utility_model", "design"])]
+    pub patent_type: Option<String>,
+    /// Only patents whose asking price is at most this many yuan.
+    #[arg(long)]
+    pub max_price: Option<i64>,
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// The need, in free text (Chinese or English).
+    #[arg(required_unless_present = "batch")]
+    pub query: Option<String>,
+    /// Answer every need of a file instead (JSON Lines or CSV, see docs/data-format.md).
+    #[arg(long, conflicts_with = "query")]
+    pub batch: Option<PathBuf>,
+    /// Batch format (default: from the file name; .csv is CSV).
+    #[arg(long, value_parser = ["jsonl", "csv"])]
+    pub format: Option<String>,
+    /// Results per need.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Search this patents file instead of the catalogue in the database.
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Synonyms file (default: dialogs/synonyms.toml when present).
+    #[arg(long)]
+    pub synonyms: Option<PathBuf>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchMatchArgs {
+    /// Patents file (JSON Lines) to index.
+    #[arg(long)]
+    pub corpus: PathBuf,
+    /// Needs file (JSON Lines with a "query" field).
+    #[arg(long)]
+    pub queries: PathBuf,
+    /// Times each query is run.
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
+    /// Patents for the naive strsim scan baseline (it is slow; the ratio is per patent).
+    #[arg(long, default_value_t = 100_000)]
+    pub naive_limit: usize,
+    /// Synonyms file (default: dialogs/synonyms.toml when present).
+    #[arg(long)]
+    pub synonyms: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -124,7 +204,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval(args) => eval(&settings, args).await,
+        Command::Eval(args) => search::eval(&settings, args).await,
+        Command::Search(args) => search::search(&settings, args).await,
+        Command::BenchMatch(args) => search::bench_match(args),
         Command::Generate(args) => {
             let seed = match &args.from {
                 Some(path) => read_patents(path)?,
@@ -185,7 +267,9 @@ async fn import(pool: &PgPool, args: ImportArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn read_patents(path: &std::path::Path) -> anyhow::Result<Vec<crate::catalog::PatentRecord>> {
+pub(crate) fn read_patents(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<crate::catalog::PatentRecord>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     parse_patents(&text, &path.display().to_string())
@@ -200,129 +284,4 @@ fn parse_patents(text: &str, name: &str) -> anyhow::Result<Vec<crate::catalog::P
                 .with_context(|| format!("{name}:{}: not a patent record", i + 1))
         })
         .collect()
-}
-
-/// Default location of the lay-term list, beside the dialog scripts.
-pub const DEFAULT_SYNONYMS: &str = "dialogs/synonyms.toml";
-
-fn load_synonyms(path: Option<&std::path::Path>) -> anyhow::Result<Synonyms> {
-    let path = match path {
-        Some(p) => p.to_path_buf(),
-        None if std::path::Path::new(DEFAULT_SYNONYMS).exists() => PathBuf::from(DEFAULT_SYNONYMS),
-        None => return Ok(Synonyms::default()),
-    };
-    Synonyms::load(&path).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        anyhow::anyhow!("the synonyms file is invalid:\n{}", lines.join("\n"))
-    })
-}
-
-/// Index documents from a patents file (no database), for evaluation and benchmarks.
-pub fn docs_from_file(path: &std::path::Path) -> anyhow::Result<Vec<IndexDoc>> {
-    Ok(read_patents(path)?
-        .into_iter()
-        .map(|record| IndexDoc {
-            record,
-            region: None,
-        })
-        .collect())
-}
-
-/// Index documents from the catalogue in PostgreSQL.
-pub async fn docs_from_db(pool: &PgPool) -> anyhow::Result<Vec<IndexDoc>> {
-    Ok(store::patents_changed_since(pool, 0)
-        .await
-        .context("cannot read the catalogue")?
-        .into_iter()
-        .map(|p| IndexDoc {
-            record: p.record,
-            region: p.region,
-        })
-        .collect())
-}
-
-fn read_jsonl<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<Vec<T>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| format!("{}:{}", path.display(), i + 1))
-        })
-        .collect()
-}
-
-async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
-    use crate::matching::eval::{EvalQuery, Qrels, mean, score};
-    let queries: Vec<EvalQuery> = read_jsonl(&args.queries)?;
-    let qrels: Vec<Qrels> = read_jsonl(&args.qrels)?;
-    let qrels: std::collections::HashMap<String, Qrels> =
-        qrels.into_iter().map(|q| (q.id.clone(), q)).collect();
-    let docs = match &args.corpus {
-        Some(path) => docs_from_file(path)?,
-        None => docs_from_db(&connect(settings).await?).await?,
-    };
-    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref())?);
-    let index = Index::build(&docs);
-    analyzer.learn_words(index.keywords().map(|(w, _)| w));
-    let mut all = Vec::new();
-    for q in &queries {
-        let Some(rel) = qrels.get(&q.id) else {
-            anyhow::bail!(
-                "{}: need `{}` has no graded relevance",
-                args.qrels.display(),
-                q.id
-            );
-        };
-        let result = index.search(&analyzer, &q.query, &Filters::default(), 10);
-        let ranking: Vec<String> = result.hits.iter().map(|h| h.number.clone()).collect();
-        let m = score(&ranking, &rel.relevant);
-        if args.verbose {
-            println!(
-                "{} ndcg {:.3} recall {:.3} mrr {:.3}  [{}] {}",
-                q.id,
-                m.ndcg,
-                m.recall,
-                m.mrr,
-                q.style.as_deref().unwrap_or(""),
-                q.query
-            );
-            println!("    cleaned: {}", result.cleaned_query);
-            let q = analyzer.analyze(&q.query, &index);
-            println!(
-                "    words: {}",
-                q.words
-                    .iter()
-                    .map(|w| format!("{}{:?}", w.text, w.origin).replace("User", ""))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
-            for h in result.hits.iter().take(5) {
-                let grade = rel.relevant.get(&h.number).copied().unwrap_or(0);
-                println!(
-                    "    {} g{} {:>3} {} [{}]",
-                    h.number,
-                    grade,
-                    h.score,
-                    h.title,
-                    h.matched.join(",")
-                );
-            }
-        }
-        all.push(m);
-    }
-    let m = mean(&all);
-    if args.json {
-        println!("{}", serde_json::to_string(&m)?);
-    } else {
-        println!(
-            "needs {}  nDCG@10 {:.3}  Recall@10 {:.3}  MRR@10 {:.3}",
-            all.len(),
-            m.ndcg,
-            m.recall,
-            m.mrr
-        );
-    }
-    Ok(ExitCode::SUCCESS)
 }
