@@ -213,7 +213,6 @@ pub(super) async fn search(settings: &Settings, args: SearchArgs) -> anyhow::Res
 
 /// One need of a batch file: an id, the text, and optional filters.
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct BatchNeed {
     id: serde_json::Value,
     query: String,
@@ -367,7 +366,7 @@ fn run_batch(
             if text.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str::<BatchNeed>(&text) {
+            match parse_need(&text) {
                 Ok(need) if need.query.trim().is_empty() => {
                     failed += 1;
                     writeln!(
@@ -441,12 +440,44 @@ fn csv_need(headers: &csv::StringRecord, row: &csv::StringRecord) -> Result<Batc
         };
         map.insert(h.trim().to_owned(), value);
     }
-    let need: BatchNeed =
-        serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())?;
+    let need = need_from_map(map)?;
     if need.query.trim().is_empty() {
         return Err("query: must not be empty".into());
     }
     Ok(need)
+}
+
+/// Fields a batch need may carry.
+const NEED_FIELDS: &[&str] = &[
+    "id",
+    "query",
+    "industry",
+    "region",
+    "institution",
+    "license",
+    "legal_status",
+    "patent_type",
+    "max_price",
+];
+
+/// serde cannot refuse unknown fields next to a flattened struct, so they are checked here: a misspelt
+/// filter must be an error, not silently ignored.
+fn need_from_map(map: serde_json::Map<String, serde_json::Value>) -> Result<BatchNeed, String> {
+    if let Some(unknown) = map.keys().find(|k| !NEED_FIELDS.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown field `{unknown}` (expected one of: {})",
+            NEED_FIELDS.join(", ")
+        ));
+    }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+}
+
+fn parse_need(text: &str) -> Result<BatchNeed, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => need_from_map(map),
+        Ok(_) => Err("expected a JSON object {\"id\": ..., \"query\": ...}".into()),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
 }
 
 /// Latency of the whole pipeline (raw text to ranked, explained results) over a file corpus, with the
