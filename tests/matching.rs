@@ -58,6 +58,9 @@ const NEEDS: &[&str] = &[
     "污水处理",
 ];
 
+/// What a result must satisfy under a filter.
+type Holds = Box<dyn Fn(&queqiao::catalog::PatentRecord) -> bool>;
+
 #[test]
 fn every_filter_restricts_results() {
     let (index, analyzer) = sample();
@@ -65,10 +68,7 @@ fn every_filter_restricts_results() {
         .into_iter()
         .map(|i| (i.name, i.region))
         .collect();
-    let cases: Vec<(
-        Filters,
-        Box<dyn Fn(&queqiao::catalog::PatentRecord) -> bool>,
-    )> = vec![
+    let cases: Vec<(Filters, Holds)> = vec![
         (
             Filters {
                 industry: Some("先进材料".into()),

@@ -105,7 +105,14 @@ pub struct Segment {
     starts: Vec<u64>,
     postings: Vec<u8>,
     df: Vec<u32>,
+    /// Skip table: for each long list, every SKIP-th posting's (previous doc id, byte offset in the list),
+    /// so that a lookup jumps to the right block instead of decoding the list from its start.
+    skip_starts: Vec<u32>,
+    skips: Vec<(u32, u32)>,
 }
+
+/// Postings per skip block.
+const SKIP: usize = 128;
 
 /// Field lengths (in characters) averaged over the whole build, for BM25 length normalisation.
 #[derive(Debug, Clone, Copy)]
@@ -226,7 +233,11 @@ impl Segment {
             let fields = field_texts(r);
             let mut lens = [0f32; 4];
             for (f, field) in fields.iter().enumerate() {
-                text.extend(field.encode_utf16());
+                // Claims are indexed but not stored: they mostly restate the abstract, and leaving them out
+                // keeps a million-patent index under 1 GB. Explanations and snippets use the other fields.
+                if f != Field::Claims as usize {
+                    text.extend(field.encode_utf16());
+                }
                 offsets.push(text.len() as u32);
                 lens[f] = field.chars().count() as f32;
                 for_each_term(field, |term| {
@@ -265,11 +276,15 @@ impl Segment {
         let mut df = Vec::with_capacity(lists.len());
         let total: usize = lists.iter().map(Vec::len).sum();
         let mut postings = Vec::with_capacity(total);
+        let mut skip_starts = Vec::with_capacity(lists.len() + 1);
+        let mut skips = Vec::new();
         starts.push(0u64);
+        skip_starts.push(0u32);
         for list in lists {
             postings.extend_from_slice(&list);
             starts.push(postings.len() as u64);
-            df.push(count_postings(&list));
+            df.push(build_skips(&list, &mut skips));
+            skip_starts.push(skips.len() as u32);
         }
         text.shrink_to_fit();
         dictionary.shrink_to_fit();
@@ -282,6 +297,8 @@ impl Segment {
             starts,
             postings,
             df,
+            skip_starts,
+            skips,
         }
     }
 
@@ -314,6 +331,52 @@ impl Segment {
         }
     }
 
+    /// Calls `found(doc, impact)` for each of `docs` (sorted ascending) that the term's list contains,
+    /// decoding only the blocks that can hold them.
+    pub fn for_each_impact(&self, term: u32, docs: &[u32], mut found: impl FnMut(u32, u8)) {
+        let (a, b) = (
+            self.starts[term as usize] as usize,
+            self.starts[term as usize + 1] as usize,
+        );
+        let bytes = &self.postings[a..b];
+        let skips = &self.skips[self.skip_starts[term as usize] as usize
+            ..self.skip_starts[term as usize + 1] as usize];
+        let mut it = Postings {
+            bytes,
+            pos: 0,
+            doc: 0,
+            first: true,
+        };
+        let mut current: Option<(u32, u8)> = it.next();
+        for &target in docs {
+            // Jump ahead when a later block starts before the target.
+            let block = skips.partition_point(|&(prev, _)| prev < target);
+            if block > 0 {
+                let (prev, offset) = skips[block - 1];
+                if current.is_none_or(|(d, _)| d <= prev) {
+                    it = Postings {
+                        bytes,
+                        pos: offset as usize,
+                        doc: prev,
+                        first: false,
+                    };
+                    current = it.next();
+                }
+            }
+            while let Some((d, _)) = current {
+                if d >= target {
+                    break;
+                }
+                current = it.next();
+            }
+            match current {
+                Some((d, impact)) if d == target => found(d, impact),
+                Some(_) => {}
+                None => return,
+            }
+        }
+    }
+
     pub fn number(&self, doc: u32) -> &str {
         std::str::from_utf8(&self.numbers[doc as usize])
             .unwrap_or("")
@@ -336,11 +399,17 @@ impl Segment {
             + self.starts.capacity() * 8
             + self.postings.capacity()
             + self.df.capacity() * 4
+            + self.skip_starts.capacity() * 4
+            + self.skips.capacity() * 8
     }
 
     /// Bytes of the postings alone (the compact part the index design is about).
     pub fn postings_bytes(&self) -> usize {
-        self.postings.len() + self.starts.len() * 8 + self.df.len() * 4
+        self.postings.len()
+            + self.starts.len() * 8
+            + self.df.len() * 4
+            + self.skips.len() * 8
+            + self.skip_starts.len() * 4
     }
 
     /// Bytes of stored text (for snippets and explanations).
@@ -349,14 +418,26 @@ impl Segment {
     }
 }
 
-fn count_postings(list: &[u8]) -> u32 {
-    Postings {
+/// Walks a list once: appends its skip entries (blocks after the first) and returns its length.
+fn build_skips(list: &[u8], skips: &mut Vec<(u32, u32)>) -> u32 {
+    let mut it = Postings {
         bytes: list,
         pos: 0,
         doc: 0,
         first: true,
+    };
+    let mut count = 0u32;
+    let mut prev_doc = 0u32;
+    loop {
+        let offset = it.pos as u32;
+        let Some((doc, _)) = it.next() else { break };
+        if count > 0 && (count as usize).is_multiple_of(SKIP) {
+            skips.push((prev_doc, offset));
+        }
+        prev_doc = doc;
+        count += 1;
     }
-    .count() as u32
+    count
 }
 
 /// Labels for every categorical value in `docs`, with id 0 reserved for "none".
@@ -393,6 +474,44 @@ pub fn build_segments(docs: &[IndexDoc], labels: &Labels) -> Vec<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skip_lookups_agree_with_a_full_walk() {
+        // One term in every third document: a list long enough for many skip blocks.
+        let docs: Vec<IndexDoc> = (0..2_000)
+            .map(|i| {
+                let mut record: PatentRecord = serde_json::from_str(
+                    crate::catalog::store::DEMO_PATENTS.lines().next().unwrap(),
+                )
+                .unwrap();
+                record.number = format!("CN{:09}A", 100_000_000 + i);
+                record.title = if i % 3 == 0 {
+                    "磁悬浮".into()
+                } else {
+                    "齿轮".into()
+                };
+                IndexDoc {
+                    record,
+                    region: None,
+                }
+            })
+            .collect();
+        let mut labels = Labels::default();
+        labels_for(&docs, &mut labels);
+        let seg = Segment::build(&docs, &FieldStats::of(&docs), &labels);
+        let id = seg.term_id(&Term::bigram('磁', '悬')).unwrap();
+        let all: Vec<(u32, u8)> = seg.postings(id).collect();
+        assert_eq!(all.len(), 667);
+        let targets: Vec<u32> = vec![0, 1, 3, 300, 301, 1500, 1998, 1999];
+        let mut got = Vec::new();
+        seg.for_each_impact(id, &targets, |d, i| got.push((d, i)));
+        let want: Vec<(u32, u8)> = all
+            .iter()
+            .copied()
+            .filter(|(d, _)| targets.contains(d))
+            .collect();
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn varint_postings_round_trip() {

@@ -5,7 +5,7 @@
 use super::index::{DocMeta, Field, IndexDoc, Labels, Segment, build_segments, labels_for};
 use super::query::{Analyzer, Origin, Query, Vocabulary};
 use super::text::{Term, normalize};
-use crate::catalog::record::{LegalStatus, LicenseMode, PatentType};
+use crate::catalog::record::{LegalStatus, LicenseMode, PatentType, number_key};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -23,6 +23,14 @@ pub const MIN_SCORE: u8 = 10;
 pub const GOOD_MATCH_THRESHOLD: u8 = 25;
 /// ...or when one word alone carries almost the whole need (a short, very specific need).
 pub const SINGLE_WORD_THRESHOLD: u8 = 90;
+/// A term in more than 1/FREQUENT_SHARE of a segment's documents (and at least FREQUENT_MIN_DF) is scored
+/// only for candidates chosen by the rarer terms.
+const FREQUENT_SHARE: usize = 1000;
+const FREQUENT_MIN_DF: usize = 100;
+/// How many of the highest-weighted terms always pick candidates, however frequent.
+const ALWAYS_EARLY: usize = 3;
+/// Candidates per segment carried from phase one to phase two.
+const CANDIDATES: usize = 500;
 /// Characters of abstract shown around the best match.
 const SNIPPET_CHARS: usize = 80;
 
@@ -60,7 +68,7 @@ pub struct Hit {
     pub score: u8,
     pub title: String,
     pub institution: String,
-    /// Query words that occur verbatim in this patent's title, keywords, abstract or claims.
+    /// Query words that occur verbatim in this patent's title, keywords or abstract.
     pub matched: Vec<String>,
     pub snippet: String,
     /// 双五星: five stars from the institution and from enterprises.
@@ -88,7 +96,8 @@ pub struct Index {
     /// Per segment, docs superseded by a newer version or removed.
     deleted: Vec<Vec<bool>>,
     labels: Labels,
-    by_number: FxHashMap<String, (u32, u32)>,
+    /// Publication number (packed, see [`number_key`]) → (segment, doc).
+    by_number: FxHashMap<u64, (u32, u32)>,
     live_docs: usize,
     /// Known words for typo correction: keyword vocabulary by one-character-deleted variant.
     near: FxHashMap<String, Vec<u32>>,
@@ -191,7 +200,7 @@ impl Index {
             let s = self.segments.len() as u32;
             self.deleted.push(vec![false; seg.len()]);
             for d in 0..seg.len() as u32 {
-                match self.by_number.insert(seg.number(d).to_owned(), (s, d)) {
+                match self.by_number.insert(doc_key(seg.number(d)), (s, d)) {
                     Some((old_s, old_d)) => {
                         if let Some(flag) = self
                             .deleted
@@ -257,7 +266,7 @@ impl Index {
             .iter()
             .map(|s| s.memory_bytes())
             .sum::<usize>()
-            + self.by_number.capacity() * 40
+            + self.by_number.capacity() * 24
             + self.deleted.iter().map(Vec::len).sum::<usize>()
             + self.words.iter().map(|(w, _)| w.len() + 28).sum::<usize>()
             + self.near.capacity() * 48;
@@ -381,11 +390,21 @@ impl Index {
                     acc.resize(seg.len(), 0.0);
                     mask.resize(seg.len(), 0);
                 }
+                // Two phases keep long posting lists off the hot path: rare terms are accumulated over
+                // their whole lists and pick the candidates; frequent terms (low idf, long lists) are then
+                // looked up for those candidates only, through the lists' skip tables. The strongest terms
+                // always take part in phase one, so a need made only of common words still finds documents.
+                let frequent_df = (seg.len() / FREQUENT_SHARE).max(FREQUENT_MIN_DF) as u32;
+                let mut late: Vec<(usize, u32, f32)> = Vec::new();
                 for (bit, (term, weight)) in terms.iter().enumerate() {
                     let Some(id) = seg.term_id(term) else {
                         continue;
                     };
                     let w = weight / 255.0;
+                    if bit >= ALWAYS_EARLY && seg.df(id) > frequent_df {
+                        late.push((bit, id, w));
+                        continue;
+                    }
                     for (doc, impact) in seg.postings(id) {
                         let d = doc as usize;
                         if mask[d] == 0 {
@@ -396,14 +415,40 @@ impl Index {
                     }
                 }
                 let deleted = &self.deleted[s];
+                touched.retain(|&doc| {
+                    let d = doc as usize;
+                    let keep = !deleted[d] && self.passes(&seg.meta[d], compiled);
+                    if !keep {
+                        acc[d] = 0.0;
+                        mask[d] = 0;
+                    }
+                    keep
+                });
+                if !late.is_empty() && touched.len() > CANDIDATES {
+                    // Keep the best candidates by partial score; reset the rest.
+                    touched.select_nth_unstable_by(CANDIDATES, |a, b| {
+                        acc[*b as usize].total_cmp(&acc[*a as usize])
+                    });
+                    for &doc in &touched[CANDIDATES..] {
+                        acc[doc as usize] = 0.0;
+                        mask[doc as usize] = 0;
+                    }
+                    touched.truncate(CANDIDATES);
+                }
+                if !late.is_empty() {
+                    touched.sort_unstable();
+                    for &(bit, id, w) in &late {
+                        seg.for_each_impact(id, touched, |doc, impact| {
+                            acc[doc as usize] += w * impact as f32;
+                            mask[doc as usize] |= 1 << bit;
+                        });
+                    }
+                }
                 for &doc in touched.iter() {
                     let d = doc as usize;
                     let (score, m) = (acc[d], mask[d]);
                     acc[d] = 0.0;
                     mask[d] = 0;
-                    if deleted[d] || !self.passes(&seg.meta[d], compiled) {
-                        continue;
-                    }
                     let bonus: f32 = words
                         .iter()
                         .filter(|(wm, _)| m & wm == *wm)
@@ -451,16 +496,16 @@ impl Index {
         })
     }
 
-    /// Result fields and a truthful explanation: only words found verbatim in the patent are listed.
+    /// Result fields and a truthful explanation: only words found verbatim in the patent's title,
+    /// keywords or abstract are listed.
     fn explain(&self, query: &Query, terms: &[(&Term, f32)], s: u32, d: u32, score: u8) -> Hit {
         let seg = &self.segments[s as usize];
         let meta = &seg.meta[d as usize];
         let title = seg.field(d, Field::Title);
         let abstract_text = seg.field(d, Field::Abstract);
         let haystack = normalize(&format!(
-            "{title}\n{}\n{abstract_text}\n{}",
-            seg.field(d, Field::Keywords),
-            seg.field(d, Field::Claims)
+            "{title}\n{}\n{abstract_text}",
+            seg.field(d, Field::Keywords)
         ));
         let idf_of = |w: &super::query::QueryWord| -> f32 {
             w.terms
@@ -523,6 +568,16 @@ struct CompiledFilters {
     legal_status: Option<LegalStatus>,
     patent_type: Option<PatentType>,
     max_price: Option<i64>,
+}
+
+/// The packed publication number; any other string (never stored after validation) gets a hash.
+fn doc_key(number: &str) -> u64 {
+    number_key(number).unwrap_or_else(|| {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        number.hash(&mut h);
+        h.finish() | 1 << 63
+    })
 }
 
 fn idf(n: f32, df: f32) -> f32 {
