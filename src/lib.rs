@@ -6,11 +6,15 @@
 //! - [`db`]: connecting to PostgreSQL, creating the database when missing, running migrations.
 //! - [`catalog`]: the patent catalogue: interchange format, validated streaming import, reading back.
 //! - [`matching`]: explainable text similarity between needs and patents, over an in-memory index.
+//! - [`dialog`]: admin-editable dialog scripts, the pure conversation engine, its runtime and state.
+//! - [`channel`]: thin adapters (console, Telegram) between a medium and the dialog runtime.
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
 pub mod catalog;
+pub mod channel;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod dialog;
 pub mod matching;
 pub mod telemetry;

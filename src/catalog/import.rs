@@ -44,6 +44,8 @@ pub struct FileReport {
     pub kind: String,
     pub inserted: u64,
     pub updated: u64,
+    /// Of the updated records, those identical to what was stored (not rewritten).
+    pub unchanged: u64,
     pub rejected: u64,
     /// `FILE:LINE: field: reason`, the first [`MAX_SHOWN_ERRORS`].
     pub errors: Vec<String>,
@@ -238,14 +240,14 @@ pub async fn import_reader<R: BufRead + Send + 'static>(
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    let (inserted, updated, records) = match kind {
+    let (inserted, updated, changed, records) = match kind {
         Kind::Patents => {
             let (rx, bytes, handle) = spawn_reader::<PatentRecord, R>(reader, format, true);
             let counts =
                 write_patents(&mut tx, rx, &mut sink, opts, &bytes, progress.as_ref()).await;
             let records = join_reader(name, handle).await?;
-            let (i, u) = counts.map_err(db_err)?;
-            (i, u, records)
+            let (i, u, c) = counts.map_err(db_err)?;
+            (i, u, c, records)
         }
         Kind::Institutions => {
             let (rx, bytes, handle) = spawn_reader::<InstitutionRecord, R>(reader, format, false);
@@ -253,7 +255,7 @@ pub async fn import_reader<R: BufRead + Send + 'static>(
                 write_institutions(&mut tx, rx, &mut sink, format, &bytes, progress.as_ref()).await;
             let records = join_reader(name, handle).await?;
             let (i, u) = counts.map_err(db_err)?;
-            (i, u, records)
+            (i, u, u, records)
         }
     };
     if let Some(bar) = &progress {
@@ -282,6 +284,11 @@ pub async fn import_reader<R: BufRead + Send + 'static>(
         kind: kind.as_str().to_owned(),
         inserted: if committed { inserted } else { 0 },
         updated: if committed { updated } else { 0 },
+        unchanged: if committed {
+            updated - changed.min(updated)
+        } else {
+            0
+        },
         rejected: sink.count,
         errors: sink.shown,
         committed,
@@ -486,7 +493,19 @@ const UPDATE_FROM_STAGING: &str = "
         open_royalty_percent = s.open_royalty_percent, open_term_years = s.open_term_years,
         asking_price_cny = s.asking_price_cny, rating_institution = s.rating_institution,
         rating_enterprise = s.rating_enterprise
-    FROM import_staging s WHERE p.number = s.number";
+    FROM import_staging s
+    WHERE p.number = s.number
+      -- An unchanged patent is not rewritten: no dead tuple, no WAL, and its change_seq stays, so the
+      -- search index and subscribers are not told about a change that did not happen.
+      AND (p.title, p.abstract, p.claims, p.keywords, p.ipc, p.patent_type, p.legal_status, p.institution_id,
+           p.inventors, p.application_date, p.industry, p.license_modes, p.open_payment, p.open_fee_cny,
+           p.open_royalty_percent, p.open_term_years, p.asking_price_cny, p.rating_institution,
+           p.rating_enterprise)
+          IS DISTINCT FROM
+          (s.title, s.abstract, s.claims, s.keywords, s.ipc, s.patent_type, s.legal_status, s.institution_id,
+           s.inventors, s.application_date, s.industry, s.license_modes, s.open_payment, s.open_fee_cny,
+           s.open_royalty_percent, s.open_term_years, s.asking_price_cny, s.rating_institution,
+           s.rating_enterprise)";
 
 /// A batch of rows in COPY's text format.
 #[derive(Default)]
@@ -614,6 +633,7 @@ async fn load_institution_ids(
     Ok(rows.into_iter().collect())
 }
 
+/// Returns (inserted, updated, of the updated those whose content actually changed).
 async fn write_patents(
     tx: &mut Transaction<'_, Postgres>,
     mut rx: mpsc::Receiver<Vec<Item<PatentRecord>>>,
@@ -621,7 +641,7 @@ async fn write_patents(
     opts: &ImportOptions,
     bytes: &AtomicU64,
     progress: Option<&indicatif::ProgressBar>,
-) -> Result<(u64, u64), sqlx::Error> {
+) -> Result<(u64, u64, u64), sqlx::Error> {
     let mut institutions = load_institution_ids(tx).await?;
     sqlx::query(CREATE_STAGING).execute(&mut **tx).await?;
     let (mut inserted, mut updated) = (0u64, 0u64);
@@ -686,10 +706,14 @@ async fn write_patents(
         inserted += new.rows as u64;
         updated += known.rows as u64;
     }
+    let mut changed = 0;
     if updated > 0 && (sink.count == 0 || opts.skip_invalid) {
-        sqlx::query(UPDATE_FROM_STAGING).execute(&mut **tx).await?;
+        changed = sqlx::query(UPDATE_FROM_STAGING)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     }
-    Ok((inserted, updated))
+    Ok((inserted, updated, changed))
 }
 
 async fn insert_bare_institution(

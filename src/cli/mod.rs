@@ -7,6 +7,7 @@ use crate::catalog::source::{Format, Kind};
 use crate::catalog::store;
 use crate::config::Settings;
 
+mod chat;
 mod search;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -42,6 +43,45 @@ pub enum Command {
     Search(SearchArgs),
     /// Benchmark matching latency over a patents file (no database): p50, p99, build time, memory.
     BenchMatch(BenchMatchArgs),
+    /// Talk to the bot in this terminal (the same dialogs as on Telegram).
+    Chat(ChatArgs),
+    /// Work with the dialog scripts.
+    Dialogs {
+        #[command(subcommand)]
+        command: DialogsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DialogsCommand {
+    /// Validate every script of a folder: prints FILE:LINE: problem for each error, exits non-zero if any.
+    Check {
+        /// Folder with bot.toml, the dialog files and synonyms.toml.
+        #[arg(default_value = "dialogs")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ChatArgs {
+    /// Conversation (and user) id; the conversation survives restarts under this id.
+    #[arg(long, default_value_t = 1)]
+    pub user: i64,
+    /// Language to talk in.
+    #[arg(long, value_parser = ["zh", "en"])]
+    pub lang: Option<String>,
+    /// Load the bundled demo catalogue first if the catalogue is empty.
+    #[arg(long)]
+    pub demo: bool,
+    /// Dialog scripts folder.
+    #[arg(long, default_value = "dialogs")]
+    pub dialogs: PathBuf,
+    /// Reload the scripts whenever a file in the folder changes.
+    #[arg(long)]
+    pub watch: bool,
+    /// Let this console user run admin commands (/reload) even if not in ADMIN_TELEGRAM_IDS.
+    #[arg(long)]
+    pub admin: bool,
 }
 
 /// Filters shared by `search` and its batch mode.
@@ -207,6 +247,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => search::eval(&settings, args).await,
         Command::Search(args) => search::search(&settings, args).await,
         Command::BenchMatch(args) => search::bench_match(args),
+        Command::Chat(args) => chat::chat(&settings, args).await,
+        Command::Dialogs {
+            command: DialogsCommand::Check { dir },
+        } => chat::check(&dir),
         Command::Generate(args) => {
             let seed = match &args.from {
                 Some(path) => read_patents(path)?,

@@ -742,21 +742,34 @@ impl Analyzer {
             }
         }
 
-        for (_, technical) in self.synonyms.expansions(&text) {
+        let mut replaced: Vec<Term> = Vec::new();
+        for (lay, technical) in self.synonyms.expansions(&text) {
             if query.words.iter().any(|w| w.text == technical) {
                 continue;
             }
+            // A lay term the catalogue never uses (an English word, a colloquialism) is replaced by its
+            // technical terms at full weight; one the catalogue also uses keeps priority over them.
+            let lay_terms = super::text::terms(lay);
+            let unknown = !lay_terms.is_empty() && lay_terms.iter().all(|t| vocab.df(t) == 0);
+            let weight = if unknown { 1.0 } else { SYNONYM_WEIGHT };
+            if unknown {
+                replaced.extend(lay_terms);
+            }
             let terms = super::text::terms(technical);
             for t in &terms {
-                add(t.clone(), SYNONYM_WEIGHT);
+                add(t.clone(), weight);
             }
             query.words.push(QueryWord {
                 text: technical.to_owned(),
                 terms,
-                weight: SYNONYM_WEIGHT,
+                weight,
                 origin: Origin::Synonym,
             });
         }
+        weights.retain(|(t, _)| !replaced.contains(t));
+        query
+            .words
+            .retain(|w| w.origin != Origin::User || !w.terms.iter().all(|t| replaced.contains(t)));
         query.terms = weights;
         query
     }

@@ -1,0 +1,125 @@
+//! `queqiao chat`: the dialog engine in a terminal. Buttons are shown as numbered options; typing the
+//! number presses the button. When stdin is not a terminal the console reads it line by line, so a script
+//! can drive a whole conversation.
+
+use crate::dialog::engine::{Button, ids};
+use crate::dialog::{Incoming, Reply, Runtime};
+use std::io::Write;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+/// The conversation channel name stored with the state.
+pub const CHANNEL: &str = "console";
+
+/// Options the user can pick by number (only when the last reply offered real choices; a lone "skip"
+/// button must not swallow a numeric answer such as a budget).
+#[derive(Default)]
+struct Numbered(Vec<Button>);
+
+fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> std::io::Result<()> {
+    for reply in replies {
+        let buttons: &[Button] = match reply {
+            Reply::Text(text) => {
+                writeln!(out, "{text}")?;
+                &[]
+            }
+            Reply::Buttons { text, buttons } => {
+                writeln!(out, "{text}")?;
+                buttons
+            }
+            Reply::Results {
+                text,
+                items,
+                lines,
+                buttons,
+            } => {
+                writeln!(out, "{text}")?;
+                for ((_, item), line) in items.iter().zip(lines) {
+                    writeln!(out, "{line}")?;
+                    if !item.snippet.is_empty() {
+                        writeln!(out, "    {}", item.snippet)?;
+                    }
+                }
+                buttons
+            }
+            Reply::Details { text, buttons } => {
+                writeln!(out, "{text}")?;
+                buttons
+            }
+        };
+        if !buttons.is_empty() {
+            for (i, b) in buttons.iter().enumerate() {
+                writeln!(out, "  [{}] {}", i + 1, b.label)?;
+            }
+            let only_skip = buttons.len() == 1 && buttons[0].id == ids::SKIP;
+            numbered.0 = if only_skip {
+                Vec::new()
+            } else {
+                buttons.to_vec()
+            };
+        }
+    }
+    writeln!(out)?;
+    out.flush()
+}
+
+/// Runs the console conversation of `user` until the input ends.
+pub async fn run(
+    runtime: &Runtime,
+    user: i64,
+    lang: Option<&str>,
+    input: impl AsyncBufRead + Unpin,
+    out: &mut impl Write,
+    interactive: bool,
+) -> std::io::Result<()> {
+    let mut numbered = Numbered::default();
+    let fresh = crate::dialog::store::load(runtime_pool(runtime), CHANNEL, user)
+        .await
+        .ok()
+        .flatten()
+        .is_none();
+    let opening = if fresh { "/start" } else { "/help" };
+    let replies = runtime
+        .handle(CHANNEL, user, user, Incoming::Text(opening.into()))
+        .await;
+    print(out, &replies, &mut numbered)?;
+    if let Some(lang) = lang {
+        let replies = runtime
+            .handle(CHANNEL, user, user, Incoming::Text(format!("/lang {lang}")))
+            .await;
+        print(out, &replies, &mut numbered)?;
+    }
+    let mut lines = input.lines();
+    loop {
+        if interactive {
+            write!(out, "> ")?;
+            out.flush()?;
+        }
+        let Some(line) = lines.next_line().await? else {
+            break;
+        };
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if matches!(line, "/quit" | "/exit") {
+            break;
+        }
+        let incoming = match line
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| numbered.0.get(i))
+        {
+            Some(button) => Incoming::Choice(button.id.clone()),
+            None => Incoming::Text(line.to_owned()),
+        };
+        numbered.0.clear();
+        let replies = runtime.handle(CHANNEL, user, user, incoming).await;
+        print(out, &replies, &mut numbered)?;
+    }
+    Ok(())
+}
+
+fn runtime_pool(runtime: &Runtime) -> &sqlx::PgPool {
+    runtime.pool()
+}

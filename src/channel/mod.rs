@@ -1,0 +1,8 @@
+//! Channels: thin adapters that turn a medium's input into dialog runtime messages and its replies into
+//! that medium's output. All conversation logic lives in [`crate::dialog`].
+//!
+//! - [`console`]: `queqiao chat`, the same dialogs in a terminal (or driven line by line through stdin).
+//! - [`reload`]: hot reload of the dialog scripts on SIGHUP and on file changes (`--watch`).
+
+pub mod console;
+pub mod reload;

@@ -1,0 +1,107 @@
+//! `chat` and `dialogs check`: the console channel and script validation.
+
+use super::*;
+use crate::channel::{console, reload};
+use crate::dialog::{Runtime, ScriptSet};
+use crate::matching::Matcher;
+use std::sync::Arc;
+
+fn script_errors(errors: &[crate::dialog::ScriptError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let mut failed = false;
+    match ScriptSet::load(dir) {
+        Ok(set) => println!(
+            "{}: {} dialogs, languages {}: ok",
+            dir.display(),
+            set.dialogs.len(),
+            set.languages.join(", ")
+        ),
+        Err(errors) => {
+            eprintln!("{}", script_errors(&errors));
+            failed = true;
+        }
+    }
+    let synonyms = dir.join("synonyms.toml");
+    if synonyms.exists() {
+        match crate::matching::Synonyms::load(&synonyms) {
+            Ok(s) => println!("{}: {} lay terms: ok", synonyms.display(), s.len()),
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("{e}");
+                }
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    // Check the scripts before anything slow, so a broken folder is reported at once.
+    if let Err(errors) = ScriptSet::load(&args.dialogs) {
+        anyhow::bail!(
+            "the dialog scripts are invalid:\n{}",
+            script_errors(&errors)
+        );
+    }
+    let pool = connect(settings).await?;
+    if args.demo {
+        for report in crate::catalog::store::load_demo_if_empty(&pool).await? {
+            eprintln!("{}", report.summary());
+        }
+    }
+    let synonyms_path = args.dialogs.join("synonyms.toml");
+    let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
+    let matcher = Arc::new(
+        Matcher::load(&pool, synonyms)
+            .await
+            .context("cannot build the search index from the catalogue")?,
+    );
+    if matcher.snapshot().0.is_empty() {
+        eprintln!("note: the catalogue is empty; import patents or run with --demo");
+    }
+    let refresher = matcher.clone().spawn_refresher(pool.clone());
+    let mut admins = settings.admin_telegram_ids.clone();
+    if args.admin {
+        admins.push(args.user);
+    }
+    let runtime = Arc::new(Runtime::new(&args.dialogs, pool, matcher, admins).map_err(
+        |errors| {
+            anyhow::anyhow!(
+                "the dialog scripts are invalid:\n{}",
+                script_errors(&errors)
+            )
+        },
+    )?);
+    reload::spawn_sighup(runtime.clone());
+    if args.watch {
+        reload::spawn_watch(runtime.clone(), args.dialogs.clone());
+    }
+    let interactive = std::io::stdin().is_terminal();
+    let input = tokio::io::BufReader::new(tokio::io::stdin());
+    let mut out = std::io::stdout();
+    console::run(
+        &runtime,
+        args.user,
+        args.lang.as_deref(),
+        input,
+        &mut out,
+        interactive,
+    )
+    .await
+    .context("console I/O failed")?;
+    refresher.abort();
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,835 @@
+//! The conversation engine: pure and channel-agnostic. Given a script set, a conversation's state and one
+//! incoming event, it updates the state and returns effects (texts to send, buttons to offer, results to
+//! show, actions to run). Channels turn their updates into [`Event`]s and [`Effect`]s into messages; the
+//! runtime runs actions and feeds their outcomes back as events.
+
+use super::script::{ScriptSet, StepKind, Texts, pick};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Results shown per page.
+pub const PAGE_SIZE: usize = 5;
+
+/// One result kept in the conversation, so paging and details need no new search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultItem {
+    pub number: String,
+    pub score: u8,
+    pub title: String,
+    pub institution: String,
+    pub matched: Vec<String>,
+    pub snippet: String,
+    pub double_five: bool,
+    pub open_license: bool,
+}
+
+/// A conversation's state, stored per chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub dialog: String,
+    /// Empty when idle (before /start or after /cancel).
+    pub step: String,
+    pub lang: String,
+    pub slots: BTreeMap<String, String>,
+    /// Placeholders set by actions.
+    pub vars: BTreeMap<String, String>,
+    pub results: Vec<ResultItem>,
+    pub page: usize,
+    /// The patent whose details are open, if any.
+    pub open: Option<String>,
+    pub script_version: u64,
+}
+
+/// Commands every channel offers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Start,
+    Help,
+    Cancel,
+    /// Switch language (a code), or toggle to the next configured language.
+    Lang(Option<String>),
+}
+
+/// Something the user (or an action) did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Text(String),
+    /// A button id, as offered in an earlier effect.
+    Choice(String),
+    Command(Command),
+    /// The outcome of the action the current step asked for, with the placeholders it provides.
+    Outcome {
+        outcome: String,
+        vars: BTreeMap<String, String>,
+    },
+}
+
+/// A button: an opaque id the engine checks when it comes back, and a label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Button {
+    pub id: String,
+    pub label: String,
+}
+
+/// What the channel should do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Say(String),
+    /// A question with optional buttons.
+    Ask {
+        text: String,
+        buttons: Vec<Button>,
+    },
+    /// A page of results: `items` with their 1-based rank.
+    Results {
+        text: String,
+        items: Vec<(usize, ResultItem)>,
+        buttons: Vec<Button>,
+    },
+    /// The runtime must run this action and send back an [`Event::Outcome`].
+    Run {
+        action: String,
+    },
+    /// The runtime must show this patent's details, then the buttons.
+    Details {
+        number: String,
+        buttons: Vec<Button>,
+    },
+    /// The company wants to enquire about this patent (the enquiry flow's hook).
+    Enquire {
+        number: String,
+    },
+}
+
+/// Button ids the engine itself uses.
+pub mod ids {
+    pub const SKIP: &str = "skip";
+    pub const NEXT: &str = "next";
+    pub const PREV: &str = "prev";
+    pub const REFINE: &str = "refine";
+    pub const RESTART: &str = "restart";
+    pub const BACK: &str = "back";
+    pub const OPEN: &str = "open:";
+    pub const ENQUIRE: &str = "enquire:";
+    pub const CHOICE: &str = "c:";
+}
+
+/// Words that skip an optional question, in any language.
+const SKIP_WORDS: &[&str] = &["跳过", "skip", "-", "略过", "不限", "无"];
+
+/// A fresh state in the start dialog's language defaults.
+pub fn new_state(scripts: &ScriptSet, lang: Option<&str>) -> State {
+    State {
+        dialog: scripts.start_dialog.clone(),
+        lang: lang
+            .filter(|l| scripts.languages.iter().any(|x| x == l))
+            .unwrap_or(&scripts.default_language)
+            .to_owned(),
+        script_version: scripts.version,
+        ..State::default()
+    }
+}
+
+/// Fills `{name}` placeholders from the slots, the action variables and the language.
+pub fn render(template: &str, state: &State, extra: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close)
+                if after[..close]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && close > 0 =>
+            {
+                let name = &after[..close];
+                let value = extra
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| state.slots.get(name).cloned())
+                    .or_else(|| state.vars.get(name).cloned())
+                    .or_else(|| (name == "lang").then(|| state.lang.clone()))
+                    .unwrap_or_default();
+                out.push_str(&value);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The engine over one script set.
+pub struct Engine<'a> {
+    pub scripts: &'a ScriptSet,
+}
+
+impl Engine<'_> {
+    fn t(&self, state: &State, texts: &Texts) -> String {
+        render(
+            &pick(texts, &state.lang, &self.scripts.default_language),
+            state,
+            &[],
+        )
+    }
+
+    fn bot(&self, state: &State, key: &str, extra: &[(&str, String)]) -> String {
+        render(&self.scripts.text(key, &state.lang), state, extra)
+    }
+
+    /// Checks a stored state against the current scripts: a conversation whose step was removed (or whose
+    /// language is gone) restarts its dialog with a polite notice.
+    pub fn resume(&self, state: &mut State) -> Vec<Effect> {
+        if !self.scripts.languages.contains(&state.lang) {
+            state.lang = self.scripts.default_language.clone();
+        }
+        if state.script_version == self.scripts.version {
+            return Vec::new();
+        }
+        state.script_version = self.scripts.version;
+        if state.step.is_empty() || self.scripts.step(&state.dialog, &state.step).is_some() {
+            return Vec::new();
+        }
+        let mut effects = vec![Effect::Say(self.bot(state, "restarted", &[]))];
+        let lang = state.lang.clone();
+        *state = new_state(self.scripts, Some(&lang));
+        effects.extend(self.enter_start(state));
+        effects
+    }
+
+    fn enter_start(&self, state: &mut State) -> Vec<Effect> {
+        let dialog = self
+            .scripts
+            .dialogs
+            .get(&state.dialog)
+            .or_else(|| self.scripts.dialogs.get(&self.scripts.start_dialog));
+        match dialog {
+            Some(d) => {
+                state.dialog = d.id.clone();
+                let start = d.start.clone();
+                self.enter(state, &start)
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Moves to `step_id` and runs steps until one waits for the user or an action.
+    fn enter(&self, state: &mut State, step_id: &str) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let mut next = Some(step_id.to_owned());
+        // A script is a graph and say-steps may form a loop; the bound keeps a bad script from hanging us.
+        for _ in 0..64 {
+            let Some(id) = next.take() else { break };
+            let Some(step) = self.scripts.step(&state.dialog, &id) else {
+                state.step.clear();
+                break;
+            };
+            state.step = id;
+            match &step.kind {
+                StepKind::Say { text, next: n } => {
+                    effects.push(Effect::Say(self.t(state, text)));
+                    next = n.clone();
+                    if next.is_none() {
+                        state.step.clear();
+                    }
+                }
+                StepKind::Ask { .. } | StepKind::Choose { .. } | StepKind::Results { .. } => {
+                    effects.extend(self.prompt(state));
+                }
+                StepKind::Action { name, .. } => effects.push(Effect::Run {
+                    action: name.clone(),
+                }),
+            }
+        }
+        effects
+    }
+
+    /// The current step's question again (after help, a language switch, or a bad answer).
+    fn prompt(&self, state: &State) -> Vec<Effect> {
+        let Some(step) = self.scripts.step(&state.dialog, &state.step) else {
+            return Vec::new();
+        };
+        match &step.kind {
+            StepKind::Ask {
+                prompt, skippable, ..
+            } => {
+                let mut text = self.t(state, prompt);
+                let mut buttons = Vec::new();
+                if *skippable {
+                    text = format!("{text}\n{}", self.bot(state, "skip_hint", &[]));
+                    buttons.push(Button {
+                        id: ids::SKIP.into(),
+                        label: self.bot(state, "skipped", &[]),
+                    });
+                }
+                vec![Effect::Ask { text, buttons }]
+            }
+            StepKind::Choose {
+                prompt, choices, ..
+            } => vec![Effect::Ask {
+                text: self.t(state, prompt),
+                buttons: choices
+                    .iter()
+                    .map(|c| Button {
+                        id: format!("{}{}", ids::CHOICE, c.value),
+                        label: self.t(state, &c.label),
+                    })
+                    .collect(),
+            }],
+            StepKind::Results { prompt, .. } => vec![self.results_page(state, prompt)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn pages(state: &State) -> usize {
+        state.results.len().div_ceil(PAGE_SIZE).max(1)
+    }
+
+    fn results_page(&self, state: &State, prompt: &Texts) -> Effect {
+        let pages = Self::pages(state);
+        let page = state.page.min(pages - 1);
+        let extra = [
+            ("page", (page + 1).to_string()),
+            ("pages", pages.to_string()),
+            ("count", state.results.len().to_string()),
+        ];
+        let mut text = render(
+            &pick(prompt, &state.lang, &self.scripts.default_language),
+            state,
+            &extra,
+        );
+        if state.results.is_empty() {
+            text = self.bot(state, "no_results", &extra);
+        } else {
+            text = format!("{text}\n{}", self.bot(state, "page", &extra));
+        }
+        let start = page * PAGE_SIZE;
+        let items: Vec<(usize, ResultItem)> = state
+            .results
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(PAGE_SIZE)
+            .map(|(i, r)| (i + 1, r.clone()))
+            .collect();
+        let mut buttons: Vec<Button> = items
+            .iter()
+            .map(|(rank, _)| Button {
+                id: format!("{}{}", ids::OPEN, rank),
+                label: self.bot(state, "details", &[("number", rank.to_string())]),
+            })
+            .collect();
+        if page > 0 {
+            buttons.push(Button {
+                id: ids::PREV.into(),
+                label: self.bot(state, "prev", &[]),
+            });
+        }
+        if page + 1 < pages {
+            buttons.push(Button {
+                id: ids::NEXT.into(),
+                label: self.bot(state, "next", &[]),
+            });
+        }
+        buttons.push(Button {
+            id: ids::REFINE.into(),
+            label: self.bot(state, "refine", &[]),
+        });
+        buttons.push(Button {
+            id: ids::RESTART.into(),
+            label: self.bot(state, "restart", &[]),
+        });
+        Effect::Results {
+            text,
+            items,
+            buttons,
+        }
+    }
+
+    /// Handles one event.
+    pub fn handle(&self, state: &mut State, event: Event) -> Vec<Effect> {
+        let mut effects = self.resume(state);
+        match event {
+            Event::Command(Command::Start) => {
+                let lang = state.lang.clone();
+                *state = new_state(self.scripts, Some(&lang));
+                effects.extend(self.enter_start(state));
+            }
+            Event::Command(Command::Help) => {
+                effects.push(Effect::Say(self.bot(state, "help", &[])));
+                effects.extend(self.prompt(state));
+            }
+            Event::Command(Command::Cancel) => {
+                state.step.clear();
+                state.slots.clear();
+                state.vars.clear();
+                state.results.clear();
+                state.open = None;
+                effects.push(Effect::Say(self.bot(state, "cancelled", &[])));
+            }
+            Event::Command(Command::Lang(lang)) => {
+                let langs = &self.scripts.languages;
+                let next = match lang {
+                    Some(l) if langs.contains(&l) => l,
+                    Some(_) | None => {
+                        let i = langs.iter().position(|l| *l == state.lang).unwrap_or(0);
+                        langs[(i + 1) % langs.len()].clone()
+                    }
+                };
+                state.lang = next;
+                effects.push(Effect::Say(self.bot(state, "lang_switched", &[])));
+                effects.extend(self.prompt(state));
+            }
+            Event::Text(text) => effects.extend(self.on_text(state, text)),
+            Event::Choice(id) => effects.extend(self.on_choice(state, &id)),
+            Event::Outcome { outcome, vars } => {
+                effects.extend(self.on_outcome(state, &outcome, vars))
+            }
+        }
+        effects
+    }
+
+    fn on_text(&self, state: &mut State, text: String) -> Vec<Effect> {
+        let text = text.trim().to_owned();
+        let length = text.chars().count();
+        if length > self.scripts.max_text_chars {
+            let extra = [
+                ("length", length.to_string()),
+                ("limit", self.scripts.max_text_chars.to_string()),
+            ];
+            let mut effects = vec![Effect::Say(self.bot(state, "too_long", &extra))];
+            effects.extend(self.prompt(state));
+            return effects;
+        }
+        if state.step.is_empty() {
+            // Idle: a message starts the conversation.
+            return self.handle(state, Event::Command(Command::Start));
+        }
+        let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
+            return self.enter_start(state);
+        };
+        match &step.kind {
+            StepKind::Ask {
+                slot,
+                reprompt,
+                validate,
+                pattern,
+                skippable,
+                next,
+                ..
+            } => {
+                if *skippable && SKIP_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w)) {
+                    state.slots.remove(slot);
+                    return self.enter(state, next);
+                }
+                let chars = text.chars().count();
+                let number = text.parse::<f64>().ok();
+                let ok = !text.is_empty()
+                    && validate.min_len.is_none_or(|m| chars >= m)
+                    && validate.max_len.is_none_or(|m| chars <= m)
+                    && pattern.as_ref().is_none_or(|re| re.is_match(&text))
+                    && (validate.min.is_none() && validate.max.is_none()
+                        || number.is_some_and(|n| {
+                            validate.min.is_none_or(|m| n >= m)
+                                && validate.max.is_none_or(|m| n <= m)
+                        }));
+                if !ok {
+                    let mut effects = vec![Effect::Say(self.t(state, reprompt))];
+                    if *skippable {
+                        effects.push(Effect::Ask {
+                            text: self.bot(state, "skip_hint", &[]),
+                            buttons: vec![Button {
+                                id: ids::SKIP.into(),
+                                label: self.bot(state, "skipped", &[]),
+                            }],
+                        });
+                    }
+                    return effects;
+                }
+                state.slots.insert(slot.clone(), text);
+                self.enter(state, next)
+            }
+            StepKind::Choose { choices, .. } => {
+                // Typed answers: a label in any language, a value, or the option's number.
+                let by_number = text
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| choices.get(i));
+                let chosen = by_number.or_else(|| {
+                    choices.iter().find(|c| {
+                        c.value.eq_ignore_ascii_case(&text)
+                            || c.label.values().any(|l| l.eq_ignore_ascii_case(&text))
+                    })
+                });
+                match chosen {
+                    Some(c) => self.on_choice(state, &format!("{}{}", ids::CHOICE, c.value)),
+                    None => {
+                        let mut effects = vec![Effect::Say(self.bot(state, "not_understood", &[]))];
+                        effects.extend(self.prompt(state));
+                        effects
+                    }
+                }
+            }
+            StepKind::Results { .. } => {
+                // A new message on the results page is a new or refined need: search again.
+                state.slots.insert("need".into(), text);
+                match self.search_step(state) {
+                    Some(id) => self.enter(state, &id),
+                    None => self.prompt(state),
+                }
+            }
+            StepKind::Say { .. } | StepKind::Action { .. } => self.prompt(state),
+        }
+    }
+
+    /// The dialog's step that runs the search action.
+    fn search_step(&self, state: &State) -> Option<String> {
+        let dialog = self.scripts.dialogs.get(&state.dialog)?;
+        dialog
+            .steps
+            .values()
+            .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == "search"))
+            .map(|s| s.id.clone())
+    }
+
+    fn expired(&self, state: &State) -> Vec<Effect> {
+        let mut effects = vec![Effect::Say(self.bot(state, "expired", &[]))];
+        effects.extend(self.prompt(state));
+        effects
+    }
+
+    fn on_choice(&self, state: &mut State, id: &str) -> Vec<Effect> {
+        let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
+            return self.expired(state);
+        };
+        match &step.kind {
+            StepKind::Ask {
+                slot,
+                skippable: true,
+                next,
+                ..
+            } if id == ids::SKIP => {
+                state.slots.remove(slot);
+                self.enter(state, next)
+            }
+            StepKind::Choose { slot, choices, .. } => {
+                let Some(value) = id.strip_prefix(ids::CHOICE) else {
+                    return self.expired(state);
+                };
+                let Some(choice) = choices.iter().find(|c| c.value == value) else {
+                    return self.expired(state);
+                };
+                if let Some(slot) = slot {
+                    if slot == "lang" && self.scripts.languages.iter().any(|l| l == value) {
+                        state.lang = value.to_owned();
+                    }
+                    state.slots.insert(slot.clone(), value.to_owned());
+                }
+                let next = choice.next.clone();
+                self.enter(state, &next)
+            }
+            StepKind::Results { prompt, on } => {
+                let pages = Self::pages(state);
+                match id {
+                    ids::NEXT if state.page + 1 < pages => {
+                        state.page += 1;
+                        state.open = None;
+                        vec![self.results_page(state, prompt)]
+                    }
+                    ids::PREV if state.page > 0 => {
+                        state.page -= 1;
+                        state.open = None;
+                        vec![self.results_page(state, prompt)]
+                    }
+                    ids::BACK => {
+                        state.open = None;
+                        vec![self.results_page(state, prompt)]
+                    }
+                    ids::REFINE | ids::RESTART => {
+                        state.open = None;
+                        let target = on
+                            .get(if id == ids::REFINE {
+                                "refine"
+                            } else {
+                                "restart"
+                            })
+                            .cloned()
+                            .unwrap_or_default();
+                        self.enter(state, &target)
+                    }
+                    _ => {
+                        if let Some(item) = self.rank_in(state, id, ids::OPEN) {
+                            state.open = Some(item.number.clone());
+                            let rank = id.trim_start_matches(ids::OPEN).to_owned();
+                            return vec![Effect::Details {
+                                number: item.number,
+                                buttons: vec![
+                                    Button {
+                                        id: format!("{}{rank}", ids::ENQUIRE),
+                                        label: self.bot(state, "enquire", &[]),
+                                    },
+                                    Button {
+                                        id: ids::BACK.into(),
+                                        label: self.bot(state, "back", &[]),
+                                    },
+                                ],
+                            }];
+                        }
+                        if let Some(item) = self.rank_in(state, id, ids::ENQUIRE) {
+                            return vec![Effect::Enquire {
+                                number: item.number,
+                            }];
+                        }
+                        self.expired(state)
+                    }
+                }
+            }
+            _ => self.expired(state),
+        }
+    }
+
+    /// The result a `open:N` / `enquire:N` id points at, if N is a valid rank of the current results.
+    fn rank_in(&self, state: &State, id: &str, prefix: &str) -> Option<ResultItem> {
+        let rank: usize = id.strip_prefix(prefix)?.parse().ok()?;
+        state.results.get(rank.checked_sub(1)?).cloned()
+    }
+
+    fn on_outcome(
+        &self,
+        state: &mut State,
+        outcome: &str,
+        vars: BTreeMap<String, String>,
+    ) -> Vec<Effect> {
+        let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
+            return Vec::new();
+        };
+        let StepKind::Action { on, .. } = &step.kind else {
+            return Vec::new();
+        };
+        state.vars.extend(vars);
+        match on.get(outcome) {
+            Some(target) => {
+                state.page = 0;
+                let target = target.clone();
+                self.enter(state, &target)
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scripts() -> ScriptSet {
+        let bot = include_str!("../../dialogs/bot.toml");
+        let intake = include_str!("../../dialogs/intake.toml");
+        ScriptSet::parse("bot.toml", bot, &[("intake.toml".into(), intake.into())]).unwrap()
+    }
+
+    fn item(n: usize) -> ResultItem {
+        ResultItem {
+            number: format!("CN1000000{n:02}A"),
+            score: 90 - n as u8,
+            title: format!("专利{n}"),
+            institution: "渝州大学".into(),
+            matched: vec!["负极".into()],
+            snippet: String::new(),
+            double_five: false,
+            open_license: false,
+        }
+    }
+
+    fn texts(effects: &[Effect]) -> Vec<String> {
+        effects
+            .iter()
+            .map(|e| match e {
+                Effect::Say(t) | Effect::Ask { text: t, .. } | Effect::Results { text: t, .. } => {
+                    t.clone()
+                }
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    /// Drives the intake up to the search action.
+    fn to_search(engine: &Engine<'_>, state: &mut State) {
+        engine.handle(state, Event::Command(Command::Start));
+        engine.handle(state, Event::Choice("c:zh".into()));
+        engine.handle(state, Event::Text("硅基负极循环衰减快".into()));
+        engine.handle(state, Event::Choice("c:新能源及储能".into()));
+        engine.handle(state, Event::Text("不限".into()));
+        engine.handle(state, Event::Text("3".into())); // option 3 of the licence question: 普通许可
+        let effects = engine.handle(state, Event::Text("50".into()));
+        assert_eq!(
+            effects,
+            vec![Effect::Run {
+                action: "search".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn intake_collects_slots_and_runs_the_search() {
+        let s = scripts();
+        let engine = Engine { scripts: &s };
+        let mut state = new_state(&s, None);
+        let effects = engine.handle(&mut state, Event::Command(Command::Start));
+        assert!(texts(&effects)[0].contains("欢迎"));
+        assert_eq!(state.step, "language");
+        to_search(&engine, &mut state);
+        assert_eq!(state.slots["need"], "硅基负极循环衰减快");
+        assert_eq!(state.slots["industry"], "新能源及储能");
+        assert_eq!(state.slots["region"], "any");
+        assert_eq!(state.slots["license"], "ordinary");
+        assert_eq!(state.slots["budget"], "50");
+    }
+
+    #[test]
+    fn validation_reprompts_and_skip_skips() {
+        let s = scripts();
+        let engine = Engine { scripts: &s };
+        let mut state = new_state(&s, None);
+        engine.handle(&mut state, Event::Command(Command::Start));
+        engine.handle(&mut state, Event::Choice("c:en".into()));
+        assert_eq!(state.lang, "en");
+        let effects = engine.handle(&mut state, Event::Text("ab".into()));
+        assert_eq!(state.step, "ask_need");
+        assert!(texts(&effects)[0].contains("at least 4"));
+        let long = "长".repeat(s.max_text_chars + 1);
+        let effects = engine.handle(&mut state, Event::Text(long));
+        assert!(texts(&effects)[0].contains(&format!("({} characters)", s.max_text_chars + 1)));
+        engine.handle(&mut state, Event::Text("battery anode".into()));
+        for _ in 0..3 {
+            engine.handle(&mut state, Event::Choice("c:any".into()));
+        }
+        assert_eq!(state.step, "ask_budget");
+        let effects = engine.handle(&mut state, Event::Text("lots".into()));
+        assert!(texts(&effects)[0].contains("number"));
+        let effects = engine.handle(&mut state, Event::Choice("skip".into()));
+        assert_eq!(
+            effects,
+            vec![Effect::Run {
+                action: "search".into()
+            }]
+        );
+        assert!(!state.slots.contains_key("budget"));
+    }
+
+    #[test]
+    fn results_page_details_and_stale_buttons() {
+        let s = scripts();
+        let engine = Engine { scripts: &s };
+        let mut state = new_state(&s, None);
+        to_search(&engine, &mut state);
+        state.results = (1..=12).map(item).collect();
+        let effects = engine.handle(
+            &mut state,
+            Event::Outcome {
+                outcome: "found".into(),
+                vars: BTreeMap::from([("count".into(), "12".into())]),
+            },
+        );
+        let Effect::Results { items, buttons, .. } = &effects[0] else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(
+            items.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+        assert!(buttons.iter().any(|b| b.id == "next") && !buttons.iter().any(|b| b.id == "prev"));
+        let effects = engine.handle(&mut state, Event::Choice("next".into()));
+        let Effect::Results { items, .. } = &effects[0] else {
+            panic!()
+        };
+        assert_eq!(items[0].0, 6);
+        let effects = engine.handle(&mut state, Event::Choice("open:7".into()));
+        assert!(matches!(&effects[0], Effect::Details { number, .. } if number == "CN100000007A"));
+        // Forged or stale ids: a rank that does not exist, garbage, another step's choice.
+        for forged in [
+            "open:99",
+            "open:0",
+            "open:-1",
+            "open:x",
+            "c:zh",
+            "enquire:1000",
+            "",
+        ] {
+            let effects = engine.handle(&mut state, Event::Choice(forged.into()));
+            assert!(texts(&effects)[0].contains("过期"), "{forged}: {effects:?}");
+        }
+        let effects = engine.handle(&mut state, Event::Choice("enquire:7".into()));
+        assert_eq!(
+            effects,
+            vec![Effect::Enquire {
+                number: "CN100000007A".into()
+            }]
+        );
+        // Typing on the results page searches again with the new need.
+        let effects = engine.handle(&mut state, Event::Text("换个需求：外墙保温".into()));
+        assert_eq!(
+            effects,
+            vec![Effect::Run {
+                action: "search".into()
+            }]
+        );
+        assert_eq!(state.slots["need"], "换个需求：外墙保温");
+    }
+
+    #[test]
+    fn commands_help_cancel_lang() {
+        let s = scripts();
+        let engine = Engine { scripts: &s };
+        let mut state = new_state(&s, None);
+        engine.handle(&mut state, Event::Command(Command::Start));
+        engine.handle(&mut state, Event::Choice("c:zh".into()));
+        let effects = engine.handle(&mut state, Event::Command(Command::Help));
+        assert!(texts(&effects)[0].contains("/start") && texts(&effects)[1].contains("技术"));
+        let effects = engine.handle(&mut state, Event::Command(Command::Lang(None)));
+        assert_eq!(state.lang, "en");
+        assert!(texts(&effects)[0].contains("English") && texts(&effects)[1].contains("describe"));
+        engine.handle(&mut state, Event::Command(Command::Cancel));
+        assert!(state.step.is_empty());
+        // Any message after a cancel starts again.
+        let effects = engine.handle(&mut state, Event::Text("hello".into()));
+        assert!(texts(&effects)[0].contains("Welcome"));
+    }
+
+    #[test]
+    fn a_removed_step_restarts_politely() {
+        let s = scripts();
+        let engine = Engine { scripts: &s };
+        let mut state = new_state(&s, None);
+        engine.handle(&mut state, Event::Command(Command::Start));
+        engine.handle(&mut state, Event::Choice("c:zh".into()));
+        state.step = "ask_colour".into();
+        state.script_version = s.version ^ 1;
+        let effects = engine.handle(&mut state, Event::Text("随便".into()));
+        assert!(texts(&effects)[0].contains("从头开始"), "{effects:?}");
+        assert_eq!(state.script_version, s.version);
+        assert_ne!(state.step, "ask_colour");
+    }
+
+    #[test]
+    fn render_fills_known_and_blanks_unknown() {
+        let mut state = State::default();
+        state.slots.insert("need".into(), "电池".into());
+        assert_eq!(
+            render(
+                "找{need}，共{count}项 {x y}",
+                &state,
+                &[("count", "3".into())]
+            ),
+            "找电池，共3项 {x y}"
+        );
+    }
+}

@@ -1,0 +1,1000 @@
+//! Dialog scripts: the TOML files in `dialogs/` that say what the bot says and asks. Parsing keeps line
+//! numbers so that every problem is reported as `FILE:LINE: problem`; a set with any problem is refused
+//! as a whole, so a bad edit never replaces a good script.
+
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The file holding languages and the engine's own texts.
+pub const BOT_FILE: &str = "bot.toml";
+/// Files in the folder that are not dialogs.
+const NOT_DIALOGS: &[&str] = &[BOT_FILE, "synonyms.toml"];
+
+/// One problem in a script.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {problem}")]
+pub struct ScriptError {
+    pub file: String,
+    pub line: usize,
+    pub problem: String,
+}
+
+/// Texts by language code.
+pub type Texts = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BotFile {
+    languages: Spanned<Vec<String>>,
+    default_language: Spanned<String>,
+    start_dialog: Spanned<String>,
+    max_text_chars: Spanned<usize>,
+    texts: BTreeMap<Spanned<String>, Spanned<Texts>>,
+}
+
+/// Validation of a free-text answer.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Validate {
+    #[serde(default)]
+    pub min_len: Option<usize>,
+    #[serde(default)]
+    pub max_len: Option<usize>,
+    /// A regular expression the whole answer must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// The answer must be a number within these bounds.
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceFile {
+    value: Spanned<String>,
+    label: Spanned<Texts>,
+    next: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    id: Spanned<String>,
+    #[serde(default)]
+    say: Option<Spanned<Texts>>,
+    #[serde(default)]
+    ask: Option<Spanned<String>>,
+    #[serde(default)]
+    prompt: Option<Spanned<Texts>>,
+    #[serde(default)]
+    reprompt: Option<Spanned<Texts>>,
+    #[serde(default)]
+    validate: Option<Spanned<Validate>>,
+    #[serde(default)]
+    skippable: bool,
+    #[serde(default)]
+    choices: Option<Spanned<Vec<ChoiceFile>>>,
+    #[serde(default)]
+    slot: Option<Spanned<String>>,
+    #[serde(default)]
+    action: Option<Spanned<String>>,
+    #[serde(default)]
+    results: Option<Spanned<bool>>,
+    #[serde(default)]
+    on: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    #[serde(default)]
+    next: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DialogFile {
+    id: Spanned<String>,
+    start: Spanned<String>,
+    step: Vec<StepFile>,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    /// Say a text and go on.
+    Say { text: Texts, next: Option<String> },
+    /// Ask for a free-text slot.
+    Ask {
+        slot: String,
+        prompt: Texts,
+        reprompt: Texts,
+        validate: Validate,
+        pattern: Option<Regex>,
+        skippable: bool,
+        next: String,
+    },
+    /// Offer buttons; the chosen value goes into `slot` when given.
+    Choose {
+        prompt: Texts,
+        slot: Option<String>,
+        choices: Vec<Choice>,
+    },
+    /// Run a named action implemented in Rust; its outcome picks the next step.
+    Action {
+        name: String,
+        on: BTreeMap<String, String>,
+    },
+    /// Show the current results page with paging, details and refine buttons.
+    Results {
+        prompt: Texts,
+        on: BTreeMap<String, String>,
+    },
+}
+
+/// A button of a choice step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub value: String,
+    pub label: Texts,
+    pub next: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub kind: StepKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub id: String,
+    pub start: String,
+    pub steps: BTreeMap<String, Step>,
+}
+
+/// An action the engine may call: its outcomes and the placeholders it provides.
+pub struct ActionSpec {
+    pub name: &'static str,
+    pub outcomes: &'static [&'static str],
+    pub provides: &'static [&'static str],
+}
+
+/// The actions implemented in Rust (see `dialog::runtime`).
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "search",
+        outcomes: &["found", "no_match"],
+        provides: &["count", "need"],
+    },
+    ActionSpec {
+        name: "clear_need",
+        outcomes: &["done"],
+        provides: &[],
+    },
+    ActionSpec {
+        name: "clear_filters",
+        outcomes: &["done"],
+        provides: &[],
+    },
+    ActionSpec {
+        name: "enquire",
+        outcomes: &["unavailable"],
+        provides: &[],
+    },
+];
+
+/// Outcomes a results step may route.
+pub const RESULT_OUTCOMES: &[&str] = &["refine", "restart"];
+
+/// Placeholders every text may use.
+const GLOBAL_PLACEHOLDERS: &[&str] = &["lang"];
+/// Placeholders of the engine's own texts.
+const BOT_PLACEHOLDERS: &[&str] = &[
+    "length",
+    "limit",
+    "count",
+    "page",
+    "pages",
+    "errors",
+    "lang",
+    "title",
+    "number",
+    "institution",
+    "region",
+    "modes",
+    "open_terms",
+    "price",
+    "rating",
+    "abstract",
+    "industry",
+    "status",
+];
+
+/// A whole validated set of scripts.
+#[derive(Debug, Clone)]
+pub struct ScriptSet {
+    pub languages: Vec<String>,
+    pub default_language: String,
+    pub start_dialog: String,
+    pub max_text_chars: usize,
+    pub texts: BTreeMap<String, Texts>,
+    pub dialogs: BTreeMap<String, Dialog>,
+    /// Changes whenever the content changes; stored with each conversation.
+    pub version: u64,
+}
+
+/// Texts the engine itself needs from `bot.toml`.
+pub const REQUIRED_TEXTS: &[&str] = &[
+    "help",
+    "cancelled",
+    "restarted",
+    "too_long",
+    "not_understood",
+    "skipped",
+    "error",
+    "expired",
+    "lang_switched",
+    "no_results",
+    "page",
+    "next",
+    "prev",
+    "details",
+    "refine",
+    "restart",
+    "enquire",
+    "reloaded",
+    "reload_failed",
+    "not_admin",
+    "skip_hint",
+    "details_body",
+    "back",
+    "double_five",
+    "result_line",
+    "enquiry_unavailable",
+];
+
+struct Ctx<'a> {
+    file: String,
+    text: &'a str,
+    errors: Vec<ScriptError>,
+}
+
+impl Ctx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+    fn err(&mut self, span: std::ops::Range<usize>, problem: impl Into<String>) {
+        let line = self.line(span.start);
+        self.errors.push(ScriptError {
+            file: self.file.clone(),
+            line,
+            problem: problem.into(),
+        });
+    }
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx<'_>) -> Option<T> {
+    match toml::from_str::<T>(ctx.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            ctx.err(span, e.message().trim().to_owned());
+            None
+        }
+    }
+}
+
+fn placeholders(text: &str) -> Vec<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}").expect("valid placeholder pattern")
+    });
+    re.captures_iter(text).map(|c| c[1].to_owned()).collect()
+}
+
+/// Checks that `texts` has every language and only known placeholders.
+fn check_texts(
+    ctx: &mut Ctx<'_>,
+    span: std::ops::Range<usize>,
+    what: &str,
+    texts: &Texts,
+    languages: &[String],
+    allowed: &BTreeSet<String>,
+) {
+    for lang in languages {
+        match texts.get(lang) {
+            None => ctx.err(span.clone(), format!("{what} has no `{lang}` text")),
+            Some(t) if t.trim().is_empty() => {
+                ctx.err(span.clone(), format!("{what} has an empty `{lang}` text"))
+            }
+            Some(t) => {
+                for p in placeholders(t) {
+                    if !allowed.contains(&p) {
+                        let known = allowed
+                            .iter()
+                            .map(|a| format!("{{{a}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        ctx.err(span.clone(), format!("{what} ({lang}) uses placeholder {{{p}}}, which this step does not provide (available: {known})"));
+                    }
+                }
+            }
+        }
+    }
+    for lang in texts.keys() {
+        if !languages.contains(lang) {
+            ctx.err(
+                span.clone(),
+                format!("{what} has text in `{lang}`, which is not a configured language"),
+            );
+        }
+    }
+}
+
+impl ScriptSet {
+    /// Loads and validates every script of `dir`.
+    pub fn load(dir: &Path) -> Result<ScriptSet, Vec<ScriptError>> {
+        let io_err = |file: &Path, e: std::io::Error| {
+            vec![ScriptError {
+                file: file.display().to_string(),
+                line: 0,
+                problem: format!("cannot read: {e}"),
+            }]
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| io_err(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        let bot_path = dir.join(BOT_FILE);
+        let bot = std::fs::read_to_string(&bot_path).map_err(|e| io_err(&bot_path, e))?;
+        let mut dialogs = Vec::new();
+        for f in &files {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if NOT_DIALOGS.contains(&name) {
+                continue;
+            }
+            let text = std::fs::read_to_string(f).map_err(|e| io_err(f, e))?;
+            dialogs.push((f.display().to_string(), text));
+        }
+        Self::parse(&bot_path.display().to_string(), &bot, &dialogs)
+    }
+
+    /// Parses and validates a set from texts (bot file, then each dialog file with its name).
+    pub fn parse(
+        bot_name: &str,
+        bot_text: &str,
+        dialog_files: &[(String, String)],
+    ) -> Result<ScriptSet, Vec<ScriptError>> {
+        let mut errors = Vec::new();
+        let mut bctx = Ctx {
+            file: bot_name.to_owned(),
+            text: bot_text,
+            errors: Vec::new(),
+        };
+        let bot: Option<BotFile> = parse_toml(&mut bctx);
+        let mut languages = vec!["zh".to_owned()];
+        let mut set = ScriptSet {
+            languages: Vec::new(),
+            default_language: "zh".into(),
+            start_dialog: String::new(),
+            max_text_chars: 2000,
+            texts: BTreeMap::new(),
+            dialogs: BTreeMap::new(),
+            version: 0,
+        };
+        if let Some(bot) = &bot {
+            languages = bot.languages.get_ref().clone();
+            if languages.is_empty() {
+                bctx.err(
+                    bot.languages.span(),
+                    "languages must list at least one language",
+                );
+            }
+            if !languages.contains(bot.default_language.get_ref()) {
+                bctx.err(
+                    bot.default_language.span(),
+                    format!(
+                        "default_language `{}` is not in languages",
+                        bot.default_language.get_ref()
+                    ),
+                );
+            }
+            if *bot.max_text_chars.get_ref() == 0 {
+                bctx.err(
+                    bot.max_text_chars.span(),
+                    "max_text_chars must be at least 1",
+                );
+            }
+            let allowed: BTreeSet<String> =
+                BOT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect();
+            for (key, texts) in &bot.texts {
+                if !REQUIRED_TEXTS.contains(&key.get_ref().as_str()) {
+                    bctx.err(
+                        key.span(),
+                        format!(
+                            "unknown text `{}` (the engine uses: {})",
+                            key.get_ref(),
+                            REQUIRED_TEXTS.join(", ")
+                        ),
+                    );
+                }
+                check_texts(
+                    &mut bctx,
+                    texts.span(),
+                    &format!("text `{}`", key.get_ref()),
+                    texts.get_ref(),
+                    &languages,
+                    &allowed,
+                );
+                set.texts
+                    .insert(key.get_ref().clone(), texts.get_ref().clone());
+            }
+            for required in REQUIRED_TEXTS {
+                if !set.texts.contains_key(*required) {
+                    bctx.err(0..0, format!("text `{required}` is missing from [texts]"));
+                }
+            }
+            set.languages = languages.clone();
+            set.default_language = bot.default_language.get_ref().clone();
+            set.max_text_chars = *bot.max_text_chars.get_ref();
+            set.start_dialog = bot.start_dialog.get_ref().clone();
+        }
+        errors.append(&mut bctx.errors);
+
+        let mut dialog_spans: HashMap<String, (String, usize)> = HashMap::new();
+        for (name, text) in dialog_files {
+            let mut ctx = Ctx {
+                file: name.clone(),
+                text,
+                errors: Vec::new(),
+            };
+            if let Some(file) = parse_toml::<DialogFile>(&mut ctx)
+                && let Some(dialog) = build_dialog(&mut ctx, file, &languages)
+            {
+                if let Some((other, line)) = dialog_spans.get(&dialog.id) {
+                    let problem = format!(
+                        "dialog id `{}` is already used by {other}:{line}",
+                        dialog.id
+                    );
+                    ctx.err(0..0, problem);
+                } else {
+                    dialog_spans.insert(dialog.id.clone(), (name.clone(), 1));
+                    set.dialogs.insert(dialog.id.clone(), dialog);
+                }
+            }
+            errors.append(&mut ctx.errors);
+        }
+        if let Some(bot) = &bot
+            && !set.dialogs.contains_key(&set.start_dialog)
+            && errors.is_empty()
+        {
+            let mut ctx = Ctx {
+                file: bot_name.to_owned(),
+                text: bot_text,
+                errors: Vec::new(),
+            };
+            ctx.err(
+                bot.start_dialog.span(),
+                format!(
+                    "start_dialog `{}` is not a dialog in this folder",
+                    set.start_dialog
+                ),
+            );
+            errors.append(&mut ctx.errors);
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        set.version = version_of(bot_text, dialog_files);
+        Ok(set)
+    }
+
+    pub fn text(&self, key: &str, lang: &str) -> String {
+        self.texts
+            .get(key)
+            .map(|t| pick(t, lang, &self.default_language))
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    pub fn step(&self, dialog: &str, step: &str) -> Option<&Step> {
+        self.dialogs.get(dialog)?.steps.get(step)
+    }
+}
+
+/// The text in `lang`, falling back to the default language (validation makes both exist).
+pub fn pick(texts: &Texts, lang: &str, default: &str) -> String {
+    texts
+        .get(lang)
+        .or_else(|| texts.get(default))
+        .or_else(|| texts.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn version_of(bot: &str, dialogs: &[(String, String)]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // FNV-1a keeps the value stable across builds and platforms (it is stored in the database).
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.0 ^= *b as u64;
+                self.0 = self.0.wrapping_mul(0x100000001b3);
+            }
+        }
+    }
+    let mut h = Fnv(0xcbf29ce484222325);
+    bot.hash(&mut h);
+    for (_, text) in dialogs {
+        text.hash(&mut h);
+    }
+    h.finish() >> 1
+}
+
+fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Option<Dialog> {
+    let dialog_id = file.id.get_ref().clone();
+    // Slots and action variables anywhere in the dialog may be used by any of its texts.
+    let mut provided: BTreeSet<String> =
+        GLOBAL_PLACEHOLDERS.iter().map(|s| s.to_string()).collect();
+    for s in &file.step {
+        if let Some(slot) = s.ask.as_ref().or(s.slot.as_ref()) {
+            provided.insert(slot.get_ref().clone());
+        }
+        if let Some(a) = &s.action
+            && let Some(spec) = ACTIONS.iter().find(|x| x.name == a.get_ref())
+        {
+            provided.extend(spec.provides.iter().map(|p| p.to_string()));
+        }
+        if s.results.is_some() {
+            provided.extend(["count", "page", "pages"].map(String::from));
+        }
+    }
+    let mut steps = BTreeMap::new();
+    let mut spans: HashMap<String, std::ops::Range<usize>> = HashMap::new();
+    let mut edges: Vec<(String, Spanned<String>)> = Vec::new();
+    for s in file.step {
+        let id = s.id.get_ref().clone();
+        if let Some(first) = spans.get(&id) {
+            let first_line = ctx.line(first.start);
+            ctx.err(
+                s.id.span(),
+                format!("step id `{id}` is already used on line {first_line}"),
+            );
+            continue;
+        }
+        spans.insert(id.clone(), s.id.span());
+        let kinds = [
+            s.say.is_some() && s.ask.is_none() && s.choices.is_none() && s.action.is_none(),
+            s.ask.is_some(),
+            s.choices.is_some(),
+            s.action.is_some(),
+            s.results.is_some(),
+        ];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            ctx.err(s.id.span(), format!("step `{id}` must have exactly one of: say (alone), ask, choices, action, results"));
+            continue;
+        }
+        let texts = |ctx: &mut Ctx<'_>, t: &Option<Spanned<Texts>>, what: &str| -> Texts {
+            match t {
+                Some(t) => {
+                    check_texts(
+                        ctx,
+                        t.span(),
+                        &format!("step `{id}` {what}"),
+                        t.get_ref(),
+                        languages,
+                        &provided,
+                    );
+                    t.get_ref().clone()
+                }
+                None => Texts::new(),
+            }
+        };
+        let kind = if let Some(slot) = &s.ask {
+            let Some(next) = s.next.clone() else {
+                ctx.err(
+                    s.id.span(),
+                    format!(
+                        "step `{id}` asks for `{}` but has no next step",
+                        slot.get_ref()
+                    ),
+                );
+                continue;
+            };
+            if s.prompt.is_none() {
+                ctx.err(
+                    s.id.span(),
+                    format!(
+                        "step `{id}` asks for `{}` but has no prompt",
+                        slot.get_ref()
+                    ),
+                );
+            }
+            let prompt = texts(ctx, &s.prompt, "prompt");
+            let reprompt = if s.reprompt.is_some() {
+                texts(ctx, &s.reprompt, "reprompt")
+            } else {
+                prompt.clone()
+            };
+            let validate = s
+                .validate
+                .as_ref()
+                .map(|v| v.get_ref().clone())
+                .unwrap_or_default();
+            let vspan = s.validate.as_ref().map(|v| v.span()).unwrap_or(s.id.span());
+            let mut pattern = None;
+            if let (Some(a), Some(b)) = (validate.min_len, validate.max_len)
+                && a > b
+            {
+                ctx.err(
+                    vspan.clone(),
+                    format!("validate: min_len {a} is greater than max_len {b}"),
+                );
+            }
+            if let (Some(a), Some(b)) = (validate.min, validate.max)
+                && a > b
+            {
+                ctx.err(
+                    vspan.clone(),
+                    format!("validate: min {a} is greater than max {b}"),
+                );
+            }
+            if let Some(p) = &validate.pattern {
+                match Regex::new(&format!("^(?:{p})$")) {
+                    Ok(re) => pattern = Some(re),
+                    Err(e) => ctx.err(
+                        vspan.clone(),
+                        format!("validate: pattern is not a valid regular expression: {e}"),
+                    ),
+                }
+            }
+            edges.push((id.clone(), next.clone()));
+            StepKind::Ask {
+                slot: slot.get_ref().clone(),
+                prompt,
+                reprompt,
+                validate,
+                pattern,
+                skippable: s.skippable,
+                next: next.into_inner(),
+            }
+        } else if let Some(choices) = &s.choices {
+            if choices.get_ref().is_empty() {
+                ctx.err(choices.span(), format!("step `{id}` offers no choices"));
+            }
+            let prompt = texts(ctx, &s.prompt, "prompt");
+            let mut out = Vec::new();
+            let mut values = HashSet::new();
+            for c in choices.get_ref() {
+                if !values.insert(c.value.get_ref().clone()) {
+                    ctx.err(
+                        c.value.span(),
+                        format!(
+                            "step `{id}`: choice value `{}` is used twice",
+                            c.value.get_ref()
+                        ),
+                    );
+                }
+                check_texts(
+                    ctx,
+                    c.label.span(),
+                    &format!("step `{id}` choice `{}` label", c.value.get_ref()),
+                    c.label.get_ref(),
+                    languages,
+                    &provided,
+                );
+                edges.push((id.clone(), c.next.clone()));
+                out.push(Choice {
+                    value: c.value.get_ref().clone(),
+                    label: c.label.get_ref().clone(),
+                    next: c.next.get_ref().clone(),
+                });
+            }
+            StepKind::Choose {
+                prompt,
+                slot: s.slot.as_ref().map(|x| x.get_ref().clone()),
+                choices: out,
+            }
+        } else if let Some(action) = &s.action {
+            let on =
+                s.on.as_ref()
+                    .map(|o| o.get_ref().clone())
+                    .unwrap_or_default();
+            match ACTIONS.iter().find(|a| a.name == action.get_ref()) {
+                None => {
+                    let known: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
+                    ctx.err(
+                        action.span(),
+                        format!(
+                            "unknown action `{}` (known: {})",
+                            action.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+                Some(spec) => {
+                    for outcome in spec.outcomes {
+                        if !on.contains_key(*outcome) {
+                            ctx.err(action.span(), format!("step `{id}`: outcome `{outcome}` of action `{}` has no next step in `on`", spec.name));
+                        }
+                    }
+                    for (outcome, target) in &on {
+                        if !spec.outcomes.contains(&outcome.as_str()) {
+                            ctx.err(target.span(), format!("step `{id}`: action `{}` has no outcome `{outcome}` (it has: {})", spec.name, spec.outcomes.join(", ")));
+                        }
+                    }
+                }
+            }
+            for target in on.values() {
+                edges.push((id.clone(), target.clone()));
+            }
+            StepKind::Action {
+                name: action.get_ref().clone(),
+                on: on.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
+            }
+        } else if s.results.is_some() {
+            let on =
+                s.on.as_ref()
+                    .map(|o| o.get_ref().clone())
+                    .unwrap_or_default();
+            for outcome in RESULT_OUTCOMES {
+                if !on.contains_key(*outcome) {
+                    ctx.err(
+                        s.id.span(),
+                        format!("results step `{id}` has no `{outcome}` target in `on`"),
+                    );
+                }
+            }
+            for (outcome, target) in &on {
+                if !RESULT_OUTCOMES.contains(&outcome.as_str()) {
+                    ctx.err(
+                        target.span(),
+                        format!(
+                            "results step `{id}` has no outcome `{outcome}` (it has: {})",
+                            RESULT_OUTCOMES.join(", ")
+                        ),
+                    );
+                }
+                edges.push((id.clone(), target.clone()));
+            }
+            StepKind::Results {
+                prompt: texts(ctx, &s.prompt, "prompt"),
+                on: on.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
+            }
+        } else {
+            if let Some(next) = &s.next {
+                edges.push((id.clone(), next.clone()));
+            }
+            StepKind::Say {
+                text: texts(ctx, &s.say, "say"),
+                next: s.next.as_ref().map(|n| n.get_ref().clone()),
+            }
+        };
+        steps.insert(id.clone(), Step { id, kind });
+    }
+    // Every target exists.
+    for (from, target) in &edges {
+        if !steps.contains_key(target.get_ref()) && !spans.contains_key(target.get_ref()) {
+            ctx.err(
+                target.span(),
+                format!(
+                    "step `{from}` goes to `{}`, which is not a step of dialog `{dialog_id}`",
+                    target.get_ref()
+                ),
+            );
+        }
+    }
+    if !spans.contains_key(file.start.get_ref()) {
+        ctx.err(
+            file.start.span(),
+            format!(
+                "start step `{}` is not a step of dialog `{dialog_id}`",
+                file.start.get_ref()
+            ),
+        );
+    }
+    // Every step is reachable from the start.
+    let mut reached = HashSet::new();
+    let mut queue = VecDeque::from([file.start.get_ref().clone()]);
+    while let Some(s) = queue.pop_front() {
+        if !reached.insert(s.clone()) {
+            continue;
+        }
+        for (from, to) in &edges {
+            if *from == s {
+                queue.push_back(to.get_ref().clone());
+            }
+        }
+    }
+    let mut unreachable: Vec<(&String, &std::ops::Range<usize>)> = spans
+        .iter()
+        .filter(|(id, _)| !reached.contains(*id))
+        .collect();
+    unreachable.sort_by_key(|(_, span)| span.start);
+    for (id, span) in unreachable {
+        ctx.err(
+            span.clone(),
+            format!(
+                "step `{id}` is not reachable from the start step `{}`",
+                file.start.get_ref()
+            ),
+        );
+    }
+    if !ctx.errors.is_empty() {
+        return None;
+    }
+    Some(Dialog {
+        id: dialog_id,
+        start: file.start.into_inner(),
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const BOT: &str = include_str!("../../dialogs/bot.toml");
+    pub(crate) const INTAKE: &str = include_str!("../../dialogs/intake.toml");
+
+    fn check(dialog: &str) -> Vec<String> {
+        match ScriptSet::parse("bot.toml", BOT, &[("d.toml".into(), dialog.into())]) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    const OK: &str = r#"id = "intake"
+start = "a"
+
+[[step]]
+id = "a"
+say = { zh = "你好", en = "Hello" }
+next = "b"
+
+[[step]]
+id = "b"
+ask = "need"
+prompt = { zh = "需求？{lang}", en = "Need?" }
+validate = { min_len = 2 }
+next = "c"
+
+[[step]]
+id = "c"
+action = "search"
+on = { found = "r", no_match = "a" }
+
+[[step]]
+id = "r"
+results = true
+prompt = { zh = "{count} 项：{need}", en = "{count}: {need}" }
+on = { refine = "b", restart = "a" }
+"#;
+
+    #[test]
+    fn shipped_scripts_are_valid() {
+        let set =
+            ScriptSet::parse("bot.toml", BOT, &[("intake.toml".into(), INTAKE.into())]).unwrap();
+        assert_eq!(set.languages, ["zh", "en"]);
+        assert!(set.dialogs.contains_key("intake"));
+        assert!(check(OK).is_empty(), "{:?}", check(OK));
+    }
+
+    /// Each class of error is reported with its file and line.
+    #[test]
+    fn each_error_class_names_its_line() {
+        let cases: Vec<(String, &str)> = vec![
+            (
+                OK.replace("id = \"b\"", "id = \"a\""),
+                "d.toml:10: step id `a` is already used on line 5",
+            ),
+            (
+                OK.replace("next = \"c\"", "next = \"nowhere\""),
+                "d.toml:14: step `b` goes to `nowhere`, which is not a step",
+            ),
+            (
+                format!("{OK}[[step]]\nid = \"orphan\"\nsay = {{ zh = \"孤\", en = \"alone\" }}\n"),
+                "d.toml:27: step `orphan` is not reachable",
+            ),
+            (
+                OK.replace("action = \"search\"", "action = \"teleport\""),
+                "d.toml:18: unknown action `teleport`",
+            ),
+            (
+                OK.replace(", en = \"Hello\"", ""),
+                "d.toml:6: step `a` say has no `en` text",
+            ),
+            (
+                OK.replace("{lang}", "{budget}"),
+                "d.toml:12: step `b` prompt (zh) uses placeholder {budget}, which this step does not provide",
+            ),
+            (
+                OK.replace("min_len = 2", "min_len = 9, max_len = 3"),
+                "d.toml:13: validate: min_len 9 is greater than max_len 3",
+            ),
+            (
+                OK.replace("min_len = 2", "pattern = \"[0-9\""),
+                "d.toml:13: validate: pattern is not a valid regular expression",
+            ),
+            (
+                OK.replace("min_len = 2", "min_length = 2"),
+                "d.toml:13: unknown field `min_length`",
+            ),
+            (
+                OK.replace("next = \"b\"", "next = \"b\"\ncolour = \"red\""),
+                "d.toml:8: unknown field `colour`",
+            ),
+            (
+                OK.replace(
+                    "on = { found = \"r\", no_match = \"a\" }",
+                    "on = { found = \"r\" }",
+                ),
+                "d.toml:18: step `c`: outcome `no_match` of action `search` has no next step",
+            ),
+            (
+                OK.replace(
+                    "say = { zh = \"你好\", en = \"Hello\" }\nnext = \"b\"",
+                    "next = \"b\"",
+                ),
+                "d.toml:5: step `a` must have exactly one of",
+            ),
+            (
+                OK.replace("start = \"a\"", "start = \"z\""),
+                "d.toml:2: start step `z` is not a step",
+            ),
+        ];
+        for (script, expected) in cases {
+            let errors = check(&script);
+            assert!(
+                errors.iter().any(|e| e.starts_with(expected)),
+                "expected `{expected}`, got {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bot_file_errors_name_their_line() {
+        let bad = BOT.replace("help = {", "helpp = {");
+        let errors =
+            ScriptSet::parse("bot.toml", &bad, &[("d.toml".into(), OK.into())]).unwrap_err();
+        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert!(
+            shown
+                .iter()
+                .any(|e| e.starts_with("bot.toml:10: unknown text `helpp`")),
+            "{shown:?}"
+        );
+        assert!(
+            shown.iter().any(|e| e.contains("text `help` is missing")),
+            "{shown:?}"
+        );
+        let bad = BOT.replace("default_language = \"zh\"", "default_language = \"fr\"");
+        let errors =
+            ScriptSet::parse("bot.toml", &bad, &[("d.toml".into(), OK.into())]).unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "bot.toml:4: default_language `fr` is not in languages"
+        );
+    }
+
+    #[test]
+    fn version_changes_with_content() {
+        let a = ScriptSet::parse("bot.toml", BOT, &[("d.toml".into(), OK.into())]).unwrap();
+        let b = ScriptSet::parse(
+            "bot.toml",
+            BOT,
+            &[("d.toml".into(), OK.replace("你好", "您好"))],
+        )
+        .unwrap();
+        assert_ne!(a.version, b.version);
+    }
+}

@@ -1,0 +1,207 @@
+//! Dialogs end to end against real PostgreSQL: state surviving a restart, hot reload of a valid and an
+//! invalid set, a removed step, and a whole console conversation driven through the binary's stdin.
+
+mod common;
+
+use common::*;
+use queqiao::catalog::store::load_demo_if_empty;
+use queqiao::dialog::{Incoming, Reply, Runtime};
+use queqiao::matching::{Matcher, Synonyms};
+use sqlx::PgPool;
+use std::path::Path;
+use std::sync::Arc;
+
+const ADMIN: i64 = 42;
+
+fn copy_dialogs(to: &Path) {
+    for name in ["bot.toml", "intake.toml", "synonyms.toml"] {
+        std::fs::copy(Path::new("dialogs").join(name), to.join(name)).unwrap();
+    }
+}
+
+async fn runtime(pool: &PgPool, dir: &Path) -> Runtime {
+    let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
+    Runtime::new(dir, pool.clone(), matcher, vec![ADMIN]).unwrap()
+}
+
+fn text(replies: &[Reply]) -> String {
+    replies
+        .iter()
+        .map(|r| match r {
+            Reply::Text(t) | Reply::Buttons { text: t, .. } | Reply::Details { text: t, .. } => {
+                t.clone()
+            }
+            Reply::Results { text, lines, .. } => format!("{text}\n{}", lines.join("\n")),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn say(rt: &Runtime, chat: i64, message: &str) -> String {
+    text(
+        &rt.handle("console", chat, chat, Incoming::Text(message.into()))
+            .await,
+    )
+}
+
+#[sqlx::test]
+async fn a_conversation_survives_a_restart(pool: PgPool) {
+    load_demo_if_empty(&pool).await.unwrap();
+    let first = runtime(&pool, Path::new("dialogs")).await;
+    assert!(say(&first, 5, "/start").await.contains("欢迎"));
+    say(&first, 5, "1").await; // 中文
+    assert!(say(&first, 5, "硅基负极循环衰减快").await.contains("产业"));
+    drop(first);
+
+    // A new process: same database, new runtime, and the conversation goes on where it was.
+    let second = runtime(&pool, Path::new("dialogs")).await;
+    let reply = say(&second, 5, "不限").await;
+    assert!(reply.contains("地区"), "{reply}");
+    let state = queqiao::dialog::store::load(&pool, "console", 5)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.slots["need"], "硅基负极循环衰减快");
+    assert_eq!(state.step, "ask_region");
+}
+
+#[sqlx::test]
+async fn reload_keeps_the_old_scripts_when_the_new_ones_are_broken(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dialogs(dir.path());
+    let rt = runtime(&pool, dir.path()).await;
+    say(&rt, ADMIN, "/start").await;
+    let before = rt.scripts().version;
+
+    let intake = dir.path().join("intake.toml");
+    let good = std::fs::read_to_string(&intake).unwrap();
+    std::fs::write(
+        &intake,
+        good.replace("action = \"search\"", "action = \"serach\""),
+    )
+    .unwrap();
+    assert!(
+        say(&rt, 9, "/reload").await.contains("只有管理员"),
+        "non-admins are refused"
+    );
+    let reply = say(&rt, ADMIN, "/reload").await;
+    assert!(reply.contains("未重新加载"), "{reply}");
+    assert!(
+        reply.contains("intake.toml:") && reply.contains("unknown action `serach`"),
+        "{reply}"
+    );
+    assert_eq!(rt.scripts().version, before, "the old set keeps serving");
+    assert!(
+        say(&rt, ADMIN, "1").await.contains("技术问题"),
+        "the bot still answers with the old script"
+    );
+
+    // A valid change is picked up at once.
+    std::fs::write(&intake, good.replace("请用一两句话描述", "请简单描述")).unwrap();
+    assert!(say(&rt, ADMIN, "/reload").await.contains("已重新加载"));
+    assert_ne!(rt.scripts().version, before);
+    assert!(say(&rt, ADMIN, "/help").await.contains("请简单描述"));
+}
+
+#[sqlx::test]
+async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dialogs(dir.path());
+    let rt = Arc::new(runtime(&pool, dir.path()).await);
+    queqiao::channel::reload::spawn_watch(rt.clone(), dir.path().to_path_buf());
+    say(&rt, 3, "/start").await;
+    say(&rt, 3, "1").await;
+    say(&rt, 3, "外墙保温一体板防火").await; // now on ask_industry
+    let before = rt.scripts().version;
+
+    // Remove the industry question: ask_need now goes straight to the region.
+    let intake = dir.path().join("intake.toml");
+    let text = std::fs::read_to_string(&intake).unwrap();
+    let start = text.find("[[step]]\nid = \"ask_industry\"").unwrap();
+    let end = text[start..].find("[[step]]\nid = \"ask_region\"").unwrap() + start;
+    let edited = format!("{}{}", &text[..start], &text[end..])
+        .replace("next = \"ask_industry\"", "next = \"ask_region\"");
+    std::fs::write(&intake, edited).unwrap();
+    let mut reloaded = false;
+    for _ in 0..50 {
+        if rt.scripts().version != before {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reloaded, "--watch did not pick up the change");
+    let reply = say(&rt, 3, "1").await;
+    assert!(reply.contains("从头开始"), "{reply}");
+}
+
+/// Runs `queqiao chat` with the given stdin and returns stdout.
+fn chat(url: &str, user: &str, input: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["chat", "--demo", "--user", user])
+        .env("DATABASE_URL", url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[sqlx::test]
+async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
+    let url = database_url(&pool);
+    // 中文; the need; industry any; region any; licence any; budget skipped; next page; details of #6.
+    let out = chat(
+        &url,
+        "7",
+        "1\n您好，我们是做锂电池的小厂，硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n6\n1\n",
+    );
+    assert!(out.contains("欢迎使用鹊桥"), "{out}");
+    assert!(
+        out.contains("第 1/") && out.contains("一种负极材料"),
+        "results from the demo catalogue: {out}"
+    );
+    assert!(
+        out.contains("匹配：") && out.contains("硅基"),
+        "explanations: {out}"
+    );
+    assert!(out.contains("第 2/"), "paged forward: {out}");
+    assert!(
+        out.contains("专利号：") && out.contains("摘要："),
+        "details view: {out}"
+    );
+
+    // The same user comes back later and switches to English: the conversation continues.
+    let out = chat(&url, "7", "/lang en\n2\n");
+    assert!(out.contains("Switched to English"), "{out}");
+    assert!(
+        out.contains("Page 2 of") || out.contains("Page 1 of"),
+        "{out}"
+    );
+
+    // An English-speaking user from the start.
+    let out = chat(
+        &url,
+        "8",
+        "2\nlithium battery silicon anode capacity fade\n1\n1\n1\nskip\n1\n",
+    );
+    assert!(out.contains("Please describe"), "{out}");
+    assert!(
+        out.contains("Number:") && out.contains("Abstract:"),
+        "{out}"
+    );
+}
