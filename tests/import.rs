@@ -330,29 +330,9 @@ async fn unknown_institution_is_created_only_when_asked(pool: PgPool) {
 /// Writes the patents as CSV with the documented columns.
 fn to_csv(patents: &[PatentRecord]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "number",
-        "title",
-        "abstract",
-        "claims",
-        "keywords",
-        "ipc",
-        "patent_type",
-        "legal_status",
-        "institution",
-        "inventors",
-        "application_date",
-        "industry",
-        "license_modes",
-        "open_license_payment",
-        "open_license_fee_cny",
-        "open_license_royalty_percent",
-        "open_license_term_years",
-        "asking_price_cny",
-        "rating_institution",
-        "rating_enterprise",
-    ])
-    .unwrap();
+    // The documented column list, as the importer knows it.
+    w.write_record(<PatentRecord as queqiao::catalog::source::CatalogRecord>::CSV_COLUMNS)
+        .unwrap();
     let opt = |v: Option<String>| v.unwrap_or_default();
     for p in patents {
         let o = p.open_license.as_ref();

@@ -304,17 +304,7 @@ fn run_batch(
                         .map(str::to_owned)
                         .unwrap_or_else(|| need.id.to_string());
                     if result.hits.is_empty() {
-                        writer.write_record([
-                            id.as_str(),
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                            "no good match",
-                        ])?;
+                        note_row(&mut writer, &id, "no good match")?;
                     }
                     for (rank, h) in result.hits.iter().enumerate() {
                         writer.write_record([
@@ -332,17 +322,7 @@ fn run_batch(
                 }
                 Err(reason) => {
                     failed += 1;
-                    writer.write_record([
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        &format!("line {line}: {reason}"),
-                    ])?;
+                    note_row(&mut writer, "", &format!("line {line}: {reason}"))?;
                 }
             }
         }
@@ -405,6 +385,11 @@ fn run_batch(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A CSV output row with no result, only the need's id and a note in the `error` column.
+fn note_row(writer: &mut csv::Writer<impl Write>, id: &str, note: &str) -> csv::Result<()> {
+    writer.write_record([id, "", "", "", "", "", "", "", note])
 }
 
 fn write_batch_line(

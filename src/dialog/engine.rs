@@ -11,17 +11,7 @@ use std::collections::BTreeMap;
 pub const PAGE_SIZE: usize = 5;
 
 /// One result kept in the conversation, so paging and details need no new search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResultItem {
-    pub number: String,
-    pub score: u8,
-    pub title: String,
-    pub institution: String,
-    pub matched: Vec<String>,
-    pub snippet: String,
-    pub double_five: bool,
-    pub open_license: bool,
-}
+pub use crate::matching::Hit as ResultItem;
 
 /// A conversation's state, stored per chat.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -646,6 +636,7 @@ mod tests {
             snippet: String::new(),
             double_five: false,
             open_license: false,
+            industry: "新能源及储能".into(),
         }
     }
 

@@ -255,20 +255,7 @@ impl Runtime {
                 let result =
                     self.matcher
                         .search(&need, &filters_from_slots(&state.slots), KEEP_RESULTS);
-                state.results = result
-                    .hits
-                    .into_iter()
-                    .map(|h| ResultItem {
-                        number: h.number,
-                        score: h.score,
-                        title: h.title,
-                        institution: h.institution,
-                        matched: h.matched,
-                        snippet: h.snippet,
-                        double_five: h.double_five,
-                        open_license: h.open_license,
-                    })
-                    .collect();
+                state.results = result.hits;
                 state.page = 0;
                 state.open = None;
                 let vars = BTreeMap::from([

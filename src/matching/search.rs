@@ -61,7 +61,7 @@ impl Filters {
 }
 
 /// One ranked, explained result.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Hit {
     pub number: String,
     /// 0-100.
