@@ -518,6 +518,10 @@ async fn the_database_itself_refuses_what_the_format_forbids(pool: PgPool) {
         ),
         ("rating 6", "UPDATE patents SET rating_institution = 6"),
         (
+            "an institution that does not exist",
+            "UPDATE patents SET institution_id = 999999",
+        ),
+        (
             "unknown status",
             "UPDATE patents SET legal_status = 'expired'",
         ),
