@@ -338,14 +338,19 @@ impl Index {
     /// document could reach (for the 0-100 scale).
     fn rank(&self, query: &Query, compiled: &CompiledFilters, limit: usize) -> Ranking {
         let n = self.live_docs.max(1) as f32;
+        // Each query term's document frequency, looked up once (over all segments).
+        let dfs: Vec<u32> = query.terms.iter().map(|(t, _)| self.df(t)).collect();
+        let df_of = |t: &Term| match query.terms.iter().position(|(x, _)| x == t) {
+            Some(i) => dfs[i],
+            None => self.df(t),
+        };
         // Global idf per query term; terms the catalogue lacks are dropped.
         let mut terms: Vec<(Term, f32)> = query
             .terms
             .iter()
-            .filter_map(|(t, w)| {
-                let df = self.df(t);
-                (df > 0).then(|| (t.clone(), w * idf(n, df as f32)))
-            })
+            .zip(&dfs)
+            .filter(|(_, df)| **df > 0)
+            .map(|((t, w), df)| (t.clone(), w * idf(n, *df as f32)))
             .collect();
         terms.sort_by(|a, b| b.1.total_cmp(&a.1));
         terms.truncate(MAX_TERMS);
@@ -359,7 +364,7 @@ impl Index {
                 let mut sum = 0.0;
                 for t in &w.terms {
                     mask |= term_bit(t)?;
-                    sum += idf(n, self.df(t) as f32);
+                    sum += idf(n, df_of(t) as f32);
                 }
                 (mask != 0).then(|| {
                     (
@@ -374,8 +379,9 @@ impl Index {
         let missing: f32 = query
             .terms
             .iter()
-            .filter(|(t, _)| self.df(t) == 0)
-            .map(|(_, w)| w * idf(n, 1.0))
+            .zip(&dfs)
+            .filter(|(_, df)| **df == 0)
+            .map(|((_, w), _)| w * idf(n, 1.0))
             .sum();
         let max_score: f32 = missing
             + terms.iter().map(|(_, w)| w).sum::<f32>()
