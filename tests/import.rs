@@ -536,3 +536,57 @@ async fn the_database_itself_refuses_what_the_format_forbids(pool: PgPool) {
         );
     }
 }
+
+#[test]
+fn a_wrong_database_url_gets_one_clear_sentence() {
+    for (url, expect) in [
+        (
+            "postgres://nobody@127.0.0.1:1/x",
+            "cannot reach PostgreSQL at postgres://nobody@127.0.0.1:1/x",
+        ),
+        ("not a url", "is not a valid PostgreSQL URL"),
+        (
+            "postgres://u:hunter2@127.0.0.1:1/x",
+            "postgres://u:***@127.0.0.1:1/x",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+            .arg("migrate")
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "one sentence, no backtrace: {stderr}"
+        );
+        assert!(stderr.contains(expect), "{stderr}");
+        assert!(
+            !stderr.contains("hunter2"),
+            "the password must not be shown: {stderr}"
+        );
+    }
+}
+
+#[sqlx::test]
+async fn load_demo_fills_an_empty_catalogue_once(pool: PgPool) {
+    let url = database_url(&pool);
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+            .arg("load-demo")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run().contains("3720 inserted"));
+    assert!(run().contains("already has patents"));
+    assert_eq!(patent_count(&pool).await, 3720);
+}
