@@ -105,3 +105,80 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
     refresher.abort();
     Ok(ExitCode::SUCCESS)
 }
+
+pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    use crate::channel::telegram::Telegram;
+    let Some(token) = settings.teloxide_token.clone() else {
+        anyhow::bail!(
+            "TELOXIDE_TOKEN is not set; get a token from @BotFather and put it in the environment or .env"
+        );
+    };
+    if let Err(errors) = ScriptSet::load(&args.dialogs) {
+        anyhow::bail!(
+            "the dialog scripts are invalid:\n{}",
+            script_errors(&errors)
+        );
+    }
+    let mut bot = teloxide::Bot::new(token);
+    if let Some(url) = &settings.teloxide_api_url {
+        let url = url
+            .parse()
+            .with_context(|| format!("TELOXIDE_API_URL `{url}` is not a URL"))?;
+        bot = bot.set_api_url(url);
+    }
+    let pool = connect(settings).await?;
+    let synonyms_path = args.dialogs.join("synonyms.toml");
+    let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
+    let matcher = Arc::new(
+        Matcher::load(&pool, synonyms)
+            .await
+            .context("cannot build the search index from the catalogue")?,
+    );
+    let refresher = matcher.clone().spawn_refresher(pool.clone());
+    let runtime = Arc::new(
+        Runtime::new(
+            &args.dialogs,
+            pool.clone(),
+            matcher,
+            settings.admin_telegram_ids.clone(),
+        )
+        .map_err(|errors| {
+            anyhow::anyhow!(
+                "the dialog scripts are invalid:\n{}",
+                script_errors(&errors)
+            )
+        })?,
+    );
+    reload::spawn_sighup(runtime.clone());
+    if args.watch {
+        reload::spawn_watch(runtime.clone(), args.dialogs.clone());
+    }
+    tracing::info!("serving on Telegram");
+    let telegram = Telegram::new(bot, pool, runtime);
+    telegram.run(args.poll_timeout, shutdown_signal()).await;
+    refresher.abort();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

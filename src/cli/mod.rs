@@ -45,11 +45,26 @@ pub enum Command {
     BenchMatch(BenchMatchArgs),
     /// Talk to the bot in this terminal (the same dialogs as on Telegram).
     Chat(ChatArgs),
+    /// Run the bot on Telegram (long polling; TELOXIDE_TOKEN, optionally TELOXIDE_API_URL).
+    Serve(ServeArgs),
     /// Work with the dialog scripts.
     Dialogs {
         #[command(subcommand)]
         command: DialogsCommand,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Dialog scripts folder.
+    #[arg(long, default_value = "dialogs")]
+    pub dialogs: PathBuf,
+    /// Long-polling timeout in seconds.
+    #[arg(long, default_value_t = 25)]
+    pub poll_timeout: u32,
+    /// Reload the scripts whenever a file in the folder changes.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -248,6 +263,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::search(&settings, args).await,
         Command::BenchMatch(args) => search::bench_match(args),
         Command::Chat(args) => chat::chat(&settings, args).await,
+        Command::Serve(args) => chat::serve(&settings, args).await,
         Command::Dialogs {
             command: DialogsCommand::Check { dir },
         } => chat::check(&dir),

@@ -37,7 +37,7 @@ pub enum Reply {
 }
 
 /// A message from a user as channels receive it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Incoming {
     Text(String),
     /// A pressed button's id.
