@@ -17,35 +17,8 @@ struct Numbered(Vec<Button>);
 
 fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> std::io::Result<()> {
     for reply in replies {
-        let buttons: &[Button] = match reply {
-            Reply::Text(text) => {
-                writeln!(out, "{text}")?;
-                &[]
-            }
-            Reply::Buttons { text, buttons } => {
-                writeln!(out, "{text}")?;
-                buttons
-            }
-            Reply::Results {
-                text,
-                items,
-                lines,
-                buttons,
-            } => {
-                writeln!(out, "{text}")?;
-                for ((_, item), line) in items.iter().zip(lines) {
-                    writeln!(out, "{line}")?;
-                    if !item.snippet.is_empty() {
-                        writeln!(out, "    {}", item.snippet)?;
-                    }
-                }
-                buttons
-            }
-            Reply::Details { text, buttons } => {
-                writeln!(out, "{text}")?;
-                buttons
-            }
-        };
+        writeln!(out, "{}", reply.plain_text())?;
+        let buttons = reply.buttons();
         if !buttons.is_empty() {
             for (i, b) in buttons.iter().enumerate() {
                 writeln!(out, "  [{}] {}", i + 1, b.label)?;

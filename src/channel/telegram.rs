@@ -109,35 +109,12 @@ fn keyboard(buttons: &[Button]) -> Option<InlineKeyboardMarkup> {
 
 /// A reply as Telegram messages: texts, the last one carrying the buttons.
 pub fn render(reply: &Reply) -> Vec<(String, Option<InlineKeyboardMarkup>)> {
-    let (text, buttons): (String, &[Button]) = match reply {
-        Reply::Text(t) => (t.clone(), &[]),
-        Reply::Buttons { text, buttons } | Reply::Details { text, buttons } => {
-            (text.clone(), buttons)
-        }
-        Reply::Results {
-            text,
-            items,
-            lines,
-            buttons,
-        } => {
-            let mut out = text.clone();
-            for ((_, item), line) in items.iter().zip(lines) {
-                out.push('\n');
-                out.push_str(line);
-                if !item.snippet.is_empty() {
-                    out.push_str("\n    ");
-                    out.push_str(&item.snippet);
-                }
-            }
-            (out, buttons)
-        }
-    };
-    let mut parts: Vec<(String, Option<InlineKeyboardMarkup>)> = split_message(&text)
+    let mut parts: Vec<(String, Option<InlineKeyboardMarkup>)> = split_message(&reply.plain_text())
         .into_iter()
         .map(|t| (t, None))
         .collect();
     if let Some(last) = parts.last_mut() {
-        last.1 = keyboard(buttons);
+        last.1 = keyboard(reply.buttons());
     }
     parts
 }

@@ -47,6 +47,40 @@ pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The search index (kept current) and the dialog runtime over it, with reload on SIGHUP and, when asked,
+/// on file changes: what every channel starts from.
+async fn start_runtime(
+    pool: &sqlx::PgPool,
+    dialogs: &std::path::Path,
+    admins: Vec<i64>,
+    watch: bool,
+) -> anyhow::Result<(Arc<Runtime>, tokio::task::JoinHandle<()>)> {
+    let synonyms_path = dialogs.join("synonyms.toml");
+    let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
+    let matcher = Arc::new(
+        Matcher::load(pool, synonyms)
+            .await
+            .context("cannot build the search index from the catalogue")?,
+    );
+    if matcher.snapshot().0.is_empty() {
+        eprintln!("note: the catalogue is empty; import patents or run chat with --demo");
+    }
+    let refresher = matcher.clone().spawn_refresher(pool.clone());
+    let runtime = Arc::new(
+        Runtime::new(dialogs, pool.clone(), matcher, admins).map_err(|errors| {
+            anyhow::anyhow!(
+                "the dialog scripts are invalid:\n{}",
+                script_errors(&errors)
+            )
+        })?,
+    );
+    reload::spawn_sighup(runtime.clone());
+    if watch {
+        reload::spawn_watch(runtime.clone(), dialogs.to_path_buf());
+    }
+    Ok((runtime, refresher))
+}
+
 pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
     // Check the scripts before anything slow, so a broken folder is reported at once.
@@ -62,33 +96,11 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
             eprintln!("{}", report.summary());
         }
     }
-    let synonyms_path = args.dialogs.join("synonyms.toml");
-    let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
-    let matcher = Arc::new(
-        Matcher::load(&pool, synonyms)
-            .await
-            .context("cannot build the search index from the catalogue")?,
-    );
-    if matcher.snapshot().0.is_empty() {
-        eprintln!("note: the catalogue is empty; import patents or run with --demo");
-    }
-    let refresher = matcher.clone().spawn_refresher(pool.clone());
     let mut admins = settings.admin_telegram_ids.clone();
     if args.admin {
         admins.push(args.user);
     }
-    let runtime = Arc::new(Runtime::new(&args.dialogs, pool, matcher, admins).map_err(
-        |errors| {
-            anyhow::anyhow!(
-                "the dialog scripts are invalid:\n{}",
-                script_errors(&errors)
-            )
-        },
-    )?);
-    reload::spawn_sighup(runtime.clone());
-    if args.watch {
-        reload::spawn_watch(runtime.clone(), args.dialogs.clone());
-    }
+    let (runtime, refresher) = start_runtime(&pool, &args.dialogs, admins, args.watch).await?;
     let interactive = std::io::stdin().is_terminal();
     let input = tokio::io::BufReader::new(tokio::io::stdin());
     let mut out = std::io::stdout();
@@ -127,32 +139,13 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         bot = bot.set_api_url(url);
     }
     let pool = connect(settings).await?;
-    let synonyms_path = args.dialogs.join("synonyms.toml");
-    let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
-    let matcher = Arc::new(
-        Matcher::load(&pool, synonyms)
-            .await
-            .context("cannot build the search index from the catalogue")?,
-    );
-    let refresher = matcher.clone().spawn_refresher(pool.clone());
-    let runtime = Arc::new(
-        Runtime::new(
-            &args.dialogs,
-            pool.clone(),
-            matcher,
-            settings.admin_telegram_ids.clone(),
-        )
-        .map_err(|errors| {
-            anyhow::anyhow!(
-                "the dialog scripts are invalid:\n{}",
-                script_errors(&errors)
-            )
-        })?,
-    );
-    reload::spawn_sighup(runtime.clone());
-    if args.watch {
-        reload::spawn_watch(runtime.clone(), args.dialogs.clone());
-    }
+    let (runtime, refresher) = start_runtime(
+        &pool,
+        &args.dialogs,
+        settings.admin_telegram_ids.clone(),
+        args.watch,
+    )
+    .await?;
     tracing::info!("serving on Telegram");
     let telegram = Telegram::new(bot, pool, runtime);
     telegram.run(args.poll_timeout, shutdown_signal()).await;
