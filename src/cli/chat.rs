@@ -14,6 +14,18 @@ fn script_errors(errors: &[crate::dialog::ScriptError]) -> String {
         .join("\n")
 }
 
+fn invalid_scripts(errors: Vec<crate::dialog::ScriptError>) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the dialog scripts are invalid:\n{}",
+        script_errors(&errors)
+    )
+}
+
+/// Validates the scripts before anything slow (database, index), so a broken folder is reported at once.
+fn check_scripts(dir: &std::path::Path) -> anyhow::Result<()> {
+    ScriptSet::load(dir).map(|_| ()).map_err(invalid_scripts)
+}
+
 pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     match ScriptSet::load(dir) {
@@ -66,14 +78,8 @@ async fn start_runtime(
         eprintln!("note: the catalogue is empty; import patents or run chat with --demo");
     }
     let refresher = matcher.clone().spawn_refresher(pool.clone());
-    let runtime = Arc::new(
-        Runtime::new(dialogs, pool.clone(), matcher, admins).map_err(|errors| {
-            anyhow::anyhow!(
-                "the dialog scripts are invalid:\n{}",
-                script_errors(&errors)
-            )
-        })?,
-    );
+    let runtime =
+        Arc::new(Runtime::new(dialogs, pool.clone(), matcher, admins).map_err(invalid_scripts)?);
     reload::spawn_sighup(runtime.clone());
     if watch {
         reload::spawn_watch(runtime.clone(), dialogs.to_path_buf());
@@ -83,13 +89,7 @@ async fn start_runtime(
 
 pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
-    // Check the scripts before anything slow, so a broken folder is reported at once.
-    if let Err(errors) = ScriptSet::load(&args.dialogs) {
-        anyhow::bail!(
-            "the dialog scripts are invalid:\n{}",
-            script_errors(&errors)
-        );
-    }
+    check_scripts(&args.dialogs)?;
     let pool = connect(settings).await?;
     if args.demo {
         for report in crate::catalog::store::load_demo_if_empty(&pool).await? {
@@ -125,12 +125,7 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
             "TELOXIDE_TOKEN is not set; get a token from @BotFather and put it in the environment or .env"
         );
     };
-    if let Err(errors) = ScriptSet::load(&args.dialogs) {
-        anyhow::bail!(
-            "the dialog scripts are invalid:\n{}",
-            script_errors(&errors)
-        );
-    }
+    check_scripts(&args.dialogs)?;
     let mut bot = teloxide::Bot::new(token);
     if let Some(url) = &settings.teloxide_api_url {
         let url = url
