@@ -29,6 +29,15 @@ pub struct Settings {
     pub teloxide_api_url: Option<String>,
     pub admin_telegram_ids: Vec<i64>,
     pub log_format: LogFormat,
+    /// Where `serve` listens for /healthz, /readyz, /metrics and the webhook.
+    pub http_addr: std::net::SocketAddr,
+    /// Public HTTPS URL Telegram pushes updates to; long polling when unset.
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
+    pub send_per_second: u32,
+    pub send_chat_interval_ms: u64,
+    pub send_max_attempts: i32,
+    pub workers: usize,
 }
 
 impl fmt::Debug for Settings {
@@ -42,6 +51,16 @@ impl fmt::Debug for Settings {
             .field("teloxide_api_url", &self.teloxide_api_url)
             .field("admin_telegram_ids", &self.admin_telegram_ids)
             .field("log_format", &self.log_format)
+            .field("http_addr", &self.http_addr)
+            .field("webhook_url", &self.webhook_url)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<set>"),
+            )
+            .field("send_per_second", &self.send_per_second)
+            .field("send_chat_interval_ms", &self.send_chat_interval_ms)
+            .field("send_max_attempts", &self.send_max_attempts)
+            .field("workers", &self.workers)
             .finish()
     }
 }
@@ -78,7 +97,46 @@ impl Settings {
                 reason,
             })?,
         };
+        let webhook_url = non_empty("WEBHOOK_URL");
+        let webhook_secret = non_empty("WEBHOOK_SECRET");
+        if let Some(secret) = &webhook_secret
+            && (secret.len() > 256
+                || !secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            return Err(ConfigError {
+                name: "WEBHOOK_SECRET",
+                reason: "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+                    .into(),
+            });
+        }
+        if let Some(url) = &webhook_url {
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                return Err(ConfigError {
+                    name: "WEBHOOK_URL",
+                    reason: format!("`{url}` is not an http(s) URL"),
+                });
+            }
+            if webhook_secret.is_none() {
+                return Err(ConfigError {
+                    name: "WEBHOOK_SECRET",
+                    reason: "is required with WEBHOOK_URL, so only Telegram can post updates (e.g. the output of `openssl rand -hex 32`)".into(),
+                });
+            }
+        }
         Ok(Self {
+            http_addr: parse_or(
+                "HTTP_ADDR",
+                &get,
+                std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            )?,
+            webhook_url,
+            webhook_secret,
+            send_per_second: parse_or("SEND_PER_SECOND", &get, 30)?,
+            send_chat_interval_ms: parse_or("SEND_CHAT_INTERVAL_MS", &get, 1000)?,
+            send_max_attempts: parse_or("SEND_MAX_ATTEMPTS", &get, 8)?,
+            workers: parse_or("WORKERS", &get, 4)?,
             database_url: non_empty("DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             teloxide_token: non_empty("TELOXIDE_TOKEN"),
@@ -86,6 +144,21 @@ impl Settings {
             admin_telegram_ids,
             log_format,
         })
+    }
+}
+
+/// A typed variable with a default; a value that does not parse is an error naming the variable.
+fn parse_or<T: std::str::FromStr>(
+    name: &'static str,
+    get: &impl Fn(&str) -> Option<String>,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError {
+            name,
+            reason: format!("`{v}` is not a valid value"),
+        }),
     }
 }
 
@@ -156,6 +229,27 @@ mod tests {
             !shown.contains("SECRET") && !shown.contains("hunter2"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn webhook_needs_a_wellformed_secret_and_numbers_are_checked() {
+        let err = settings(&[("WEBHOOK_URL", "https://bot.example.com/tg")]).unwrap_err();
+        assert_eq!(err.name, "WEBHOOK_SECRET");
+        let err = settings(&[
+            ("WEBHOOK_URL", "https://bot.example.com/tg"),
+            ("WEBHOOK_SECRET", "no spaces please"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.name, "WEBHOOK_SECRET");
+        let ok = settings(&[
+            ("WEBHOOK_URL", "https://bot.example.com/tg"),
+            ("WEBHOOK_SECRET", "s3cret_-X"),
+        ])
+        .unwrap();
+        assert!(!format!("{ok:?}").contains("s3cret"));
+        let err = settings(&[("SEND_PER_SECOND", "fast")]).unwrap_err();
+        assert!(err.to_string().contains("SEND_PER_SECOND") && err.to_string().contains("fast"));
+        assert_eq!(settings(&[]).unwrap().http_addr.port(), 8080);
     }
 
     #[test]

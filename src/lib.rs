@@ -7,6 +7,8 @@
 //! - [`catalog`]: the patent catalogue: interchange format, validated streaming import, reading back.
 //! - [`matching`]: explainable text similarity between needs and patents, over an in-memory index.
 //! - [`dialog`]: admin-editable dialog scripts, the pure conversation engine, its runtime and state.
+//! - [`metrics`]: counters and a latency histogram, rendered for Prometheus.
+//! - [`outbox`]: messages waiting for delivery, written with the change that caused them.
 //! - [`channel`]: thin adapters (console, Telegram) between a medium and the dialog runtime.
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
@@ -17,4 +19,6 @@ pub mod config;
 pub mod db;
 pub mod dialog;
 pub mod matching;
+pub mod metrics;
+pub mod outbox;
 pub mod telemetry;

@@ -1,86 +1,33 @@
-//! The Telegram channel against a fake Bot API on 127.0.0.1 (a small axum server): a conversation through
-//! long polling and inline keyboards, an update delivered twice, a forged callback, a restart, a long text.
+//! The Telegram channel against a fake Bot API on 127.0.0.1: a conversation through long polling and
+//! inline keyboards, an update delivered twice, a forged callback, a restart, a long text, send faults
+//! (429, 5xx, slow), a failing handler, the webhook and the HTTP endpoints.
 
 mod common;
 
-use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
+use common::fake_telegram::{self as fake_api, Fault, Shared, buttons, message, press, texts};
 use queqiao::catalog::store::load_demo_if_empty;
-use queqiao::channel::telegram::Telegram;
+use queqiao::channel::http::{self, HttpState, SECRET_HEADER};
+use queqiao::channel::telegram::{self, Options, Sent, Telegram};
+use queqiao::channel::throttle::Limits;
 use queqiao::dialog::Runtime;
 use queqiao::matching::{Matcher, Synonyms};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgPool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// What the fake Telegram holds: updates to hand out and everything the bot sent.
-#[derive(Default)]
-struct Fake {
-    updates: Vec<Value>,
-    sent: Vec<Value>,
-    answered: usize,
+/// Limits high enough not to slow the tests down; the throttle has its own unit test.
+fn fast() -> Options {
+    Options {
+        limits: Limits {
+            per_second: 1000,
+            per_chat_interval: Duration::ZERO,
+        },
+        ..Options::default()
+    }
 }
 
-type Shared = Arc<Mutex<Fake>>;
-
-async fn api(
-    State(fake): State<Shared>,
-    Path((_bot, method)): Path<(String, String)>,
-    body: Option<Json<Value>>,
-) -> Json<Value> {
-    let body = body.map(|b| b.0).unwrap_or(Value::Null);
-    let mut fake = fake.lock().unwrap();
-    // Telegram's method names are case-insensitive; clients differ in how they spell them.
-    let result = match method.to_ascii_lowercase().as_str() {
-        "getupdates" => {
-            let offset = body["offset"].as_i64().unwrap_or(0);
-            Value::Array(
-                fake.updates
-                    .iter()
-                    .filter(|u| u["update_id"].as_i64().unwrap() >= offset)
-                    .cloned()
-                    .collect(),
-            )
-        }
-        "sendmessage" => {
-            fake.sent.push(body.clone());
-            json!({"message_id": fake.sent.len(), "date": 0,
-                   "chat": {"id": body["chat_id"], "type": "private", "first_name": "A"}, "text": body["text"]})
-        }
-        "answercallbackquery" => {
-            fake.answered += 1;
-            json!(true)
-        }
-        _ => json!(true),
-    };
-    Json(json!({"ok": true, "result": result}))
-}
-
-async fn fake_telegram() -> (Shared, String) {
-    let fake: Shared = Arc::default();
-    let app = Router::new()
-        .route("/{bot}/{method}", post(api))
-        .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (fake, url)
-}
-
-fn message(id: i64, chat: i64, text: &str) -> Value {
-    json!({"update_id": id, "message": {"message_id": id, "date": 0,
-        "chat": {"id": chat, "type": "private", "first_name": "A"},
-        "from": {"id": chat, "is_bot": false, "first_name": "A"}, "text": text}})
-}
-
-fn press(id: i64, chat: i64, data: &str) -> Value {
-    json!({"update_id": id, "callback_query": {"id": format!("q{id}"), "chat_instance": "c",
-        "from": {"id": chat, "is_bot": false, "first_name": "A"}, "data": data,
-        "message": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private", "first_name": "A"}, "text": "?"}}})
-}
-
-async fn channel(pool: &PgPool, url: &str) -> Telegram {
+async fn channel_with(pool: &PgPool, url: &str, options: Options) -> Arc<Telegram> {
     let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
     let runtime = Arc::new(
         Runtime::new(
@@ -91,12 +38,25 @@ async fn channel(pool: &PgPool, url: &str) -> Telegram {
         )
         .unwrap(),
     );
-    let bot = teloxide::Bot::new("123:TEST").set_api_url(url.parse().unwrap());
-    Telegram::new(bot, pool.clone(), runtime)
+    let url: url::Url = url.parse().unwrap();
+    let bot = telegram::client("123:TEST", Some(&url), Duration::from_secs(1)).unwrap();
+    Arc::new(Telegram::with_options(
+        bot.clone(),
+        bot,
+        pool.clone(),
+        runtime,
+        options,
+        Arc::default(),
+    ))
 }
 
-/// Hands out `update`, polls once and processes; returns what the bot sent in response.
+async fn channel(pool: &PgPool, url: &str) -> Arc<Telegram> {
+    channel_with(pool, url, fast()).await
+}
+
+/// Hands out `update`, polls once, processes and sends; returns what the bot sent in response.
 async fn deliver(tg: &Telegram, fake: &Shared, offset: &mut i32, update: Value) -> Vec<Value> {
+    let id = update["update_id"].as_i64().unwrap();
     let before = {
         let mut f = fake.lock().unwrap();
         f.updates.push(update);
@@ -104,44 +64,23 @@ async fn deliver(tg: &Telegram, fake: &Shared, offset: &mut i32, update: Value) 
     };
     *offset = tg.poll_once(*offset, 0).await.unwrap();
     tg.process_pending().await.unwrap();
+    let sent = tg.send_pending().await.unwrap();
+    assert!(sent.iter().all(|s| *s == Sent::Delivered), "{sent:?}");
     let errors: Vec<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT update_id, last_error FROM telegram_updates WHERE last_error IS NOT NULL",
+        "SELECT update_id, last_error FROM telegram_updates WHERE last_error IS NOT NULL AND update_id = $1",
     )
-    .fetch_all(tg_pool(tg))
+    .bind(id)
+    .fetch_all(tg.pool())
     .await
     .unwrap();
     assert!(errors.is_empty(), "{errors:?}");
     fake.lock().unwrap().sent[before..].to_vec()
 }
 
-fn tg_pool(tg: &Telegram) -> &PgPool {
-    tg.pool()
-}
-
-fn texts(sent: &[Value]) -> String {
-    sent.iter()
-        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn buttons(sent: &[Value]) -> Vec<String> {
-    sent.iter()
-        .flat_map(|m| {
-            m["reply_markup"]["inline_keyboard"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
-        .map(|b| b["callback_data"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 #[sqlx::test]
 async fn a_conversation_over_the_bot_api(pool: PgPool) {
     load_demo_if_empty(&pool).await.unwrap();
-    let (fake, url) = fake_telegram().await;
+    let (fake, url) = fake_api::start().await;
     let tg = channel(&pool, &url).await;
     let mut offset = 0;
     let chat = 555;
@@ -178,6 +117,7 @@ async fn a_conversation_over_the_bot_api(pool: PgPool) {
     fake.lock().unwrap().updates.push(press(7, chat, "skip"));
     tg.poll_once(7, 0).await.unwrap();
     tg.process_pending().await.unwrap();
+    tg.send_pending().await.unwrap();
     assert_eq!(
         fake.lock().unwrap().sent.len(),
         count,
@@ -202,7 +142,7 @@ async fn a_conversation_over_the_bot_api(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_stored_update_is_processed_after_a_crash(pool: PgPool) {
-    let (fake, url) = fake_telegram().await;
+    let (fake, url) = fake_api::start().await;
     let tg = channel(&pool, &url).await;
     fake.lock().unwrap().updates.push(message(41, 9, "/start"));
     // Stored, then the process "dies" before processing.
@@ -211,12 +151,13 @@ async fn a_stored_update_is_processed_after_a_crash(pool: PgPool) {
     drop(tg);
     let restarted = channel(&pool, &url).await;
     assert_eq!(restarted.process_pending().await.unwrap(), 1);
+    restarted.send_pending().await.unwrap();
     assert!(texts(&fake.lock().unwrap().sent).contains("欢迎"));
 }
 
 #[sqlx::test]
 async fn long_text_emoji_and_control_characters_are_handled(pool: PgPool) {
-    let (fake, url) = fake_telegram().await;
+    let (fake, url) = fake_api::start().await;
     let tg = channel(&pool, &url).await;
     let mut offset = 0;
     deliver(&tg, &fake, &mut offset, message(1, 3, "/start")).await;
@@ -237,4 +178,209 @@ async fn long_text_emoji_and_control_characters_are_handled(pool: PgPool) {
     for m in &fake.lock().unwrap().sent {
         assert!(m["text"].as_str().unwrap().chars().count() <= 4096);
     }
+}
+
+/// Sends until the outbox is empty or `limit` passes (retries wait for their time).
+async fn drain(tg: &Telegram, limit: Duration) -> Vec<Sent> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut all = Vec::new();
+    loop {
+        all.extend(tg.send_pending().await.unwrap());
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL",
+        )
+        .fetch_one(tg.pool())
+        .await
+        .unwrap();
+        if pending == 0 || tokio::time::Instant::now() > deadline {
+            return all;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[sqlx::test]
+async fn send_faults_are_retried_in_order_and_nothing_is_doubled(pool: PgPool) {
+    let (fake, url) = fake_api::start().await;
+    let tg = channel(&pool, &url).await;
+    fake.lock().unwrap().faults.extend([
+        Fault::TooManyRequests { retry_after: 1 },
+        Fault::ServerError,
+        // Longer than the client's 1 s timeout: the send counts as failed and is retried.
+        Fault::Slow(Duration::from_millis(1500)),
+    ]);
+    fake.lock().unwrap().updates.push(message(1, 77, "/start"));
+    tg.poll_once(0, 0).await.unwrap();
+    tg.process_pending().await.unwrap();
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(queued >= 2, "/start queues a greeting and a question");
+    let outcomes = drain(&tg, Duration::from_secs(60)).await;
+    assert_eq!(
+        outcomes.iter().filter(|s| **s == Sent::Retry).count(),
+        3,
+        "{outcomes:?}"
+    );
+    // Every queued message arrived once, in the order it was written (the slow answer may still have
+    // been recorded by the fake after the client gave up: that is the one duplicate a timeout allows).
+    let sent = texts(&fake.lock().unwrap().sent);
+    let expected: Vec<String> =
+        sqlx::query_scalar("SELECT message->>'text' FROM outbox ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let mut got: Vec<&str> = sent.split('\n').collect();
+    got.dedup();
+    assert_eq!(got.join("\n"), expected.join("\n"));
+    let retries = tg.metrics().render();
+    assert!(
+        retries.contains("queqiao_send_retries_total 3"),
+        "{retries}"
+    );
+}
+
+#[sqlx::test]
+async fn a_message_to_a_blocked_user_is_dead_lettered(pool: PgPool) {
+    let (fake, url) = fake_api::start().await;
+    let tg = channel_with(
+        &pool,
+        &url,
+        Options {
+            max_attempts: 2,
+            ..fast()
+        },
+    )
+    .await;
+    fake.lock()
+        .unwrap()
+        .faults
+        .extend([Fault::ServerError, Fault::ServerError]);
+    let mut conn = pool.acquire().await.unwrap();
+    queqiao::outbox::enqueue(
+        &mut conn,
+        "telegram",
+        5,
+        &queqiao::outbox::Message::text("hi"),
+        None,
+    )
+    .await
+    .unwrap();
+    let outcomes = drain(&tg, Duration::from_secs(40)).await;
+    assert_eq!(outcomes, [Sent::Retry, Sent::Dead]);
+    let dead: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(dead, 1);
+}
+
+#[sqlx::test]
+async fn a_failing_handler_rolls_back_and_apologises(pool: PgPool) {
+    let (fake, url) = fake_api::start().await;
+    let tg = channel(&pool, &url).await;
+    let mut offset = 0;
+    deliver(&tg, &fake, &mut offset, message(1, 8, "/start")).await;
+    // The conversation store breaks under the handler (a database fault).
+    sqlx::query("ALTER TABLE conversations RENAME TO conversations_away")
+        .execute(&pool)
+        .await
+        .unwrap();
+    fake.lock().unwrap().updates.push(press(2, 8, "c:zh"));
+    offset = tg.poll_once(offset, 0).await.unwrap();
+    assert_eq!(tg.process_pending().await.unwrap(), 1, "the worker goes on");
+    tg.send_pending().await.unwrap();
+    let last = fake.lock().unwrap().sent.last().cloned().unwrap();
+    assert!(texts(&[last]).contains("抱歉"), "the user gets an apology");
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM telegram_updates WHERE update_id = 2")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(error.unwrap().contains("conversations"));
+    // Repaired, the bot carries on from the last saved state.
+    sqlx::query("ALTER TABLE conversations_away RENAME TO conversations")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let sent = deliver(&tg, &fake, &mut offset, press(3, 8, "c:zh")).await;
+    assert!(texts(&sent).contains("描述"), "{sent:?}");
+    assert!(
+        tg.metrics()
+            .render()
+            .contains("queqiao_updates_failed_total 1")
+    );
+}
+
+#[sqlx::test]
+async fn webhook_and_operator_endpoints(pool: PgPool) {
+    let (fake, url) = fake_api::start().await;
+    let tg = channel(&pool, &url).await;
+    let state = HttpState::new(
+        tg.metrics().clone(),
+        Some(("/tg/hook".into(), "s3cret".into())),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, http::router(state.clone())).into_future());
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{base}{path}")).send();
+
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    assert_eq!(
+        get("/readyz").await.unwrap().status(),
+        503,
+        "not ready before the channel is"
+    );
+    let _ = state.telegram.set(tg.clone());
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+
+    let update = message(70, 12, "/start").to_string();
+    let post = |secret: Option<&str>| {
+        let mut req = client
+            .post(format!("{base}/tg/hook"))
+            .header("content-type", "application/json")
+            .body(update.clone());
+        if let Some(s) = secret {
+            req = req.header(SECRET_HEADER, s);
+        }
+        req.send()
+    };
+    assert_eq!(post(None).await.unwrap().status(), 401);
+    assert_eq!(post(Some("wrong")).await.unwrap().status(), 401);
+    assert_eq!(post(Some("s3cret")).await.unwrap().status(), 200);
+    assert_eq!(
+        post(Some("s3cret")).await.unwrap().status(),
+        200,
+        "a repeat is accepted"
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM telegram_updates")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "and stored once");
+    tg.process_pending().await.unwrap();
+    tg.send_pending().await.unwrap();
+    assert!(texts(&fake.lock().unwrap().sent).contains("欢迎"));
+
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    for line in [
+        "queqiao_updates_received_total 1",
+        "queqiao_updates_processed_total 1",
+        "queqiao_handler_seconds_count 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+    assert!(metrics.contains("queqiao_messages_sent_total"));
+
+    tg.set_webhook("https://bot.example.com/tg/hook", "s3cret")
+        .await
+        .unwrap();
+    let hook = fake.lock().unwrap().webhook.clone().unwrap();
+    assert_eq!(hook["secret_token"], "s3cret");
+    tg.set_commands().await.unwrap();
+    let commands = fake.lock().unwrap().commands.clone();
+    assert_eq!(commands.len(), 2);
+    assert_eq!(commands[1]["language_code"], "en");
 }

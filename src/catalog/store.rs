@@ -137,13 +137,13 @@ pub async fn patents_after_id(
 }
 
 /// One patent by publication number.
-pub async fn patent_by_number(
-    pool: &PgPool,
+pub async fn patent_by_number<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
     number: &str,
 ) -> Result<Option<StoredPatent>, sqlx::Error> {
     let row: Option<PatentDbRow> = sqlx::query_as(&format!("{SELECT_PATENTS} WHERE p.number = $1"))
         .bind(number)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await?;
     Ok(row.map(StoredPatent::from))
 }

@@ -6,5 +6,7 @@
 //! - [`reload`]: hot reload of the dialog scripts on SIGHUP and on file changes (`--watch`).
 
 pub mod console;
+pub mod http;
 pub mod reload;
 pub mod telegram;
+pub mod throttle;

@@ -1,14 +1,23 @@
-//! The Telegram channel: long polling with a durable inbox. Each update is written to PostgreSQL before
-//! the next `getUpdates` call confirms it to Telegram, then processed from the table, so an update that
-//! arrived is never lost. Replies become plain-text messages with inline keyboards; button presses come
-//! back as callback data that the engine checks against the user's own conversation.
+//! The Telegram channel. Updates arrive by long polling or webhook and are written to PostgreSQL before
+//! Telegram is told they arrived; workers then take each chat's oldest pending update and, in one
+//! transaction, run the dialog, save the state, queue the replies in the outbox and mark the update
+//! handled, so a crash at any point leaves the update either untouched or wholly done. Senders deliver the
+//! outbox within Telegram's rate limits, retrying 429s, 5xx and network errors with backoff.
 
+use super::throttle::{Limits, Throttle};
 use crate::dialog::engine::Button;
 use crate::dialog::{Incoming, Reply, Runtime};
-use sqlx::PgPool;
+use crate::metrics::Metrics;
+use crate::outbox::{self, Message};
+use futures::FutureExt;
+use sqlx::{PgConnection, PgPool};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, UpdateKind};
+use tokio::sync::{Notify, watch};
 
 /// The conversation channel name stored with the state.
 pub const CHANNEL: &str = "telegram";
@@ -22,8 +31,10 @@ const MAX_CALLBACK_BYTES: usize = 64;
 pub enum TelegramError {
     #[error("Bot API request failed: {0}")]
     Api(#[from] teloxide::RequestError),
-    #[error("inbox: {0}")]
+    #[error("inbox or outbox: {0}")]
     Store(#[from] sqlx::Error),
+    #[error("{0}")]
+    Config(String),
 }
 
 /// What the bot understood of an update; this is what the inbox stores.
@@ -107,32 +118,146 @@ fn keyboard(buttons: &[Button]) -> Option<InlineKeyboardMarkup> {
     Some(InlineKeyboardMarkup::new(rows))
 }
 
-/// A reply as Telegram messages: texts, the last one carrying the buttons.
-pub fn render(reply: &Reply) -> Vec<(String, Option<InlineKeyboardMarkup>)> {
-    let mut parts: Vec<(String, Option<InlineKeyboardMarkup>)> = split_message(&reply.plain_text())
+/// A reply as Telegram-sized messages, the last one carrying the buttons.
+pub fn messages(reply: &Reply) -> Vec<Message> {
+    let mut parts: Vec<Message> = split_message(&reply.plain_text())
         .into_iter()
-        .map(|t| (t, None))
+        .map(Message::text)
         .collect();
     if let Some(last) = parts.last_mut() {
-        last.1 = keyboard(reply.buttons());
+        last.buttons = reply.buttons().to_vec();
     }
     parts
 }
 
-/// The channel: a Bot API client, the inbox and the dialog runtime.
+/// How the channel works; [`Options::default`] follows Telegram's published limits.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Workers handling updates (different chats in parallel, one chat in order).
+    pub workers: usize,
+    /// Workers delivering the outbox.
+    pub senders: usize,
+    pub limits: Limits,
+    /// Attempts before a message is dead-lettered.
+    pub max_attempts: i32,
+    /// Long-polling timeout in seconds.
+    pub poll_timeout: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            senders: 4,
+            limits: Limits::default(),
+            max_attempts: 8,
+            poll_timeout: 25,
+        }
+    }
+}
+
+/// What happened to one outbox message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    Delivered,
+    Retry,
+    Dead,
+}
+
+/// The channel: Bot API clients, the inbox, the outbox and the dialog runtime.
 pub struct Telegram {
     bot: Bot,
+    poll_bot: Bot,
     pool: PgPool,
     runtime: Arc<Runtime>,
+    metrics: Arc<Metrics>,
+    throttle: Throttle,
+    options: Options,
+    work: Notify,
+    mail: Notify,
+}
+
+/// A Bot API client whose requests give up after `timeout` (long polls need more than sends).
+pub fn client(
+    token: &str,
+    api_url: Option<&url::Url>,
+    timeout: Duration,
+) -> Result<Bot, TelegramError> {
+    let http = teloxide::net::default_reqwest_settings()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| TelegramError::Config(format!("cannot build the HTTP client: {e}")))?;
+    let bot = Bot::with_client(token, http);
+    Ok(match api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
+    })
 }
 
 impl Telegram {
+    /// A channel with default options, sending and polling through `bot`.
     pub fn new(bot: Bot, pool: PgPool, runtime: Arc<Runtime>) -> Self {
-        Self { bot, pool, runtime }
+        Self::with_options(
+            bot.clone(),
+            bot,
+            pool,
+            runtime,
+            Options::default(),
+            Arc::default(),
+        )
+    }
+
+    pub fn with_options(
+        bot: Bot,
+        poll_bot: Bot,
+        pool: PgPool,
+        runtime: Arc<Runtime>,
+        options: Options,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            bot,
+            poll_bot,
+            pool,
+            runtime,
+            metrics,
+            throttle: Throttle::new(options.limits),
+            options,
+            work: Notify::new(),
+            mail: Notify::new(),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Stores an update in the inbox (once per update_id) and wakes a worker; true if it was new.
+    pub async fn store_update(&self, update: &Update) -> Result<bool, TelegramError> {
+        // The inbox keeps what the bot understood of the update (null for kinds it ignores): it is all
+        // processing needs, and it reads back exactly, unlike a re-serialised teloxide Update.
+        let understood = inbound(update);
+        let chat_id = understood.as_ref().map(|i| i.chat_id);
+        let payload = serde_json::to_value(understood).unwrap_or(serde_json::Value::Null);
+        let inserted = sqlx::query(
+            "INSERT INTO telegram_updates (update_id, chat_id, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(update.id.0 as i64)
+        .bind(chat_id)
+        .bind(sqlx::types::Json(payload))
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            Metrics::inc(&self.metrics.updates_received);
+            self.work.notify_one();
+        }
+        Ok(inserted)
     }
 
     /// One long-polling round: fetches updates after `offset`, stores them, and returns the next offset.
@@ -140,21 +265,14 @@ impl Telegram {
     /// after it was stored.
     pub async fn poll_once(&self, offset: i32, timeout_secs: u32) -> Result<i32, TelegramError> {
         let updates = self
-            .bot
+            .poll_bot
             .get_updates()
             .offset(offset)
             .timeout(timeout_secs)
             .await?;
         let mut next = offset;
         for update in &updates {
-            // The inbox keeps what the bot understood of the update (null for kinds it ignores): it is
-            // all processing needs, and it reads back exactly, unlike a re-serialised teloxide Update.
-            let payload = serde_json::to_value(inbound(update)).unwrap_or(serde_json::Value::Null);
-            sqlx::query("INSERT INTO telegram_updates (update_id, payload) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(update.id.0 as i64)
-                .bind(sqlx::types::Json(payload))
-                .execute(&self.pool)
-                .await?;
+            self.store_update(update).await?;
             next = next.max(update.id.0 as i32 + 1);
         }
         Ok(next)
@@ -168,63 +286,180 @@ impl Telegram {
         Ok(max.map(|m| m as i32 + 1).unwrap_or(0))
     }
 
-    /// Processes stored updates in order until none is pending; returns how many were handled.
+    /// Handles the oldest pending update of a chat no other worker is handling; returns its id, or
+    /// `None` when there is nothing to do. A handler error or panic rolls back what the handler did,
+    /// marks the update failed and queues an apology, all in the same transaction.
+    pub async fn process_one(&self) -> Result<Option<i64>, TelegramError> {
+        let started = Instant::now();
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(i64, sqlx::types::Json<serde_json::Value>)> = sqlx::query_as(
+            "SELECT u.update_id, u.payload FROM telegram_updates u
+             WHERE u.processed_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM telegram_updates p WHERE p.processed_at IS NULL
+                               AND p.chat_id = u.chat_id AND p.update_id < u.update_id)
+             ORDER BY u.update_id LIMIT 1 FOR UPDATE OF u SKIP LOCKED",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((update_id, payload)) = row else {
+            return Ok(None);
+        };
+        let inbound = match serde_json::from_value::<Option<Inbound>>(payload.0) {
+            Ok(inbound) => inbound,
+            Err(e) => {
+                tracing::error!(update_id, error = %e, "unreadable inbox entry skipped");
+                None
+            }
+        };
+        let mut error = None;
+        if let Some(inbound) = &inbound {
+            sqlx::query("SAVEPOINT handler").execute(&mut *tx).await?;
+            let outcome = AssertUnwindSafe(self.handle_in(&mut tx, inbound))
+                .catch_unwind()
+                .await;
+            let failure = match outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e),
+                Err(panic) => Some(format!("handler panicked: {}", panic_message(&panic))),
+            };
+            if let Some(e) = failure {
+                tracing::error!(update_id, chat_id = inbound.chat_id, error = %e, "update could not be handled");
+                Metrics::inc(&self.metrics.updates_failed);
+                sqlx::query("ROLLBACK TO SAVEPOINT handler")
+                    .execute(&mut *tx)
+                    .await?;
+                let apology = Message::from(&self.runtime.apology());
+                outbox::enqueue(&mut tx, CHANNEL, inbound.chat_id, &apology, None).await?;
+                error = Some(e);
+            }
+        }
+        sqlx::query(
+            "UPDATE telegram_updates SET processed_at = now(), attempts = attempts + 1, last_error = $2
+             WHERE update_id = $1",
+        )
+        .bind(update_id)
+        .bind(error)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Metrics::inc(&self.metrics.updates_processed);
+        self.metrics.handler_seconds.observe(started.elapsed());
+        self.mail.notify_one();
+        if let Some(id) = inbound.and_then(|i| i.callback_id) {
+            // Stops the button's spinner; failing to do so costs nothing but looks.
+            let _ = self
+                .bot
+                .answer_callback_query(teloxide::types::CallbackQueryId(id))
+                .await;
+        }
+        Ok(Some(update_id))
+    }
+
+    /// Processes stored updates until none is pending; returns how many were handled.
     pub async fn process_pending(&self) -> Result<usize, TelegramError> {
         let mut handled = 0;
-        loop {
-            let mut tx = self.pool.begin().await?;
-            let row: Option<(i64, sqlx::types::Json<serde_json::Value>)> = sqlx::query_as(
-                "SELECT update_id, payload FROM telegram_updates WHERE processed_at IS NULL
-                 ORDER BY update_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-            )
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((update_id, payload)) = row else {
-                return Ok(handled);
-            };
-            let outcome = match serde_json::from_value::<Option<Inbound>>(payload.0) {
-                Ok(Some(inbound)) => self.handle(inbound).await,
-                Ok(None) => Ok(()),
-                Err(e) => Err(format!("unreadable inbox entry: {e}")),
-            };
-            let error = outcome.err();
-            if let Some(e) = &error {
-                tracing::error!(update_id, error = %e, "update could not be handled");
-            }
-            sqlx::query(
-                "UPDATE telegram_updates SET processed_at = now(), attempts = attempts + 1, last_error = $2
-                 WHERE update_id = $1",
-            )
-            .bind(update_id)
-            .bind(error)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
+        while self.process_one().await?.is_some() {
             handled += 1;
         }
+        Ok(handled)
+    }
+
+    async fn handle_in(&self, conn: &mut PgConnection, inbound: &Inbound) -> Result<(), String> {
+        #[cfg(test)]
+        if inbound.incoming == Incoming::Text(tests::PANIC_PROBE.into()) {
+            panic!("injected by a test");
+        }
+        let replies = self
+            .runtime
+            .handle_in(
+                conn,
+                CHANNEL,
+                inbound.chat_id,
+                inbound.user_id,
+                inbound.incoming.clone(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        for reply in &replies {
+            // One outbox row per Telegram message, so a retry never repeats an earlier part.
+            for message in messages(reply) {
+                outbox::enqueue(conn, CHANNEL, inbound.chat_id, &message, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delivers the oldest due message of a chat the rate limits allow; `None` when there is none.
+    pub async fn send_one(&self) -> Result<Option<Sent>, TelegramError> {
+        let mut tx = self.pool.begin().await?;
+        let busy = self.throttle.busy_chats();
+        let Some(claimed) = outbox::claim(&mut tx, CHANNEL, &busy).await? else {
+            return Ok(None);
+        };
+        self.throttle.acquire(claimed.chat_id).await;
+        let result = self.deliver(&claimed.message, claimed.chat_id).await;
+        let sent = match result {
+            Ok(()) => {
+                outbox::mark_sent(&mut tx, claimed.id).await?;
+                Metrics::inc(&self.metrics.messages_sent);
+                Sent::Delivered
+            }
+            Err(e) => {
+                let attempt = claimed.attempts + 1;
+                let retry = retry_delay(&e, attempt, self.options.max_attempts);
+                tracing::warn!(outbox_id = claimed.id, chat_id = claimed.chat_id, attempt, error = %e,
+                    retry_in_ms = retry.map(|d| d.as_millis() as u64), "send failed");
+                outbox::mark_failed(&mut tx, claimed.id, &e.to_string(), retry).await?;
+                match retry {
+                    Some(_) => {
+                        Metrics::inc(&self.metrics.send_retries);
+                        Sent::Retry
+                    }
+                    None => {
+                        Metrics::inc(&self.metrics.dead_letters);
+                        Sent::Dead
+                    }
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(Some(sent))
+    }
+
+    /// Sends until nothing is due; returns what happened to each message (for tests and tools).
+    pub async fn send_pending(&self) -> Result<Vec<Sent>, TelegramError> {
+        let mut all = Vec::new();
+        while let Some(sent) = self.send_one().await? {
+            all.push(sent);
+        }
+        Ok(all)
+    }
+
+    async fn deliver(&self, message: &Message, chat_id: i64) -> Result<(), RequestError> {
+        let parts = split_message(&message.text);
+        let count = parts.len();
+        for (i, text) in parts.into_iter().enumerate() {
+            let mut request = self.bot.send_message(ChatId(chat_id), text);
+            if i + 1 == count
+                && let Some(markup) = keyboard(&message.buttons)
+            {
+                request = request.reply_markup(markup);
+            }
+            request.await?;
+        }
+        Ok(())
     }
 
     /// Publishes the command menu in Chinese (default) and English.
     pub async fn set_commands(&self) -> Result<(), TelegramError> {
         use teloxide::types::BotCommand;
         let menu = |lang: &str| -> Vec<BotCommand> {
-            let zh = lang == "zh";
-            [
-                ("start", if zh { "重新开始" } else { "Start over" }),
-                ("help", if zh { "帮助" } else { "Help" }),
-                (
-                    "lang",
-                    if zh {
-                        "切换语言"
-                    } else {
-                        "Switch language"
-                    },
-                ),
-                ("cancel", if zh { "取消" } else { "Cancel" }),
-            ]
-            .into_iter()
-            .map(|(c, d)| BotCommand::new(c, d))
-            .collect()
+            crate::dialog::runtime::COMMANDS
+                .iter()
+                .map(|(c, zh, en)| BotCommand::new(*c, if lang == "zh" { *zh } else { *en }))
+                .collect()
         };
         self.bot.set_my_commands(menu("zh")).await?;
         self.bot
@@ -234,71 +469,238 @@ impl Telegram {
         Ok(())
     }
 
-    /// Polls and processes until `shutdown` resolves; errors are logged and retried with backoff.
-    pub async fn run(&self, poll_timeout: u32, shutdown: impl std::future::Future<Output = ()>) {
+    /// Tells Telegram where to push updates, with the secret it must send back in a header.
+    pub async fn set_webhook(&self, url: &str, secret: &str) -> Result<(), TelegramError> {
+        let url = url
+            .parse()
+            .map_err(|e| TelegramError::Config(format!("WEBHOOK_URL `{url}`: {e}")))?;
+        self.bot
+            .set_webhook(url)
+            .secret_token(secret.to_owned())
+            .allowed_updates(vec![
+                teloxide::types::AllowedUpdate::Message,
+                teloxide::types::AllowedUpdate::CallbackQuery,
+            ])
+            .await?;
+        Ok(())
+    }
+
+    /// Runs workers and senders, and long polling unless `webhook` is set, until `shutdown` resolves;
+    /// then stops taking updates and gives in-flight work until `grace` to finish (what does not finish
+    /// is rolled back and done after the next start).
+    pub async fn run(
+        self: Arc<Self>,
+        webhook: bool,
+        shutdown: impl std::future::Future<Output = ()>,
+        grace: Duration,
+    ) {
         if let Err(e) = self.set_commands().await {
             tracing::warn!(error = %e, "cannot set the command menu");
         }
-        tokio::pin!(shutdown);
-        let mut offset = self.resume_offset().await.unwrap_or(0);
-        let mut backoff = std::time::Duration::from_millis(500);
-        loop {
-            // Whatever was stored but not processed (a crash, a restart) goes first.
-            if let Err(e) = self.process_pending().await {
-                tracing::error!(error = %e, "processing stored updates failed");
+        let (stop_tx, stop) = watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..self.options.workers.max(1) {
+            tasks.spawn(self.clone().work_loop(stop.clone()));
+        }
+        for _ in 0..self.options.senders.max(1) {
+            tasks.spawn(self.clone().send_loop(stop.clone()));
+        }
+        if webhook {
+            shutdown.await;
+        } else {
+            if let Err(e) = self.bot.delete_webhook().await {
+                tracing::warn!(error = %e, "cannot remove a webhook before polling");
             }
-            let round = tokio::select! {
-                _ = &mut shutdown => break,
-                r = self.poll_once(offset, poll_timeout) => r,
-            };
-            match round {
-                Ok(next) => {
-                    offset = next;
-                    backoff = std::time::Duration::from_millis(500);
+            self.poll_loop(shutdown).await;
+        }
+        tracing::info!("stopped taking updates; finishing in-flight work");
+        let _ = stop_tx.send(true);
+        self.work.notify_waiters();
+        self.mail.notify_waiters();
+        let deadline = tokio::time::sleep(grace);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => {
+                    tracing::warn!("grace period over; unfinished work stays in the inbox for the next start");
+                    tasks.abort_all();
+                    break;
                 }
-                Err(TelegramError::Api(teloxide::RequestError::RetryAfter(wait))) => {
-                    tokio::time::sleep(wait.duration()).await;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "polling failed");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
-                }
+                next = tasks.join_next() => if next.is_none() { break },
             }
         }
-        tracing::info!("stopped taking updates");
     }
 
-    async fn handle(&self, inbound: Inbound) -> Result<(), String> {
-        if let Some(id) = &inbound.callback_id {
-            // Stops the button's spinner; failing to do so costs nothing but looks.
-            let _ = self
-                .bot
-                .answer_callback_query(teloxide::types::CallbackQueryId(id.clone()))
-                .await;
-        }
-        let replies = self
-            .runtime
-            .handle(CHANNEL, inbound.chat_id, inbound.user_id, inbound.incoming)
-            .await;
-        for reply in &replies {
-            for (text, markup) in render(reply) {
-                let mut request = self.bot.send_message(ChatId(inbound.chat_id), text);
-                if let Some(m) = markup {
-                    request = request.reply_markup(m);
+    async fn poll_loop(&self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut offset = self.resume_offset().await.unwrap_or(0);
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            let round = tokio::select! {
+                _ = &mut shutdown => break,
+                r = self.poll_once(offset, self.options.poll_timeout) => r,
+            };
+            let wait = match round {
+                Ok(next) => {
+                    offset = next;
+                    backoff = Duration::from_millis(500);
+                    continue;
                 }
-                request
-                    .await
-                    .map_err(|e| format!("sendMessage failed: {e}"))?;
+                Err(TelegramError::Api(RequestError::RetryAfter(wait))) => wait.duration(),
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "polling failed");
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    wait
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(wait) => {}
             }
         }
-        Ok(())
     }
+
+    async fn work_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            match self.process_one().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "update processing failed; retrying"),
+            }
+            // Woken by a new update, or every second for updates another process stored.
+            tokio::select! {
+                _ = self.work.notified() => {}
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+
+    async fn send_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            match self.send_one().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "outbox delivery failed; retrying"),
+            }
+            let idle = if self.throttle.busy_chats().is_empty() {
+                Duration::from_secs(1)
+            } else {
+                Duration::from_millis(100)
+            };
+            tokio::select! {
+                _ = self.mail.notified() => {}
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep(idle) => {}
+            }
+        }
+    }
+}
+
+/// When to try a failed send again (`None`: give up). Telegram's `retry_after` is obeyed; errors that a
+/// retry cannot fix (the user blocked the bot, the chat is gone) are given up at once; others back off
+/// exponentially with jitter, so many senders do not retry in step.
+pub fn retry_delay(error: &RequestError, attempt: i32, max_attempts: i32) -> Option<Duration> {
+    use teloxide::ApiError;
+    if attempt >= max_attempts {
+        return None;
+    }
+    match error {
+        RequestError::RetryAfter(wait) => Some(wait.duration()),
+        RequestError::Api(
+            ApiError::BotBlocked
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::CantInitiateConversation
+            | ApiError::CantTalkWithBots,
+        )
+        | RequestError::MigrateToChatId(_) => None,
+        _ => {
+            let base =
+                Duration::from_millis(500) * 2u32.saturating_pow(attempt.clamp(0, 12) as u32);
+            let jitter = 0.5 + rand::random::<f64>();
+            Some(base.min(Duration::from_secs(600)).mul_f64(jitter))
+        }
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message that makes the handler panic, in tests only.
+    pub const PANIC_PROBE: &str = "\u{1f4a5} panic probe";
+
+    fn update(id: i64, text: &str) -> Update {
+        // teloxide reads updates from text only (from_value loses the kind).
+        let json = serde_json::json!({"update_id": id, "message": {"message_id": id, "date": 0,
+            "chat": {"id": 31, "type": "private", "first_name": "A"},
+            "from": {"id": 31, "is_bot": false, "first_name": "A"}, "text": text}});
+        serde_json::from_str(&json.to_string()).unwrap()
+    }
+
+    #[sqlx::test]
+    async fn a_panicking_handler_is_contained(pool: PgPool) {
+        let matcher = Arc::new(
+            crate::matching::Matcher::load(&pool, crate::matching::Synonyms::default())
+                .await
+                .unwrap(),
+        );
+        let runtime = Arc::new(
+            Runtime::new(
+                std::path::Path::new("dialogs"),
+                pool.clone(),
+                matcher,
+                vec![],
+            )
+            .unwrap(),
+        );
+        // Nothing is sent in this test; the address only has to parse.
+        let bot = Bot::new("1:T").set_api_url("http://127.0.0.1:9/".parse().unwrap());
+        let tg = Telegram::new(bot, pool.clone(), runtime);
+        tg.store_update(&update(1, PANIC_PROBE)).await.unwrap();
+        tg.store_update(&update(2, "/start")).await.unwrap();
+        assert_eq!(
+            tg.process_pending().await.unwrap(),
+            2,
+            "the panic did not stop the worker"
+        );
+        let rows: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT update_id, last_error FROM telegram_updates ORDER BY update_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(
+            rows[0]
+                .1
+                .as_deref()
+                .unwrap_or_default()
+                .contains("panicked"),
+            "{rows:?}"
+        );
+        assert_eq!(rows[1].1, None);
+        let queued: Vec<String> =
+            sqlx::query_scalar("SELECT message->>'text' FROM outbox ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(
+            queued[0].contains("抱歉"),
+            "the user got an apology first: {queued:?}"
+        );
+        assert!(queued[1..].iter().any(|t| t.contains("欢迎")), "{queued:?}");
+    }
 
     #[test]
     fn inbox_entries_read_back() {

@@ -119,20 +119,50 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
 }
 
 pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    use crate::channel::telegram::Telegram;
+    use crate::channel::http::{self, HttpState};
+    use crate::channel::telegram::{self, Options, Telegram};
+    use crate::channel::throttle::Limits;
+    use std::time::Duration;
     let Some(token) = settings.teloxide_token.clone() else {
         anyhow::bail!(
             "TELOXIDE_TOKEN is not set; get a token from @BotFather and put it in the environment or .env"
         );
     };
     check_scripts(&args.dialogs)?;
-    let mut bot = teloxide::Bot::new(token);
-    if let Some(url) = &settings.teloxide_api_url {
-        let url = url
-            .parse()
-            .with_context(|| format!("TELOXIDE_API_URL `{url}` is not a URL"))?;
-        bot = bot.set_api_url(url);
-    }
+    let api_url = match &settings.teloxide_api_url {
+        Some(url) => Some(
+            url.parse::<url::Url>()
+                .with_context(|| format!("TELOXIDE_API_URL `{url}` is not a URL"))?,
+        ),
+        None => None,
+    };
+    let webhook = match (&settings.webhook_url, &settings.webhook_secret) {
+        (Some(url), Some(secret)) => {
+            let path = url
+                .parse::<url::Url>()
+                .with_context(|| format!("WEBHOOK_URL `{url}` is not a URL"))?
+                .path()
+                .to_owned();
+            Some((path, secret.clone()))
+        }
+        _ => None,
+    };
+    // Health and metrics answer from the first second; readiness waits for the index and the scripts.
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    let http_state = HttpState::new(metrics.clone(), webhook.clone());
+    let listener = tokio::net::TcpListener::bind(settings.http_addr)
+        .await
+        .with_context(|| format!("cannot listen on HTTP_ADDR {}", settings.http_addr))?;
+    tracing::info!(addr = %settings.http_addr, "HTTP endpoints: /healthz /readyz /metrics");
+    let (http_stop, http_stopped) = tokio::sync::oneshot::channel::<()>();
+    let http_server = tokio::spawn(
+        axum::serve(listener, http::router(http_state.clone()))
+            .with_graceful_shutdown(async {
+                let _ = http_stopped.await;
+            })
+            .into_future(),
+    );
+
     let pool = connect(settings).await?;
     let (runtime, refresher) = start_runtime(
         &pool,
@@ -141,10 +171,46 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         args.watch,
     )
     .await?;
-    tracing::info!("serving on Telegram");
-    let telegram = Telegram::new(bot, pool, runtime);
-    telegram.run(args.poll_timeout, shutdown_signal()).await;
+    let options = Options {
+        workers: settings.workers.max(1),
+        senders: settings.workers.max(1),
+        limits: Limits {
+            per_second: settings.send_per_second.max(1),
+            per_chat_interval: Duration::from_millis(settings.send_chat_interval_ms),
+        },
+        max_attempts: settings.send_max_attempts.max(1),
+        poll_timeout: args.poll_timeout,
+    };
+    let send_bot = telegram::client(&token, api_url.as_ref(), Duration::from_secs(15))?;
+    let poll_bot = telegram::client(
+        &token,
+        api_url.as_ref(),
+        Duration::from_secs(u64::from(args.poll_timeout) + 10),
+    )?;
+    let channel = Arc::new(Telegram::with_options(
+        send_bot, poll_bot, pool, runtime, options, metrics,
+    ));
+    if let Some(url) = &settings.webhook_url
+        && let Some((_, secret)) = &webhook
+    {
+        channel
+            .set_webhook(url, secret)
+            .await
+            .context("cannot register the webhook with Telegram")?;
+        tracing::info!(url = %url, "serving on Telegram by webhook");
+    } else {
+        tracing::info!("serving on Telegram by long polling");
+    }
+    let _ = http_state.telegram.set(channel.clone());
+    // SIGINT/SIGTERM: stop taking updates, then up to 8 s for in-flight work, so the process is gone
+    // within 10 s; anything unfinished is rolled back and redone after the next start.
+    channel
+        .run(webhook.is_some(), shutdown_signal(), Duration::from_secs(8))
+        .await;
+    let _ = http_stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(1), http_server).await;
     refresher.abort();
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -55,7 +55,7 @@ pub enum Event {
 }
 
 /// A button: an opaque id the engine checks when it comes back, and a label.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Button {
     pub id: String,
     pub label: String,

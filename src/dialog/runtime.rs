@@ -156,8 +156,8 @@ impl Runtime {
         Ok(version)
     }
 
-    /// Handles one message of `user_id` in `chat_id`. Errors are logged here with the chat; the user
-    /// gets the script's apology instead.
+    /// Handles one message of `user_id` in `chat_id` in a transaction of its own. Errors are logged here
+    /// with the chat; the user gets the script's apology instead.
     pub async fn handle(
         &self,
         channel: &str,
@@ -165,31 +165,44 @@ impl Runtime {
         user_id: i64,
         incoming: Incoming,
     ) -> Vec<Reply> {
-        match self.try_handle(channel, chat_id, user_id, incoming).await {
+        let outcome = async {
+            let mut tx = self.pool.begin().await?;
+            let replies = self
+                .handle_in(&mut tx, channel, chat_id, user_id, incoming)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, RuntimeError>(replies)
+        }
+        .await;
+        match outcome {
             Ok(replies) => replies,
             Err(e) => {
                 tracing::error!(channel, chat_id, error = %e, "message could not be handled");
-                let scripts = self.scripts();
-                vec![Reply::Text(
-                    scripts.text("error", &scripts.default_language),
-                )]
+                vec![self.apology()]
             }
         }
     }
 
-    async fn try_handle(
+    /// The script's apology, for a message that could not be handled.
+    pub fn apology(&self) -> Reply {
+        let scripts = self.scripts();
+        Reply::Text(scripts.text("error", &scripts.default_language))
+    }
+
+    /// Handles one message inside the caller's transaction: the chat's state, and any message the event
+    /// causes for other chats, are written there, so they commit (or vanish) together with whatever the
+    /// caller records, such as "this update was handled".
+    pub async fn handle_in(
         &self,
+        conn: &mut sqlx::PgConnection,
         channel: &str,
         chat_id: i64,
         user_id: i64,
         incoming: Incoming,
     ) -> Result<Vec<Reply>, RuntimeError> {
         let scripts = self.scripts();
-        let mut locked = store::lock(&self.pool, channel, chat_id).await?;
-        let mut state = locked
-            .state
-            .take()
-            .unwrap_or_else(|| new_state(&scripts, None));
+        let stored = store::lock(conn, channel, chat_id).await?;
+        let mut state = stored.unwrap_or_else(|| new_state(&scripts, None));
         let mut replies = Vec::new();
         let event = match incoming {
             Incoming::Choice(id) => Some(Event::Choice(id)),
@@ -244,7 +257,7 @@ impl Runtime {
                     effects.extend(engine.handle(&mut state, Event::Outcome { outcome, vars }));
                 }
                 Effect::Details { number, buttons } => {
-                    let text = match patent_by_number(&self.pool, &number).await? {
+                    let text = match patent_by_number(&mut *conn, &number).await? {
                         Some(p) => details_text(&scripts, &state, &p),
                         None => scripts.text("expired", &state.lang),
                     };
@@ -258,7 +271,7 @@ impl Runtime {
                 }
             }
         }
-        store::save(locked, channel, chat_id, &state).await?;
+        store::save(conn, channel, chat_id, &state).await?;
         Ok(replies)
     }
 
@@ -325,6 +338,14 @@ impl Runtime {
         }
     }
 }
+
+/// The commands users see in a channel's menu: name, Chinese and English description.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("start", "重新开始", "Start over"),
+    ("help", "帮助", "Help"),
+    ("lang", "切换语言", "Switch language"),
+    ("cancel", "取消", "Cancel"),
+];
 
 /// `/name arg` → (name, arg); also accepts Telegram's `/name@botname`.
 pub fn parse_command(text: &str) -> Option<(&str, Option<&str>)> {

@@ -1,44 +1,35 @@
-//! Conversation state in PostgreSQL: one row per chat, read and written inside one transaction per
-//! incoming event, with the row locked so two events of the same chat never interleave.
+//! Conversation state in PostgreSQL: one row per chat, read and written inside the caller's transaction,
+//! with the chat locked so two events of the same chat never interleave. The caller owns the transaction
+//! so that the state, the messages it causes and the mark "update handled" commit together.
 
 use super::engine::State;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 
-/// A conversation's row, locked until the transaction ends.
-pub struct Locked<'a> {
-    pub tx: Transaction<'a, Postgres>,
-    pub state: Option<State>,
-}
-
-/// Begins a transaction and locks the chat's row (creating nothing yet).
+/// Locks the chat until the caller's transaction ends and returns its state, if it has one.
 pub async fn lock(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     channel: &str,
     chat_id: i64,
-) -> Result<Locked<'static>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+) -> Result<Option<State>, sqlx::Error> {
     // Serialise the first event of a new chat too: there is no row to lock yet.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1), $2::int)")
         .bind(channel)
         .bind((chat_id % i32::MAX as i64) as i32)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     let row: Option<(sqlx::types::Json<State>,)> = sqlx::query_as(
         "SELECT state FROM conversations WHERE channel = $1 AND chat_id = $2 FOR UPDATE",
     )
     .bind(channel)
     .bind(chat_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(Locked {
-        tx,
-        state: row.map(|r| r.0.0),
-    })
+    Ok(row.map(|r| r.0.0))
 }
 
-/// Saves the state and commits.
+/// Writes the state (the caller commits).
 pub async fn save(
-    mut locked: Locked<'_>,
+    conn: &mut PgConnection,
     channel: &str,
     chat_id: i64,
     state: &State,
@@ -50,9 +41,9 @@ pub async fn save(
     .bind(channel)
     .bind(chat_id)
     .bind(sqlx::types::Json(state))
-    .execute(&mut *locked.tx)
+    .execute(&mut *conn)
     .await?;
-    locked.tx.commit().await
+    Ok(())
 }
 
 /// The stored state of a chat, if any (for tests and operators).

@@ -56,3 +56,4 @@ pub fn database_url(pool: &PgPool) -> String {
     let (server, _) = base.rsplit_once('/').unwrap();
     format!("{server}/{}", opts.get_database().unwrap())
 }
+pub mod fake_telegram;

@@ -1,0 +1,136 @@
+//! The HTTP side of `serve`: `/healthz`, `/readyz` and `/metrics` for operators, and the webhook through
+//! which Telegram pushes updates (accepted only with the secret token header, stored before the 200).
+
+use super::telegram::Telegram;
+use crate::metrics::Metrics;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// The header in which Telegram repeats the webhook's secret token.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// What the endpoints read; the channel is set once the index is built and the scripts are loaded.
+pub struct HttpState {
+    pub metrics: Arc<Metrics>,
+    pub telegram: OnceLock<Arc<Telegram>>,
+    /// The webhook's path and secret, when Telegram pushes updates.
+    pub webhook: Option<(String, String)>,
+}
+
+impl HttpState {
+    pub fn new(metrics: Arc<Metrics>, webhook: Option<(String, String)>) -> Arc<Self> {
+        Arc::new(Self {
+            metrics,
+            telegram: OnceLock::new(),
+            webhook,
+        })
+    }
+}
+
+pub fn router(state: Arc<HttpState>) -> Router {
+    let mut app = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics));
+    if let Some((path, _)) = &state.webhook {
+        app = app.route(path, post(webhook));
+    }
+    app.with_state(state)
+}
+
+async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
+    let Some(telegram) = state.telegram.get() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: building the search index and loading the dialog scripts\n",
+        )
+            .into_response();
+    };
+    let ping = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("SELECT 1").execute(telegram.pool()),
+    )
+    .await;
+    match ping {
+        Ok(Ok(_)) => (StatusCode::OK, "ready: database, dialogs, index\n").into_response(),
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: database unreachable ({e})\n"),
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: database did not answer within 2 s\n",
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Compares without stopping at the first difference, so response times do not leak the secret.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+async fn webhook(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some((_, secret)) = &state.webhook else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(SECRET_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !same_secret(given, secret.as_bytes()) {
+        tracing::warn!("webhook call without the right secret token refused");
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let Some(telegram) = state.telegram.get() else {
+        // Telegram retries until we answer 200, so nothing is lost while we start.
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let update: teloxide::types::Update = match serde_json::from_slice(&body) {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook body is not an update");
+            return (StatusCode::BAD_REQUEST, "not a Telegram update\n").into_response();
+        }
+    };
+    match telegram.store_update(&update).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(e) => {
+            tracing::error!(update_id = update.id.0, error = %e, "cannot store a webhook update; Telegram will retry");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abd", b"abc"));
+        assert!(!same_secret(b"ab", b"abc"));
+        assert!(!same_secret(b"", b"abc"));
+    }
+}

@@ -1,0 +1,198 @@
+//! The real `queqiao serve` binary against a fake Bot API on 127.0.0.1: several conversations, a kill -9
+//! in the middle, a restart (nothing lost, nothing handled twice), then a graceful stop on SIGTERM.
+
+mod common;
+
+use common::fake_telegram::{self as fake_api, message, press, sent_to, texts};
+use queqiao::catalog::store::load_demo_if_empty;
+use serde_json::Value;
+use sqlx::PgPool;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHATS: i64 = 8;
+
+/// The updates of one company's conversation, up to its results.
+fn conversation(chat: i64, first_id: i64) -> Vec<Value> {
+    let steps: Vec<Box<dyn Fn(i64) -> Value>> = vec![
+        Box::new(move |id| message(id, chat, "/start")),
+        Box::new(move |id| press(id, chat, "c:zh")),
+        Box::new(move |id| message(id, chat, "锂电池硅基负极循环衰减快，有没有改进方案")),
+        Box::new(move |id| press(id, chat, "c:any")),
+        Box::new(move |id| press(id, chat, "c:any")),
+        Box::new(move |id| press(id, chat, "c:any")),
+        Box::new(move |id| press(id, chat, "skip")),
+    ];
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f(first_id + i as i64 * CHATS))
+        .collect()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(db_url: &str, api: &str, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["serve", "--poll-timeout", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", db_url)
+        .env("TELOXIDE_TOKEN", "123:TEST")
+        .env("TELOXIDE_API_URL", api)
+        .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("SEND_PER_SECOND", "1000")
+        .env("SEND_CHAT_INTERVAL_MS", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_ready(port: u16, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(child.try_wait().unwrap().is_none(), "serve exited early");
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "serve never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test]
+async fn serve_survives_kill_9_and_stops_on_sigterm(pool: PgPool) {
+    load_demo_if_empty(&pool).await.unwrap();
+    let db = pool.connect_options().get_database().unwrap().to_owned();
+    let db_url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    let (fake, api) = fake_api::start().await;
+    let port = free_port();
+    let updates: Vec<Vec<Value>> = (0..CHATS).map(|c| conversation(1000 + c, 1 + c)).collect();
+    let total = updates.iter().map(Vec::len).sum::<usize>() as i64;
+    // The first three steps of every conversation, then the rest while the process is busy.
+    let (first, rest): (Vec<Value>, Vec<Value>) = {
+        let mut all: Vec<(usize, Value)> = updates
+            .iter()
+            .flat_map(|u| u.iter().cloned().enumerate())
+            .collect();
+        all.sort_by_key(|(_, u)| u["update_id"].as_i64());
+        let (a, b): (Vec<_>, Vec<_>) = all.into_iter().partition(|(i, _)| *i < 3);
+        (
+            a.into_iter().map(|x| x.1).collect(),
+            b.into_iter().map(|x| x.1).collect(),
+        )
+    };
+    fake.lock().unwrap().updates.extend(first);
+
+    let mut serve = start(&db_url, &api, port);
+    wait_ready(port, &mut serve).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(
+        &pool,
+        "SELECT count(*) FROM telegram_updates WHERE processed_at IS NOT NULL",
+    )
+    .await
+        < 8
+    {
+        assert!(Instant::now() < deadline, "no progress before the kill");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    fake.lock().unwrap().updates.extend(rest);
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    serve.kill().unwrap(); // SIGKILL: no chance to clean up
+    serve.wait().unwrap();
+    let at_kill = count(
+        &pool,
+        "SELECT count(*) FROM telegram_updates WHERE processed_at IS NOT NULL",
+    )
+    .await;
+
+    let mut serve = start(&db_url, &api, port);
+    wait_ready(port, &mut serve).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let processed = count(
+            &pool,
+            "SELECT count(*) FROM telegram_updates WHERE processed_at IS NOT NULL",
+        )
+        .await;
+        let unsent = count(&pool, "SELECT count(*) FROM outbox WHERE sent_at IS NULL").await;
+        if processed == total && unsent == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stuck at {processed}/{total} updates, {unsent} unsent (killed at {at_kill})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Nothing lost, nothing handled twice: every update was committed exactly once, without error.
+    let rows: Vec<(i64, i32, Option<String>)> = sqlx::query_as(
+        "SELECT update_id, attempts, last_error FROM telegram_updates ORDER BY update_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len() as i64, total);
+    assert!(
+        rows.iter()
+            .all(|(_, attempts, err)| *attempts == 1 && err.is_none()),
+        "{rows:?}"
+    );
+    for c in 0..CHATS {
+        let chat = 1000 + c;
+        let state = queqiao::dialog::store::load(&pool, "telegram", chat)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(state.step, "results", "chat {chat}");
+        assert!(!state.results.is_empty(), "chat {chat}");
+        let sent = sent_to(&fake, chat);
+        assert!(texts(&sent).contains("找到"), "chat {chat} saw its results");
+    }
+    eprintln!("killed with {at_kill}/{total} updates handled");
+    // Each committed message went out; a message Telegram accepted just before the kill may go out once
+    // more (the bot cannot learn that it did), at most one per sender.
+    let committed = count(
+        &pool,
+        "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL",
+    )
+    .await;
+    let received = fake.lock().unwrap().sent.len() as i64;
+    assert!(
+        received >= committed && received <= committed + 4,
+        "{received} received for {committed} committed"
+    );
+
+    // SIGTERM: a graceful stop well within 10 seconds.
+    let stopped = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    loop {
+        if let Some(status) = serve.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(10),
+            "serve did not stop within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
