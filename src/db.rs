@@ -63,7 +63,7 @@ pub async fn connect(url: &str) -> Result<PgPool, DbError> {
 
 async fn open_pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
-        .max_connections(10)
+        .max_connections(20)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await

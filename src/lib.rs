@@ -9,6 +9,7 @@
 //! - [`dialog`]: admin-editable dialog scripts, the pure conversation engine, its runtime and state.
 //! - [`metrics`]: counters and a latency histogram, rendered for Prometheus.
 //! - [`outbox`]: messages waiting for delivery, written with the change that caused them.
+//! - [`enquiry`]: consented enquiries, their delivery to institutions' contacts, and the answers.
 //! - [`channel`]: thin adapters (console, Telegram) between a medium and the dialog runtime.
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod dialog;
+pub mod enquiry;
 pub mod matching;
 pub mod metrics;
 pub mod outbox;

@@ -53,6 +53,33 @@ pub async fn enqueue(
     .await
 }
 
+/// Queues several messages for one chat, in order, with one statement.
+pub async fn enqueue_all(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+    messages: &[Message],
+) -> Result<(), sqlx::Error> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let json: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|m| serde_json::to_value(m).unwrap_or_default())
+        .collect();
+    // WITH ORDINALITY keeps the ids in the order of the messages.
+    sqlx::query(
+        "INSERT INTO outbox (channel, chat_id, message)
+         SELECT $1, $2, m FROM unnest($3::jsonb[]) WITH ORDINALITY AS t(m, n) ORDER BY n",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .bind(&json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// A message a worker has claimed; its row stays locked until the worker's transaction ends, so no other
 /// worker (in this process or another) can take it, and a crash simply releases it.
 #[derive(Debug, Clone)]

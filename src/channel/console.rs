@@ -89,6 +89,20 @@ pub async fn run(
         numbered.0.clear();
         let replies = runtime.handle(CHANNEL, user, user, incoming).await;
         print(out, &replies, &mut numbered)?;
+        // Messages other parties caused for this user (an answer to an enquiry, a new lead) wait in the
+        // outbox; a terminal shows them after the reply.
+        let waiting: Vec<Reply> = crate::outbox::take(runtime.pool(), CHANNEL, user)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| Reply::Buttons {
+                text: m.text,
+                buttons: m.buttons,
+            })
+            .collect();
+        if !waiting.is_empty() {
+            print(out, &waiting, &mut numbered)?;
+        }
     }
     Ok(())
 }

@@ -135,7 +135,8 @@ pub fn messages(reply: &Reply) -> Vec<Message> {
 pub struct Options {
     /// Workers handling updates (different chats in parallel, one chat in order).
     pub workers: usize,
-    /// Workers delivering the outbox.
+    /// Workers delivering the outbox. Two keep up with 30 messages/s; more only add claim queries
+    /// competing with the workers for the database (measured in `benches/telegram.rs`).
     pub senders: usize,
     pub limits: Limits,
     /// Attempts before a message is dead-lettered.
@@ -148,7 +149,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             workers: 4,
-            senders: 4,
+            senders: 2,
             limits: Limits::default(),
             max_attempts: 8,
             poll_timeout: 25,
@@ -238,23 +239,41 @@ impl Telegram {
 
     /// Stores an update in the inbox (once per update_id) and wakes a worker; true if it was new.
     pub async fn store_update(&self, update: &Update) -> Result<bool, TelegramError> {
-        // The inbox keeps what the bot understood of the update (null for kinds it ignores): it is all
-        // processing needs, and it reads back exactly, unlike a re-serialised teloxide Update.
-        let understood = inbound(update);
-        let chat_id = understood.as_ref().map(|i| i.chat_id);
-        let payload = serde_json::to_value(understood).unwrap_or(serde_json::Value::Null);
+        Ok(self.store_updates(std::slice::from_ref(update)).await? == 1)
+    }
+
+    /// Stores a batch of updates in one transaction (one disk flush, not one per update); returns how
+    /// many were new.
+    pub async fn store_updates(&self, updates: &[Update]) -> Result<u64, TelegramError> {
+        if updates.is_empty() {
+            return Ok(0);
+        }
+        let mut ids = Vec::with_capacity(updates.len());
+        let mut chats = Vec::with_capacity(updates.len());
+        let mut payloads = Vec::with_capacity(updates.len());
+        for update in updates {
+            // The inbox keeps what the bot understood of the update (null for kinds it ignores): it is
+            // all processing needs, and it reads back exactly, unlike a re-serialised teloxide Update.
+            let understood = inbound(update);
+            ids.push(update.id.0 as i64);
+            chats.push(understood.as_ref().map(|i| i.chat_id));
+            payloads.push(serde_json::to_value(understood).unwrap_or(serde_json::Value::Null));
+        }
         let inserted = sqlx::query(
-            "INSERT INTO telegram_updates (update_id, chat_id, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "INSERT INTO telegram_updates (update_id, chat_id, payload)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::jsonb[]) ON CONFLICT DO NOTHING",
         )
-        .bind(update.id.0 as i64)
-        .bind(chat_id)
-        .bind(sqlx::types::Json(payload))
+        .bind(&ids)
+        .bind(&chats)
+        .bind(&payloads)
         .execute(&self.pool)
         .await?
-        .rows_affected()
-            == 1;
-        if inserted {
-            Metrics::inc(&self.metrics.updates_received);
+        .rows_affected();
+        if inserted > 0 {
+            self.metrics
+                .updates_received
+                .fetch_add(inserted, std::sync::atomic::Ordering::Relaxed);
+            self.work.notify_waiters();
             self.work.notify_one();
         }
         Ok(inserted)
@@ -270,12 +289,13 @@ impl Telegram {
             .offset(offset)
             .timeout(timeout_secs)
             .await?;
-        let mut next = offset;
-        for update in &updates {
-            self.store_update(update).await?;
-            next = next.max(update.id.0 as i32 + 1);
-        }
-        Ok(next)
+        self.store_updates(&updates).await?;
+        Ok(updates
+            .iter()
+            .map(|u| u.id.0 as i32 + 1)
+            .max()
+            .unwrap_or(offset)
+            .max(offset))
     }
 
     /// Where polling resumes after a restart: past the newest stored update.
@@ -313,7 +333,6 @@ impl Telegram {
         };
         let mut error = None;
         if let Some(inbound) = &inbound {
-            sqlx::query("SAVEPOINT handler").execute(&mut *tx).await?;
             let outcome = AssertUnwindSafe(self.handle_in(&mut tx, inbound))
                 .catch_unwind()
                 .await;
@@ -325,16 +344,28 @@ impl Telegram {
             if let Some(e) = failure {
                 tracing::error!(update_id, chat_id = inbound.chat_id, error = %e, "update could not be handled");
                 Metrics::inc(&self.metrics.updates_failed);
-                sqlx::query("ROLLBACK TO SAVEPOINT handler")
-                    .execute(&mut *tx)
-                    .await?;
+                // Undo whatever the handler wrote, then take the update again to record the failure.
+                // (Cheaper than a savepoint on every update; if another worker took it meanwhile, its
+                // outcome stands and this one records nothing.)
+                let _ = tx.rollback().await;
+                tx = self.pool.begin().await?;
+                let still_ours: Option<i64> = sqlx::query_scalar(
+                    "SELECT update_id FROM telegram_updates WHERE update_id = $1 AND processed_at IS NULL
+                     FOR UPDATE SKIP LOCKED",
+                )
+                .bind(update_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if still_ours.is_none() {
+                    return Ok(Some(update_id));
+                }
                 let apology = Message::from(&self.runtime.apology());
                 outbox::enqueue(&mut tx, CHANNEL, inbound.chat_id, &apology, None).await?;
                 error = Some(e);
             }
         }
         sqlx::query(
-            "UPDATE telegram_updates SET processed_at = now(), attempts = attempts + 1, last_error = $2
+            "UPDATE telegram_updates SET processed_at = clock_timestamp(), attempts = attempts + 1, last_error = $2
              WHERE update_id = $1",
         )
         .bind(update_id)
@@ -380,29 +411,33 @@ impl Telegram {
             )
             .await
             .map_err(|e| e.to_string())?;
-        for reply in &replies {
-            // One outbox row per Telegram message, so a retry never repeats an earlier part.
-            for message in messages(reply) {
-                outbox::enqueue(conn, CHANNEL, inbound.chat_id, &message, None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
-        }
+        // One outbox row per Telegram message, so a retry never repeats an earlier part.
+        let all: Vec<Message> = replies.iter().flat_map(messages).collect();
+        outbox::enqueue_all(conn, CHANNEL, inbound.chat_id, &all)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(())
     }
 
     /// Delivers the oldest due message of a chat the rate limits allow; `None` when there is none.
     pub async fn send_one(&self) -> Result<Option<Sent>, TelegramError> {
+        // The overall slot is taken before claiming, so no sender holds a row (and a connection) while it
+        // waits; chats that sent too recently are skipped by the claim itself.
+        self.throttle.acquire_global().await;
         let mut tx = self.pool.begin().await?;
         let busy = self.throttle.busy_chats();
         let Some(claimed) = outbox::claim(&mut tx, CHANNEL, &busy).await? else {
             return Ok(None);
         };
-        self.throttle.acquire(claimed.chat_id).await;
+        self.throttle.acquire_chat(claimed.chat_id).await;
         let result = self.deliver(&claimed.message, claimed.chat_id).await;
         let sent = match result {
             Ok(()) => {
                 outbox::mark_sent(&mut tx, claimed.id).await?;
+                if let Some(enquiry) = claimed.enquiry_id {
+                    crate::enquiry::conversation::delivered(&self.runtime, &mut tx, enquiry)
+                        .await?;
+                }
                 Metrics::inc(&self.metrics.messages_sent);
                 Sent::Delivered
             }
@@ -419,6 +454,14 @@ impl Telegram {
                     }
                     None => {
                         Metrics::inc(&self.metrics.dead_letters);
+                        if let Some(enquiry) = claimed.enquiry_id {
+                            crate::enquiry::conversation::dead_lettered(
+                                &self.runtime,
+                                &mut tx,
+                                enquiry,
+                            )
+                            .await?;
+                        }
                         Sent::Dead
                     }
                 }

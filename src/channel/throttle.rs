@@ -58,7 +58,35 @@ impl Throttle {
         slots.last_in_chat.keys().copied().collect()
     }
 
-    /// Waits until a message to `chat_id` may go out, and books that moment.
+    /// Waits for a slot under the overall limit.
+    pub async fn acquire_global(&self) {
+        let at = {
+            let mut slots = self.slots();
+            let at = Instant::now().max(slots.next_global);
+            slots.next_global = at + Duration::from_secs(1) / self.limits.per_second.max(1);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Waits until `chat_id` may receive its next message (after [`Self::acquire_global`]), and books it.
+    pub async fn acquire_chat(&self, chat_id: i64) {
+        let at = {
+            let mut slots = self.slots();
+            let now = Instant::now();
+            let at = slots
+                .last_in_chat
+                .get(&chat_id)
+                .map(|last| *last + self.limits.per_chat_interval)
+                .unwrap_or(now)
+                .max(now);
+            slots.last_in_chat.insert(chat_id, at);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Waits until a message to `chat_id` may go out under both limits, and books that moment.
     pub async fn acquire(&self, chat_id: i64) {
         let at = {
             let mut slots = self.slots();

@@ -173,13 +173,13 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
     .await?;
     let options = Options {
         workers: settings.workers.max(1),
-        senders: settings.workers.max(1),
         limits: Limits {
             per_second: settings.send_per_second.max(1),
             per_chat_interval: Duration::from_millis(settings.send_chat_interval_ms),
         },
         max_attempts: settings.send_max_attempts.max(1),
         poll_timeout: args.poll_timeout,
+        ..Options::default()
     };
     let send_bot = telegram::client(&token, api_url.as_ref(), Duration::from_secs(15))?;
     let poll_bot = telegram::client(

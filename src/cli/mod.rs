@@ -45,8 +45,14 @@ pub enum Command {
     BenchMatch(BenchMatchArgs),
     /// Talk to the bot in this terminal (the same dialogs as on Telegram).
     Chat(ChatArgs),
-    /// Run the bot on Telegram (long polling; TELOXIDE_TOKEN, optionally TELOXIDE_API_URL).
+    /// Run the bot on Telegram (long polling, or webhook when WEBHOOK_URL is set).
     Serve(ServeArgs),
+    /// Issue a single-use invite code (valid 7 days) with which an institution's tech-transfer contact
+    /// registers (`/register CODE` in the chat).
+    Invite {
+        /// The institution's name, exactly as in the catalogue.
+        institution: String,
+    },
     /// Work with the dialog scripts.
     Dialogs {
         #[command(subcommand)]
@@ -264,6 +270,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchMatch(args) => search::bench_match(args),
         Command::Chat(args) => chat::chat(&settings, args).await,
         Command::Serve(args) => chat::serve(&settings, args).await,
+        Command::Invite { institution } => {
+            let pool = connect(&settings).await?;
+            let mut conn = pool.acquire().await.context("cannot reach the database")?;
+            match crate::enquiry::store::invite(&mut conn, &institution, "cli", 7).await {
+                Ok(code) => {
+                    println!("{code}");
+                    eprintln!(
+                        "invite code for {institution}, valid 7 days, single use: the contact sends /register {code}"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::Dialogs {
             command: DialogsCommand::Check { dir },
         } => chat::check(&dir),

@@ -28,6 +28,9 @@ pub struct State {
     /// The patent whose details are open, if any.
     pub open: Option<String>,
     pub script_version: u64,
+    /// A free-text answer the runtime (not the script) waits for, such as a decline reason: `kind:id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
 }
 
 /// Commands every channel offers.
@@ -477,6 +480,21 @@ impl Engine<'_> {
                 }
             }
             StepKind::Say { .. } | StepKind::Action { .. } => self.prompt(state),
+        }
+    }
+
+    /// Moves to the current dialog's step that runs `action` (how the runtime starts a sub-flow such as
+    /// an enquiry); nothing happens if the dialog has no such step.
+    pub fn enter_action(&self, state: &mut State, action: &str) -> Vec<Effect> {
+        let step = self.scripts.dialogs.get(&state.dialog).and_then(|d| {
+            d.steps
+                .values()
+                .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == action))
+                .map(|s| s.id.clone())
+        });
+        match step {
+            Some(step) => self.enter(state, &step),
+            None => Vec::new(),
         }
     }
 

@@ -3,10 +3,11 @@
 //! channel-neutral replies. Also owns the live script set and its hot reload.
 
 use super::engine::{Button, Command, Effect, Engine, Event, ResultItem, State, new_state};
-use super::script::{ScriptError, ScriptSet};
+use super::script::{ENQUIRY_ENTRY, ScriptError, ScriptSet};
 use super::store;
 use crate::catalog::record::{LegalStatus, LicenseMode, Payment};
 use crate::catalog::store::{StoredPatent, patent_by_number};
+use crate::enquiry::conversation as enquiry;
 use crate::matching::{Filters, Matcher, Synonyms};
 use sqlx::PgPool;
 use std::collections::BTreeMap;
@@ -93,7 +94,13 @@ pub struct Runtime {
     pool: PgPool,
     matcher: Arc<Matcher>,
     admins: Vec<i64>,
+    /// Where admin alerts go (admins are identified by their ids on this channel).
+    admin_channel: String,
+    enquiry_cap: i64,
 }
+
+/// Enquiries a company may open per day unless configured otherwise.
+pub const DEFAULT_ENQUIRY_CAP: i64 = 10;
 
 impl Runtime {
     /// Loads the scripts of `dir`; an invalid set is an error with every problem listed.
@@ -110,7 +117,33 @@ impl Runtime {
             pool,
             matcher,
             admins,
+            admin_channel: crate::channel::telegram::CHANNEL.to_owned(),
+            enquiry_cap: DEFAULT_ENQUIRY_CAP,
         })
+    }
+
+    /// Sets the per-company daily enquiry cap.
+    pub fn with_enquiry_cap(mut self, cap: i64) -> Self {
+        self.enquiry_cap = cap.max(1);
+        self
+    }
+
+    /// Sets the channel admin alerts are written for.
+    pub fn with_admin_channel(mut self, channel: &str) -> Self {
+        self.admin_channel = channel.to_owned();
+        self
+    }
+
+    pub fn enquiry_cap(&self) -> i64 {
+        self.enquiry_cap
+    }
+
+    pub fn admins(&self) -> &[i64] {
+        &self.admins
+    }
+
+    pub fn admin_channel(&self) -> &str {
+        &self.admin_channel
     }
 
     pub fn scripts(&self) -> Arc<ScriptSet> {
@@ -204,6 +237,47 @@ impl Runtime {
         let stored = store::lock(conn, channel, chat_id).await?;
         let mut state = stored.unwrap_or_else(|| new_state(&scripts, None));
         let mut replies = Vec::new();
+        let ctx = enquiry::Ctx {
+            channel,
+            chat_id,
+            user_id,
+        };
+        // Enquiry commands, lead buttons and the answers they wait for are not scripted steps.
+        let lang = state.lang.clone();
+        let side = match &incoming {
+            Incoming::Text(text) if state.pending.is_some() && parse_command(text).is_none() => {
+                let pending = state.pending.clone().unwrap_or_default();
+                Some(enquiry::on_pending_text(self, conn, &ctx, &mut state, &pending, text).await?)
+            }
+            Incoming::Choice(id)
+                if id.starts_with(enquiry::LEAD) || id.starts_with(enquiry::REPLY) =>
+            {
+                Some(enquiry::on_button(self, conn, &ctx, &mut state, id).await?)
+            }
+            Incoming::Text(text) => match parse_command(text) {
+                Some(("my", _)) => Some(enquiry::my(self, conn, &ctx, &lang).await?),
+                Some(("leads", _)) => Some(enquiry::leads(self, conn, &ctx, &lang).await?),
+                Some(("register", code)) => {
+                    Some(enquiry::register(self, conn, &ctx, code, &lang).await?)
+                }
+                Some(("invite", _)) if !self.is_admin(user_id) => {
+                    Some(vec![Reply::Text(scripts.text("not_admin", &lang))])
+                }
+                Some(("invite", name)) => {
+                    Some(enquiry::invite(self, conn, &ctx, name, &lang).await?)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(side) = side {
+            store::save(conn, channel, chat_id, &state).await?;
+            return Ok(side);
+        }
+        if matches!(&incoming, Incoming::Text(t) if parse_command(t).is_some()) {
+            // Any other command abandons a pending answer.
+            state.pending = None;
+        }
         let event = match incoming {
             Incoming::Choice(id) => Some(Event::Choice(id)),
             Incoming::Text(text) => match parse_command(&text) {
@@ -253,7 +327,11 @@ impl Runtime {
                     });
                 }
                 Effect::Run { action } => {
-                    let (outcome, vars) = self.run_action(&action, &mut state);
+                    let (outcome, vars) = if action.ends_with("_enquiry") {
+                        enquiry::run_action(self, conn, &ctx, &mut state, &action).await?
+                    } else {
+                        self.run_action(&action, &mut state)
+                    };
                     effects.extend(engine.handle(&mut state, Event::Outcome { outcome, vars }));
                 }
                 Effect::Details { number, buttons } => {
@@ -263,11 +341,9 @@ impl Runtime {
                     };
                     replies.push(Reply::Details { text, buttons });
                 }
-                Effect::Enquire { .. } => {
-                    // The enquiry flow (consent, forwarding) plugs in here.
-                    replies.push(Reply::Text(
-                        scripts.text("enquiry_unavailable", &state.lang),
-                    ));
+                Effect::Enquire { number } => {
+                    state.slots.insert("enquiry_patent".into(), number);
+                    effects.extend(engine.enter_action(&mut state, ENQUIRY_ENTRY));
                 }
             }
         }
@@ -345,6 +421,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("help", "帮助", "Help"),
     ("lang", "切换语言", "Switch language"),
     ("cancel", "取消", "Cancel"),
+    ("my", "我的咨询", "My enquiries"),
+    (
+        "leads",
+        "待处理咨询（高校联系人）",
+        "Open leads (institution contacts)",
+    ),
 ];
 
 /// `/name arg` → (name, arg); also accepts Telegram's `/name@botname`.
@@ -355,9 +437,11 @@ pub fn parse_command(text: &str) -> Option<(&str, Option<&str>)> {
         None => (rest, None),
     };
     let name = head.split('@').next().unwrap_or(head);
-    ["start", "help", "cancel", "lang", "reload"]
-        .contains(&name)
-        .then_some((name, arg))
+    [
+        "start", "help", "cancel", "lang", "reload", "my", "leads", "register", "invite",
+    ]
+    .contains(&name)
+    .then_some((name, arg))
 }
 
 /// Filters from the intake slots. "any" (or a missing slot) means no filter; the budget is in 万元.

@@ -178,11 +178,24 @@ pub const ACTIONS: &[ActionSpec] = &[
         provides: &[],
     },
     ActionSpec {
-        name: "enquire",
-        outcomes: &["unavailable"],
+        name: "prepare_enquiry",
+        outcomes: &["ready", "duplicate", "capped"],
+        provides: &["title", "institution", "number", "limit"],
+    },
+    ActionSpec {
+        name: "submit_enquiry",
+        outcomes: &["forwarded", "queued", "duplicate", "capped"],
+        provides: &["title", "institution", "number", "limit", "id"],
+    },
+    ActionSpec {
+        name: "discard_enquiry",
+        outcomes: &["done"],
         provides: &[],
     },
 ];
+
+/// The action the runtime enters when a result's "enquire" button is pressed.
+pub const ENQUIRY_ENTRY: &str = "prepare_enquiry";
 
 /// Outcomes a results step may route.
 pub const RESULT_OUTCOMES: &[&str] = &["refine", "restart"];
@@ -209,6 +222,17 @@ const BOT_PLACEHOLDERS: &[&str] = &[
     "abstract",
     "industry",
     "status",
+    "id",
+    "company",
+    "person",
+    "contact",
+    "message",
+    "mode",
+    "reason",
+    "question",
+    "answer",
+    "list",
+    "code",
 ];
 
 /// A whole validated set of scripts.
@@ -251,7 +275,38 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "back",
     "double_five",
     "result_line",
-    "enquiry_unavailable",
+    "lead",
+    "lead_accept",
+    "lead_decline",
+    "lead_info",
+    "lead_accepted_company",
+    "lead_accepted_contact",
+    "lead_declined_company",
+    "decline_reason_taken",
+    "decline_reason_mismatch",
+    "decline_reason_other",
+    "ask_decline_reason",
+    "ask_info_question",
+    "info_requested_company",
+    "reply",
+    "ask_answer",
+    "answer_to_contact",
+    "answer_sent",
+    "contact_done",
+    "delivered_company",
+    "my_enquiries",
+    "my_none",
+    "leads_list",
+    "leads_none",
+    "not_contact",
+    "registered",
+    "bad_invite",
+    "invite_created",
+    "invite_usage",
+    "unknown_institution",
+    "alert_no_contact",
+    "alert_dead_letter",
+    "not_yours",
 ];
 
 struct Ctx<'a> {
@@ -802,9 +857,16 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
             ),
         );
     }
-    // Every step is reachable from the start.
+    // Every step is reachable from the start, or from the step the runtime enters when a result's
+    // "enquire" button is pressed.
     let mut reached = HashSet::new();
     let mut queue = VecDeque::from([file.start.get_ref().clone()]);
+    queue.extend(
+        steps
+            .values()
+            .filter(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == ENQUIRY_ENTRY))
+            .map(|s| s.id.clone()),
+    );
     while let Some(s) = queue.pop_front() {
         if !reached.insert(s.clone()) {
             continue;

@@ -30,6 +30,29 @@ pub struct Fake {
     pub send_calls: usize,
     pub webhook: Option<Value>,
     pub commands: Vec<Value>,
+    /// (offset, index): every update before `index` has an id below `offset`; saves rescanning.
+    pub cursor: (i64, usize),
+}
+
+impl Fake {
+    /// Up to 100 updates with an id of at least `offset`, in the order they were queued.
+    fn updates_from(&mut self, offset: i64) -> Vec<Value> {
+        if offset < self.cursor.0 {
+            self.cursor = (0, 0);
+        }
+        let id = |u: &Value| u["update_id"].as_i64().unwrap_or(i64::MAX);
+        let mut start = self.cursor.1.min(self.updates.len());
+        while start < self.updates.len() && id(&self.updates[start]) < offset {
+            start += 1;
+        }
+        self.cursor = (offset, start);
+        self.updates[start..]
+            .iter()
+            .filter(|u| id(u) >= offset)
+            .take(100)
+            .cloned()
+            .collect()
+    }
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -48,15 +71,7 @@ async fn api(
         let offset = body["offset"].as_i64().unwrap_or(0);
         let timeout = body["timeout"].as_u64().unwrap_or(0);
         for round in 0..=5 {
-            let ready: Vec<Value> = fake
-                .lock()
-                .unwrap()
-                .updates
-                .iter()
-                .filter(|u| u["update_id"].as_i64().unwrap() >= offset)
-                .take(100)
-                .cloned()
-                .collect();
+            let ready = fake.lock().unwrap().updates_from(offset);
             if !ready.is_empty() || timeout == 0 || round == 5 {
                 return Json(json!({"ok": true, "result": ready})).into_response();
             }

@@ -1,0 +1,381 @@
+//! Enquiries, contacts and invites in PostgreSQL. Every function takes the caller's transaction, so a
+//! status change, its history row and the messages it causes commit together.
+
+use rand::Rng;
+use sqlx::PgConnection;
+
+/// An enquiry's status; the history keeps every change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Submitted,
+    Forwarded,
+    Delivered,
+    Accepted,
+    Declined,
+    InfoRequested,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Forwarded => "forwarded",
+            Status::Delivered => "delivered",
+            Status::Accepted => "accepted",
+            Status::Declined => "declined",
+            Status::InfoRequested => "info_requested",
+            Status::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Status::Submitted,
+            Status::Forwarded,
+            Status::Delivered,
+            Status::Accepted,
+            Status::Declined,
+            Status::InfoRequested,
+            Status::Closed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+
+    /// Whether the institution can still act on it.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Accepted | Status::Declined | Status::Closed)
+    }
+}
+
+/// Why an enquiry or a contact action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EnquiryError {
+    #[error("an enquiry on this patent is already open")]
+    Duplicate,
+    #[error("the daily limit of {0} enquiries is reached")]
+    Capped(i64),
+    #[error("no such enquiry for this contact")]
+    NotYours,
+    #[error("the enquiry is no longer open")]
+    NotOpen,
+    #[error("the invite code is unknown, used or expired")]
+    BadInvite,
+    #[error("no institution named `{0}`")]
+    UnknownInstitution(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// What the company agreed to share.
+#[derive(Debug, Clone, Default)]
+pub struct NewEnquiry {
+    pub patent_number: String,
+    pub channel: String,
+    pub chat_id: i64,
+    pub company: String,
+    pub person: String,
+    pub contact: String,
+    pub message: String,
+    pub mode: String,
+}
+
+/// An enquiry as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Enquiry {
+    pub id: i64,
+    pub patent_number: String,
+    pub title: String,
+    pub institution_id: i64,
+    pub institution: String,
+    pub channel: String,
+    pub chat_id: i64,
+    pub company: String,
+    pub person: String,
+    pub contact: String,
+    pub message: String,
+    pub mode: String,
+    pub status: String,
+}
+
+const SELECT: &str = "SELECT e.id, e.patent_number, coalesce(p.title, e.patent_number) AS title, e.institution_id,
+        i.name AS institution, e.channel, e.chat_id, e.company, e.person, e.contact, e.message, e.mode, e.status
+    FROM enquiries e JOIN institutions i ON i.id = e.institution_id
+    LEFT JOIN patents p ON p.number = e.patent_number";
+
+/// The duplicate and cap rules, checked before the company types anything and again on submit.
+pub async fn may_enquire(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+    patent_number: &str,
+    daily_cap: i64,
+) -> Result<(), EnquiryError> {
+    let (open, today): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE patent_number = $3 AND status NOT IN ('declined', 'closed')),
+                count(*) FILTER (WHERE created_at > now() - interval '1 day')
+         FROM enquiries WHERE channel = $1 AND chat_id = $2",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .bind(patent_number)
+    .fetch_one(&mut *conn)
+    .await?;
+    if open > 0 {
+        return Err(EnquiryError::Duplicate);
+    }
+    if today >= daily_cap {
+        return Err(EnquiryError::Capped(daily_cap));
+    }
+    Ok(())
+}
+
+/// Stores a consented enquiry (status submitted) and returns its id.
+pub async fn submit(
+    conn: &mut PgConnection,
+    new: &NewEnquiry,
+    daily_cap: i64,
+) -> Result<i64, EnquiryError> {
+    // Serialise one company's submissions so the cap cannot be raced past.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('enquiry:' || $1), $2::int)")
+        .bind(&new.channel)
+        .bind((new.chat_id % i32::MAX as i64) as i32)
+        .execute(&mut *conn)
+        .await?;
+    may_enquire(
+        conn,
+        &new.channel,
+        new.chat_id,
+        &new.patent_number,
+        daily_cap,
+    )
+    .await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO enquiries (patent_number, institution_id, channel, chat_id, company, person, contact,
+             message, mode, status)
+         SELECT p.number, p.institution_id, $2, $3, $4, $5, $6, $7, $8, 'submitted' FROM patents p
+         WHERE p.number = $1
+         RETURNING id",
+    )
+    .bind(&new.patent_number)
+    .bind(&new.channel)
+    .bind(new.chat_id)
+    .bind(&new.company)
+    .bind(&new.person)
+    .bind(&new.contact)
+    .bind(&new.message)
+    .bind(&new.mode)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.constraint() == Some("enquiries_one_open") => {
+            EnquiryError::Duplicate
+        }
+        _ => EnquiryError::Db(e),
+    })?;
+    let id = id.ok_or(EnquiryError::NotOpen)?;
+    record(conn, id, Status::Submitted, None).await?;
+    Ok(id)
+}
+
+/// Sets a status and writes the history row.
+pub async fn set_status(
+    conn: &mut PgConnection,
+    id: i64,
+    status: Status,
+    note: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE enquiries SET status = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(status.as_str())
+        .execute(&mut *conn)
+        .await?;
+    record(conn, id, status, note).await
+}
+
+async fn record(
+    conn: &mut PgConnection,
+    id: i64,
+    status: Status,
+    note: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO enquiry_events (enquiry_id, status, note) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(status.as_str())
+        .bind(note)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// One enquiry, locked for the caller's transaction.
+pub async fn lock(conn: &mut PgConnection, id: i64) -> Result<Option<Enquiry>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} WHERE e.id = $1 FOR UPDATE OF e"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The status history of an enquiry, oldest first.
+pub async fn history(conn: &mut PgConnection, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT status FROM enquiry_events WHERE enquiry_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// A company's enquiries, newest first.
+pub async fn of_company(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<Vec<Enquiry>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.channel = $1 AND e.chat_id = $2 ORDER BY e.id DESC LIMIT 20"
+    ))
+    .bind(channel)
+    .bind(chat_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// An institution's open enquiries, oldest first.
+pub async fn open_of_institution(
+    conn: &mut PgConnection,
+    institution_id: i64,
+) -> Result<Vec<Enquiry>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.institution_id = $1 AND e.status NOT IN ('accepted', 'declined', 'closed')
+         ORDER BY e.id LIMIT 20"
+    ))
+    .bind(institution_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Queued enquiries of an institution (no contact was registered when they were submitted).
+pub async fn queued_of_institution(
+    conn: &mut PgConnection,
+    institution_id: i64,
+) -> Result<Vec<Enquiry>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.institution_id = $1 AND e.status = 'submitted' ORDER BY e.id FOR UPDATE OF e"
+    ))
+    .bind(institution_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The institution a chat is a registered contact of, if any.
+pub async fn contact_institution(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT institution_id FROM contact_chats WHERE channel = $1 AND chat_id = $2",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// The registered contact chats of an institution.
+pub async fn contact_chats(
+    conn: &mut PgConnection,
+    institution_id: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT channel, chat_id FROM contact_chats WHERE institution_id = $1 ORDER BY id",
+    )
+    .bind(institution_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// The institution's published contact (from the catalogue), shown to a company after acceptance.
+pub async fn published_contact(
+    conn: &mut PgConnection,
+    institution_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT name, email FROM contacts WHERE institution_id = $1 ORDER BY position LIMIT 1",
+    )
+    .bind(institution_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(name, email)| match email {
+        Some(email) if !email.is_empty() => format!("{name} <{email}>"),
+        _ => name,
+    }))
+}
+
+/// Letters and digits without look-alikes (0/O, 1/I/L), so a code read aloud or retyped survives.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// Issues a single-use invite code for an institution, valid for `days`.
+pub async fn invite(
+    conn: &mut PgConnection,
+    institution: &str,
+    created_by: &str,
+    days: i64,
+) -> Result<String, EnquiryError> {
+    let institution_id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM institutions WHERE name = $1")
+            .bind(institution.trim())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let institution_id =
+        institution_id.ok_or_else(|| EnquiryError::UnknownInstitution(institution.to_owned()))?;
+    let code: String = {
+        let mut rng = rand::thread_rng();
+        (0..10)
+            .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
+            .collect()
+    };
+    sqlx::query(
+        "INSERT INTO invites (code, institution_id, created_by, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(days => $4::int))",
+    )
+    .bind(&code)
+    .bind(institution_id)
+    .bind(created_by)
+    .bind(days as i32)
+    .execute(&mut *conn)
+    .await?;
+    Ok(code)
+}
+
+/// Uses an invite code: the chat becomes a contact of the code's institution. Returns the institution.
+pub async fn register(
+    conn: &mut PgConnection,
+    code: &str,
+    channel: &str,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<(i64, String), EnquiryError> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "UPDATE invites v SET used_at = now(), used_by = $2 FROM institutions i
+         WHERE v.code = $1 AND v.used_at IS NULL AND v.expires_at > now() AND i.id = v.institution_id
+         RETURNING v.institution_id, i.name",
+    )
+    .bind(code.trim().to_ascii_uppercase())
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (institution_id, name) = row.ok_or(EnquiryError::BadInvite)?;
+    sqlx::query(
+        "INSERT INTO contact_chats (institution_id, channel, chat_id, user_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (channel, chat_id) DO UPDATE SET institution_id = EXCLUDED.institution_id,
+             user_id = EXCLUDED.user_id, registered_at = now()",
+    )
+    .bind(institution_id)
+    .bind(channel)
+    .bind(chat_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok((institution_id, name))
+}

@@ -1,0 +1,351 @@
+//! Enquiry forwarding through the Telegram channel against a fake Bot API and real PostgreSQL: consent,
+//! the lead to the institution's contact, questions and answers, acceptance, refusal of consent,
+//! another institution's contact, queued until a contact registers, invite codes, duplicates and the cap.
+
+mod common;
+
+use common::fake_telegram::{self as fake_api, Shared, buttons, message, press, texts};
+use queqiao::catalog::store::load_demo_if_empty;
+use queqiao::channel::telegram::{self, Options, Telegram};
+use queqiao::channel::throttle::Limits;
+use queqiao::dialog::Runtime;
+use queqiao::matching::{Matcher, Synonyms};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+
+const COMPANY: i64 = 100;
+const CONTACT: i64 = 900;
+const STRANGER: i64 = 901;
+
+struct Bot {
+    tg: Arc<Telegram>,
+    fake: Shared,
+    next_id: i64,
+}
+
+impl Bot {
+    async fn new(pool: &PgPool, cap: i64) -> Self {
+        load_demo_if_empty(pool).await.unwrap();
+        let (fake, url) = fake_api::start().await;
+        let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
+        let runtime = Runtime::new(
+            std::path::Path::new("dialogs"),
+            pool.clone(),
+            matcher,
+            vec![1],
+        )
+        .unwrap()
+        .with_enquiry_cap(cap);
+        let url: url::Url = url.parse().unwrap();
+        let bot = telegram::client("1:T", Some(&url), Duration::from_secs(2)).unwrap();
+        let options = Options {
+            limits: Limits {
+                per_second: 1000,
+                per_chat_interval: Duration::ZERO,
+            },
+            ..Options::default()
+        };
+        let tg = Arc::new(Telegram::with_options(
+            bot.clone(),
+            bot,
+            pool.clone(),
+            Arc::new(runtime),
+            options,
+            Arc::default(),
+        ));
+        Self {
+            tg,
+            fake,
+            next_id: 1,
+        }
+    }
+
+    /// Delivers an update and everything it causes; returns what each chat received.
+    async fn send(&mut self, make: impl Fn(i64) -> Value) -> Vec<Value> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let before = {
+            let mut f = self.fake.lock().unwrap();
+            f.updates.push(make(id));
+            f.sent.len()
+        };
+        self.tg.poll_once(id as i32, 0).await.unwrap();
+        self.tg.process_pending().await.unwrap();
+        self.tg.send_pending().await.unwrap();
+        self.fake.lock().unwrap().sent[before..].to_vec()
+    }
+
+    async fn text(&mut self, chat: i64, text: &str) -> Vec<Value> {
+        self.send(|id| message(id, chat, text)).await
+    }
+
+    async fn press(&mut self, chat: i64, data: &str) -> Vec<Value> {
+        self.send(|id| press(id, chat, data)).await
+    }
+}
+
+fn to(sent: &[Value], chat: i64) -> Vec<Value> {
+    sent.iter()
+        .filter(|m| m["chat_id"].as_i64() == Some(chat))
+        .cloned()
+        .collect()
+}
+
+/// The company searches and opens the details of result `rank`; returns the patent's institution.
+async fn find_and_open(bot: &mut Bot, chat: i64, rank: usize) -> String {
+    bot.text(chat, "/start").await;
+    bot.press(chat, "c:zh").await;
+    bot.text(chat, "锂电池硅基负极循环衰减快，有没有改进方案")
+        .await;
+    for _ in 0..3 {
+        bot.press(chat, "c:any").await;
+    }
+    bot.press(chat, "skip").await;
+    let sent = bot.press(chat, &format!("open:{rank}")).await;
+    let details = texts(&sent);
+    details
+        .lines()
+        .find_map(|l| l.strip_prefix("权利人："))
+        .and_then(|l| l.split('（').next())
+        .unwrap()
+        .to_owned()
+}
+
+/// Fills in the enquiry up to the consent question; returns that question.
+async fn fill_enquiry(bot: &mut Bot, chat: i64, rank: usize) -> String {
+    let sent = bot.press(chat, &format!("enquire:{rank}")).await;
+    assert!(texts(&sent).contains("公司全称"), "{sent:?}");
+    bot.text(chat, "重庆某某电池有限公司").await;
+    bot.text(chat, "张三").await;
+    let sent = bot.text(chat, "not a phone").await;
+    assert!(
+        texts(&sent).contains("电话号码"),
+        "a bad contact is asked again: {sent:?}"
+    );
+    bot.text(chat, "+86 138 0000 0000").await;
+    bot.text(chat, "想用于动力电池负极，年产 500 吨").await;
+    texts(&bot.press(chat, "c:license").await)
+}
+
+async fn institution_id(pool: &PgPool, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM institutions WHERE name = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn invite(pool: &PgPool, name: &str) -> String {
+    let mut conn = pool.acquire().await.unwrap();
+    queqiao::enquiry::store::invite(&mut conn, name, "test", 7)
+        .await
+        .unwrap()
+}
+
+async fn history(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("SELECT status FROM enquiry_events ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn company_to_contact_and_back(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 10).await;
+    let institution = find_and_open(&mut bot, COMPANY, 1).await;
+    let code = invite(&pool, &institution).await;
+    let sent = bot.text(CONTACT, &format!("/register {code}")).await;
+    assert!(texts(&sent).contains("登记成功"), "{sent:?}");
+    // Another institution's contact.
+    let other: String =
+        sqlx::query_scalar("SELECT name FROM institutions WHERE name <> $1 LIMIT 1")
+            .bind(&institution)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let other_code = invite(&pool, &other).await;
+    bot.text(STRANGER, &format!("/register {other_code}")).await;
+
+    let consent = fill_enquiry(&mut bot, COMPANY, 1).await;
+    assert!(
+        consent.contains(&institution)
+            && consent.contains("重庆某某电池有限公司")
+            && consent.contains("张三"),
+        "{consent}"
+    );
+    let sent = bot.press(COMPANY, "c:yes").await;
+    let lead = to(&sent, CONTACT);
+    assert!(texts(&to(&sent, COMPANY)).contains("已发往"), "{sent:?}");
+    assert!(
+        texts(&lead).contains("新的合作咨询") && texts(&lead).contains("年产 500 吨"),
+        "{lead:?}"
+    );
+    assert!(
+        !texts(&lead).contains("138"),
+        "no contact details before acceptance"
+    );
+    let id: i64 = sqlx::query_scalar("SELECT id FROM enquiries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        buttons(&lead),
+        [
+            format!("lead:accept:{id}"),
+            format!("lead:decline:{id}"),
+            format!("lead:info:{id}")
+        ]
+    );
+    // The company hears that the lead arrived (the next round of sending).
+    bot.tg.send_pending().await.unwrap();
+    assert!(texts(&fake_api::sent_to(&bot.fake, COMPANY)).contains("已送达"));
+    let state = queqiao::dialog::store::load(&pool, "telegram", COMPANY)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !state.slots.contains_key("contact") && !state.slots.contains_key("person"),
+        "personal data left the state"
+    );
+
+    // Another institution's contact cannot act on it, nor can the company forge the contact's button.
+    let sent = bot.press(STRANGER, &format!("lead:accept:{id}")).await;
+    assert!(texts(&sent).contains("不属于"), "{sent:?}");
+    let sent = bot.press(COMPANY, &format!("lead:accept:{id}")).await;
+    assert!(texts(&to(&sent, COMPANY)).contains("不属于"));
+    let sent = bot.press(CONTACT, "lead:accept:abc").await;
+    assert!(texts(&sent).contains("不属于"));
+
+    // A question and its answer, with no contact details revealed.
+    bot.press(CONTACT, &format!("lead:info:{id}")).await;
+    let sent = bot.text(CONTACT, "请问贵司现有产线规模？").await;
+    let question = to(&sent, COMPANY);
+    assert!(texts(&question).contains("现有产线规模"), "{sent:?}");
+    assert_eq!(buttons(&question), [format!("reply:{id}")]);
+    bot.press(COMPANY, &format!("reply:{id}")).await;
+    let sent = bot.text(COMPANY, "两条中试线").await;
+    assert!(
+        texts(&to(&sent, CONTACT)).contains("两条中试线"),
+        "{sent:?}"
+    );
+
+    // Acceptance: both sides get the other's details.
+    let sent = bot.press(CONTACT, &format!("lead:accept:{id}")).await;
+    assert!(
+        texts(&to(&sent, CONTACT)).contains("+86 138 0000 0000"),
+        "{sent:?}"
+    );
+    assert!(texts(&to(&sent, COMPANY)).contains("好消息"), "{sent:?}");
+    let sent = bot.text(COMPANY, "/my").await;
+    assert!(texts(&sent).contains("已接受"), "{sent:?}");
+    assert_eq!(
+        history(&pool).await,
+        [
+            "submitted",
+            "forwarded",
+            "delivered",
+            "info_requested",
+            "delivered",
+            "accepted"
+        ]
+    );
+    // An accepted enquiry cannot be accepted again.
+    let sent = bot.press(CONTACT, &format!("lead:accept:{id}")).await;
+    assert!(texts(&sent).contains("不属于"));
+}
+
+#[sqlx::test]
+async fn refused_consent_shares_and_keeps_nothing(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 10).await;
+    find_and_open(&mut bot, COMPANY, 1).await;
+    fill_enquiry(&mut bot, COMPANY, 1).await;
+    let sent = bot.press(COMPANY, "c:no").await;
+    assert!(texts(&sent).contains("没有发送任何信息"), "{sent:?}");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM enquiries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE chat_id <> 100 AND (message::text LIKE '%张三%' OR message::text LIKE '%138%')")
+        .fetch_one(&pool).await.unwrap();
+    assert_eq!(outbox, 0, "nothing personal went to anyone else");
+    let state = queqiao::dialog::store::load(&pool, "telegram", COMPANY)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = serde_json::to_string(&state).unwrap();
+    assert!(
+        !stored.contains("张三") && !stored.contains("138 0000"),
+        "{stored}"
+    );
+}
+
+#[sqlx::test]
+async fn queued_until_a_contact_registers_then_rules_and_codes(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 2).await;
+    let institution = find_and_open(&mut bot, COMPANY, 1).await;
+    fill_enquiry(&mut bot, COMPANY, 1).await;
+    let sent = bot.press(COMPANY, "c:yes").await;
+    assert!(
+        texts(&to(&sent, COMPANY)).contains("尚未在鹊桥登记联系人"),
+        "{sent:?}"
+    );
+    assert!(
+        texts(&to(&sent, 1)).contains("没有登记联系人"),
+        "the admin is alerted: {sent:?}"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM enquiries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "submitted");
+
+    // The same patent again: refused while open.
+    bot.press(COMPANY, "open:1").await;
+    let sent = bot.press(COMPANY, "enquire:1").await;
+    assert!(texts(&sent).contains("提交过咨询"), "{sent:?}");
+
+    // Codes: unknown, expired and reused ones are refused.
+    let sent = bot.text(CONTACT, "/register NOPE").await;
+    assert!(texts(&sent).contains("邀请码无效"));
+    let expired = invite(&pool, &institution).await;
+    sqlx::query("UPDATE invites SET expires_at = now() - interval '1 minute' WHERE code = $1")
+        .bind(&expired)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        texts(&bot.text(CONTACT, &format!("/register {expired}")).await).contains("邀请码无效")
+    );
+    let code = invite(&pool, &institution).await;
+    let sent = bot.text(CONTACT, &format!("/register {code}")).await;
+    assert!(
+        texts(&to(&sent, CONTACT)).contains("新的合作咨询"),
+        "the queued lead goes out on registration: {sent:?}"
+    );
+    assert!(
+        texts(&bot.text(STRANGER, &format!("/register {code}")).await).contains("邀请码无效"),
+        "single use"
+    );
+    bot.tg.send_pending().await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM enquiries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "delivered");
+    let sent = bot.text(CONTACT, "/leads").await;
+    assert!(texts(&sent).contains("已送达"), "{sent:?}");
+    let _ = institution_id(&pool, &institution).await;
+
+    // The daily cap (2 here): a second patent is fine, a third is refused.
+    bot.press(COMPANY, "open:2").await;
+    fill_enquiry(&mut bot, COMPANY, 2).await;
+    bot.press(COMPANY, "c:yes").await;
+    bot.press(COMPANY, "open:3").await;
+    let sent = bot.press(COMPANY, "enquire:3").await;
+    assert!(texts(&sent).contains("上限（2 条）"), "{sent:?}");
+    // Non-admins cannot invite.
+    assert!(texts(&bot.text(COMPANY, "/invite 某大学").await).contains("只有管理员"));
+}
