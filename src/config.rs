@@ -38,6 +38,8 @@ pub struct Settings {
     pub send_chat_interval_ms: u64,
     pub send_max_attempts: i32,
     pub workers: usize,
+    /// Enquiries one company may open per day.
+    pub enquiry_daily_cap: i64,
 }
 
 impl fmt::Debug for Settings {
@@ -61,6 +63,7 @@ impl fmt::Debug for Settings {
             .field("send_chat_interval_ms", &self.send_chat_interval_ms)
             .field("send_max_attempts", &self.send_max_attempts)
             .field("workers", &self.workers)
+            .field("enquiry_daily_cap", &self.enquiry_daily_cap)
             .finish()
     }
 }
@@ -137,6 +140,7 @@ impl Settings {
             send_chat_interval_ms: parse_or("SEND_CHAT_INTERVAL_MS", &get, 1000)?,
             send_max_attempts: parse_or("SEND_MAX_ATTEMPTS", &get, 8)?,
             workers: parse_or("WORKERS", &get, 4)?,
+            enquiry_daily_cap: parse_or("ENQUIRY_DAILY_CAP", &get, 10)?,
             database_url: non_empty("DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             teloxide_token: non_empty("TELOXIDE_TOKEN"),

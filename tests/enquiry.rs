@@ -23,42 +23,49 @@ struct Bot {
     tg: Arc<Telegram>,
     fake: Shared,
     next_id: i64,
+    url: url::Url,
+}
+
+/// A channel over `pool` talking to the fake at `url`, as one `serve` process would.
+async fn channel(pool: &PgPool, url: &url::Url, cap: i64) -> Arc<Telegram> {
+    let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
+    let runtime = Runtime::new(
+        std::path::Path::new("dialogs"),
+        pool.clone(),
+        matcher,
+        vec![1],
+    )
+    .unwrap()
+    .with_enquiry_cap(cap);
+    let bot = telegram::client("1:T", Some(url), Duration::from_secs(2)).unwrap();
+    let options = Options {
+        limits: Limits {
+            per_second: 10_000,
+            per_chat_interval: Duration::ZERO,
+        },
+        ..Options::default()
+    };
+    Arc::new(Telegram::with_options(
+        bot.clone(),
+        bot,
+        pool.clone(),
+        Arc::new(runtime),
+        options,
+        Arc::default(),
+    ))
 }
 
 impl Bot {
     async fn new(pool: &PgPool, cap: i64) -> Self {
         load_demo_if_empty(pool).await.unwrap();
         let (fake, url) = fake_api::start().await;
-        let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-        let runtime = Runtime::new(
-            std::path::Path::new("dialogs"),
-            pool.clone(),
-            matcher,
-            vec![1],
-        )
-        .unwrap()
-        .with_enquiry_cap(cap);
         let url: url::Url = url.parse().unwrap();
-        let bot = telegram::client("1:T", Some(&url), Duration::from_secs(2)).unwrap();
-        let options = Options {
-            limits: Limits {
-                per_second: 1000,
-                per_chat_interval: Duration::ZERO,
-            },
-            ..Options::default()
-        };
-        let tg = Arc::new(Telegram::with_options(
-            bot.clone(),
-            bot,
-            pool.clone(),
-            Arc::new(runtime),
-            options,
-            Arc::default(),
-        ));
+        let tg = channel(pool, &url, cap).await;
         Self {
             tg,
             fake,
             next_id: 1,
+            url,
         }
     }
 
@@ -254,6 +261,234 @@ async fn company_to_contact_and_back(pool: PgPool) {
     // An accepted enquiry cannot be accepted again.
     let sent = bot.press(CONTACT, &format!("lead:accept:{id}")).await;
     assert!(texts(&sent).contains("不属于"));
+
+    // Closing asks the company for a rating, which feeds the patent's enterprise rating.
+    let number: String = sqlx::query_scalar("SELECT patent_number FROM enquiries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let prior: Option<i16> =
+        sqlx::query_scalar("SELECT rating_enterprise FROM patents WHERE number = $1")
+            .bind(&number)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(texts(&bot.press(STRANGER, &format!("lead:close:{id}")).await).contains("不属于"));
+    let sent = bot.press(CONTACT, &format!("lead:close:{id}")).await;
+    let prompt = to(&sent, COMPANY);
+    assert!(texts(&prompt).contains("打分"), "{sent:?}");
+    assert_eq!(buttons(&prompt).len(), 5);
+    let sent = bot.press(COMPANY, &format!("rate:{id}:9")).await;
+    assert!(texts(&sent).contains("不属于"), "out of range: {sent:?}");
+    assert!(
+        texts(&bot.press(STRANGER, &format!("rate:{id}:1")).await).contains("不属于"),
+        "not their enquiry"
+    );
+    assert!(texts(&bot.press(COMPANY, &format!("rate:{id}:1")).await).contains("谢谢"));
+    bot.press(COMPANY, &format!("rate:{id}:5")).await; // a second rating of the same enquiry is ignored
+    let shown = queqiao::catalog::store::patent_by_number(&pool, &number)
+        .await
+        .unwrap()
+        .unwrap();
+    // The demo patent carries an imported enterprise rating, which counts as one prior vote.
+    let prior = prior.expect("the demo patent has an imported enterprise rating");
+    let expected = ((f64::from(prior) + 1.0) / 2.0).round() as i64;
+    assert_eq!(
+        shown.record.rating.unwrap().enterprise,
+        Some(expected),
+        "mean of the prior and the feedback"
+    );
+    assert_eq!(history(&pool).await.last().unwrap(), "closed");
+}
+
+#[sqlx::test]
+async fn an_open_licence_is_taken_on_its_published_terms(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 10).await;
+    let institution = find_and_open(&mut bot, COMPANY, 1).await;
+    let code = invite(&pool, &institution).await;
+    bot.text(CONTACT, &format!("/register {code}")).await;
+    let details = bot.press(COMPANY, "open:1").await;
+    assert!(
+        buttons(&details).contains(&"take:1".to_owned()),
+        "an open-licence patent offers it: {details:?}"
+    );
+    let terms = texts(&bot.press(COMPANY, "take:1").await);
+    assert!(
+        terms.contains("开放许可条件") && terms.contains("年"),
+        "{terms}"
+    );
+    bot.press(COMPANY, "c:yes").await;
+    bot.text(COMPANY, "重庆某某电池有限公司").await;
+    bot.text(COMPANY, "张三").await;
+    let consent = texts(&bot.text(COMPANY, "@zhangsan_cq").await);
+    assert!(consent.contains("开放许可实施声明"), "{consent}");
+    let sent = bot.press(COMPANY, "c:yes").await;
+    assert!(
+        texts(&to(&sent, COMPANY)).contains("开放许可声明"),
+        "{sent:?}"
+    );
+    let lead = texts(&to(&sent, CONTACT));
+    assert!(
+        lead.contains("开放许可实施声明") && lead.contains("接受的条件"),
+        "{lead}"
+    );
+    assert!(
+        !lead.contains("zhangsan"),
+        "no contact details before the institution confirms"
+    );
+    let (kind, mode, terms): (String, String, Option<String>) =
+        sqlx::query_as("SELECT kind, mode, terms FROM enquiries")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((kind.as_str(), mode.as_str()), ("declaration", "open"));
+    assert!(terms.unwrap().contains("年"));
+    // A patent without an open licence has no such button, and a forged one is refused.
+    let plain: Vec<String> = sqlx::query_scalar(
+        "SELECT number FROM patents WHERE NOT ('open' = ANY(license_modes)) LIMIT 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(!plain.is_empty());
+    let sent = bot.press(COMPANY, "take:2").await;
+    let state = queqiao::dialog::store::load(&pool, "telegram", COMPANY)
+        .await
+        .unwrap()
+        .unwrap();
+    if !state.results[1].open_license {
+        assert!(texts(&sent).contains("过期"), "{sent:?}");
+    }
+}
+
+#[sqlx::test]
+async fn lead_delivery_survives_429_5xx_and_timeouts(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 10).await;
+    let institution = find_and_open(&mut bot, COMPANY, 1).await;
+    let code = invite(&pool, &institution).await;
+    bot.text(CONTACT, &format!("/register {code}")).await;
+    fill_enquiry(&mut bot, COMPANY, 1).await;
+    bot.fake.lock().unwrap().faults.extend([
+        fake_api::Fault::TooManyRequests { retry_after: 1 },
+        fake_api::Fault::ServerError,
+        fake_api::Fault::Slow(Duration::from_millis(2500)),
+    ]);
+    bot.press(COMPANY, "c:yes").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        bot.tg.send_pending().await.unwrap();
+        let status: String = sqlx::query_scalar("SELECT status FROM enquiries")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if status == "delivered" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let leads = fake_api::sent_to(&bot.fake, CONTACT)
+        .iter()
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("新的合作咨询")
+        })
+        .count();
+    // The timed-out attempt may have reached the fake after the client gave up: at most one extra.
+    assert!((1..=2).contains(&leads), "{leads} leads");
+}
+
+#[sqlx::test]
+async fn two_senders_deliver_a_thousand_leads_exactly_once(pool: PgPool) {
+    let bot = Bot::new(&pool, 10_000).await;
+    let institution: (i64, String) =
+        sqlx::query_as("SELECT id, name FROM institutions ORDER BY id LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let code = queqiao::enquiry::store::invite(&mut conn, &institution.1, "test", 7)
+        .await
+        .unwrap();
+    queqiao::enquiry::store::register(&mut conn, &code, "telegram", CONTACT, CONTACT)
+        .await
+        .unwrap();
+    // 1,000 enquiries from 1,000 companies, each with its lead queued in the same transaction.
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT number FROM patents WHERE institution_id = $1 LIMIT 1")
+            .bind(institution.0)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for company in 0..1000 {
+        let mut tx = pool.begin().await.unwrap();
+        let new = queqiao::enquiry::store::NewEnquiry {
+            patent_number: numbers[0].clone(),
+            channel: "telegram".into(),
+            chat_id: 10_000 + company,
+            company: format!("公司{company}"),
+            person: "李四".into(),
+            contact: "+86 139 0000 0000".into(),
+            message: "批量测试".into(),
+            mode: "license".into(),
+            ..Default::default()
+        };
+        let id = queqiao::enquiry::store::submit(&mut tx, &new, 10)
+            .await
+            .unwrap();
+        queqiao::outbox::enqueue(
+            &mut tx,
+            "telegram",
+            CONTACT + (id % 50),
+            &queqiao::outbox::Message::text(format!("lead {id}")),
+            Some(id),
+        )
+        .await
+        .unwrap();
+        sqlx::query("UPDATE enquiries SET status = 'forwarded' WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // A second process's sender: another channel over the same database and the same fake Telegram.
+    let other = channel(&pool, &bot.url, 10_000).await;
+    let (a, b) = tokio::join!(other.send_pending(), bot.tg.send_pending());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(
+        !a.is_empty() && !b.is_empty(),
+        "both senders took part: {} and {}",
+        a.len(),
+        b.len()
+    );
+    assert_eq!(
+        a.len() + b.len(),
+        1000 + 1000,
+        "1,000 leads and 1,000 delivery notices"
+    );
+    let sent = bot.fake.lock().unwrap().sent.clone();
+    let mut leads: Vec<String> = sent
+        .iter()
+        .filter_map(|m| {
+            m["text"]
+                .as_str()
+                .filter(|t| t.starts_with("lead "))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(leads.len(), 1000);
+    leads.sort();
+    leads.dedup();
+    assert_eq!(leads.len(), 1000, "each lead exactly once");
+    let delivered: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM enquiries WHERE status = 'delivered'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(delivered, 1000);
 }
 
 #[sqlx::test]

@@ -56,7 +56,12 @@ const SELECT_PATENTS: &str = "
     SELECT p.id, p.change_seq, p.number, p.title, p.abstract, p.claims, p.keywords, p.ipc, p.patent_type,
            p.legal_status, i.name AS institution, i.region, p.inventors, p.application_date, p.industry,
            p.license_modes, p.open_payment, p.open_fee_cny, p.open_royalty_percent, p.open_term_years,
-           p.asking_price_cny, p.rating_institution, p.rating_enterprise
+           p.asking_price_cny, p.rating_institution,
+           -- Companies' ratings after their enquiries, with the imported rating as one prior vote.
+           CASE WHEN p.rating_feedback_count = 0 THEN p.rating_enterprise
+                ELSE round((coalesce(p.rating_enterprise, 0) + p.rating_feedback_sum)::numeric
+                           / (p.rating_feedback_count + (p.rating_enterprise IS NOT NULL)::int))::smallint
+           END AS rating_enterprise
     FROM patents p JOIN institutions i ON i.id = p.institution_id";
 
 impl From<PatentDbRow> for StoredPatent {

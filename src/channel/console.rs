@@ -62,12 +62,30 @@ pub async fn run(
         print(out, &replies, &mut numbered)?;
     }
     let mut lines = input.lines();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         if interactive {
             write!(out, "> ")?;
             out.flush()?;
         }
-        let Some(line) = lines.next_line().await? else {
+        // A person at a terminal also sees what arrives while they think (a lead, an answer); a script
+        // piped through stdin sees it after each of its lines, so its output stays deterministic.
+        let line = if interactive {
+            loop {
+                tokio::select! {
+                    line = lines.next_line() => break line?,
+                    _ = tick.tick() => {
+                        if show_waiting(runtime, user, out, &mut numbered).await? {
+                            write!(out, "> ")?;
+                            out.flush()?;
+                        }
+                    }
+                }
+            }
+        } else {
+            lines.next_line().await?
+        };
+        let Some(line) = line else {
             break;
         };
         let line = line.trim();
@@ -89,22 +107,38 @@ pub async fn run(
         numbered.0.clear();
         let replies = runtime.handle(CHANNEL, user, user, incoming).await;
         print(out, &replies, &mut numbered)?;
-        // Messages other parties caused for this user (an answer to an enquiry, a new lead) wait in the
-        // outbox; a terminal shows them after the reply.
-        let waiting: Vec<Reply> = crate::outbox::take(runtime.pool(), CHANNEL, user)
-            .await
-            .unwrap_or_default()
+        show_waiting(runtime, user, out, &mut numbered).await?;
+    }
+    Ok(())
+}
+
+/// Prints the messages other parties caused for this user (a lead, an answer, a status change), which
+/// wait in the outbox; true if there were any.
+async fn show_waiting(
+    runtime: &Runtime,
+    user: i64,
+    out: &mut impl Write,
+    numbered: &mut Numbered,
+) -> std::io::Result<bool> {
+    let waiting: Vec<Reply> = match crate::outbox::take(runtime.pool(), CHANNEL, user).await {
+        Ok(messages) => messages
             .into_iter()
             .map(|m| Reply::Buttons {
                 text: m.text,
                 buttons: m.buttons,
             })
-            .collect();
-        if !waiting.is_empty() {
-            print(out, &waiting, &mut numbered)?;
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read this user's waiting messages");
+            Vec::new()
         }
+    };
+    if waiting.is_empty() {
+        return Ok(false);
     }
-    Ok(())
+    writeln!(out)?;
+    print(out, &waiting, numbered)?;
+    Ok(true)
 }
 
 fn runtime_pool(runtime: &Runtime) -> &sqlx::PgPool {

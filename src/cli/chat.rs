@@ -62,9 +62,11 @@ pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
 /// The search index (kept current) and the dialog runtime over it, with reload on SIGHUP and, when asked,
 /// on file changes: what every channel starts from.
 async fn start_runtime(
+    settings: &Settings,
     pool: &sqlx::PgPool,
     dialogs: &std::path::Path,
     admins: Vec<i64>,
+    admin_channel: &str,
     watch: bool,
 ) -> anyhow::Result<(Arc<Runtime>, tokio::task::JoinHandle<()>)> {
     let synonyms_path = dialogs.join("synonyms.toml");
@@ -78,8 +80,12 @@ async fn start_runtime(
         eprintln!("note: the catalogue is empty; import patents or run chat with --demo");
     }
     let refresher = matcher.clone().spawn_refresher(pool.clone());
-    let runtime =
-        Arc::new(Runtime::new(dialogs, pool.clone(), matcher, admins).map_err(invalid_scripts)?);
+    let runtime = Arc::new(
+        Runtime::new(dialogs, pool.clone(), matcher, admins)
+            .map_err(invalid_scripts)?
+            .with_enquiry_cap(settings.enquiry_daily_cap)
+            .with_admin_channel(admin_channel),
+    );
     reload::spawn_sighup(runtime.clone());
     if watch {
         reload::spawn_watch(runtime.clone(), dialogs.to_path_buf());
@@ -100,7 +106,21 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
     if args.admin {
         admins.push(args.user);
     }
-    let (runtime, refresher) = start_runtime(&pool, &args.dialogs, admins, args.watch).await?;
+    // An admin at this terminal gets the alerts here; otherwise they go to the admins on Telegram.
+    let admin_channel = if args.admin {
+        console::CHANNEL
+    } else {
+        crate::channel::telegram::CHANNEL
+    };
+    let (runtime, refresher) = start_runtime(
+        settings,
+        &pool,
+        &args.dialogs,
+        admins,
+        admin_channel,
+        args.watch,
+    )
+    .await?;
     let interactive = std::io::stdin().is_terminal();
     let input = tokio::io::BufReader::new(tokio::io::stdin());
     let mut out = std::io::stdout();
@@ -165,9 +185,11 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
 
     let pool = connect(settings).await?;
     let (runtime, refresher) = start_runtime(
+        settings,
         &pool,
         &args.dialogs,
         settings.admin_telegram_ids.clone(),
+        telegram::CHANNEL,
         args.watch,
     )
     .await?;

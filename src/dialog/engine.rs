@@ -88,9 +88,11 @@ pub enum Effect {
         number: String,
         buttons: Vec<Button>,
     },
-    /// The company wants to enquire about this patent (the enquiry flow's hook).
+    /// The company wants to enquire about this patent, or (`open`) to take its open licence on the
+    /// published terms: the runtime starts the matching flow.
     Enquire {
         number: String,
+        open: bool,
     },
 }
 
@@ -104,6 +106,7 @@ pub mod ids {
     pub const BACK: &str = "back";
     pub const OPEN: &str = "open:";
     pub const ENQUIRE: &str = "enquire:";
+    pub const TAKE_OPEN: &str = "take:";
     pub const CHOICE: &str = "c:";
 }
 
@@ -577,23 +580,38 @@ impl Engine<'_> {
                         if let Some(item) = self.rank_in(state, id, ids::OPEN) {
                             state.open = Some(item.number.clone());
                             let rank = id.trim_start_matches(ids::OPEN).to_owned();
+                            let mut buttons = vec![Button {
+                                id: format!("{}{rank}", ids::ENQUIRE),
+                                label: self.bot(state, "enquire", &[]),
+                            }];
+                            if item.open_license {
+                                buttons.push(Button {
+                                    id: format!("{}{rank}", ids::TAKE_OPEN),
+                                    label: self.bot(state, "take_open_license", &[]),
+                                });
+                            }
+                            buttons.push(Button {
+                                id: ids::BACK.into(),
+                                label: self.bot(state, "back", &[]),
+                            });
                             return vec![Effect::Details {
                                 number: item.number,
-                                buttons: vec![
-                                    Button {
-                                        id: format!("{}{rank}", ids::ENQUIRE),
-                                        label: self.bot(state, "enquire", &[]),
-                                    },
-                                    Button {
-                                        id: ids::BACK.into(),
-                                        label: self.bot(state, "back", &[]),
-                                    },
-                                ],
+                                buttons,
                             }];
                         }
                         if let Some(item) = self.rank_in(state, id, ids::ENQUIRE) {
                             return vec![Effect::Enquire {
                                 number: item.number,
+                                open: false,
+                            }];
+                        }
+                        if let Some(item) = self
+                            .rank_in(state, id, ids::TAKE_OPEN)
+                            .filter(|i| i.open_license)
+                        {
+                            return vec![Effect::Enquire {
+                                number: item.number,
+                                open: true,
                             }];
                         }
                         self.expired(state)
@@ -780,7 +798,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::Enquire {
-                number: "CN100000007A".into()
+                number: "CN100000007A".into(),
+                open: false,
             }]
         );
         // Typing on the results page searches again with the new need.

@@ -3,7 +3,7 @@
 //! channel-neutral replies. Also owns the live script set and its hot reload.
 
 use super::engine::{Button, Command, Effect, Engine, Event, ResultItem, State, new_state};
-use super::script::{ENQUIRY_ENTRY, ScriptError, ScriptSet};
+use super::script::{DECLARATION_ENTRY, ENQUIRY_ENTRY, ScriptError, ScriptSet};
 use super::store;
 use crate::catalog::record::{LegalStatus, LicenseMode, Payment};
 use crate::catalog::store::{StoredPatent, patent_by_number};
@@ -250,7 +250,9 @@ impl Runtime {
                 Some(enquiry::on_pending_text(self, conn, &ctx, &mut state, &pending, text).await?)
             }
             Incoming::Choice(id)
-                if id.starts_with(enquiry::LEAD) || id.starts_with(enquiry::REPLY) =>
+                if [enquiry::LEAD, enquiry::REPLY, enquiry::RATE]
+                    .iter()
+                    .any(|p| id.starts_with(p)) =>
             {
                 Some(enquiry::on_button(self, conn, &ctx, &mut state, id).await?)
             }
@@ -327,7 +329,7 @@ impl Runtime {
                     });
                 }
                 Effect::Run { action } => {
-                    let (outcome, vars) = if action.ends_with("_enquiry") {
+                    let (outcome, vars) = if enquiry::ACTIONS.contains(&action.as_str()) {
                         enquiry::run_action(self, conn, &ctx, &mut state, &action).await?
                     } else {
                         self.run_action(&action, &mut state)
@@ -341,9 +343,14 @@ impl Runtime {
                     };
                     replies.push(Reply::Details { text, buttons });
                 }
-                Effect::Enquire { number } => {
+                Effect::Enquire { number, open } => {
                     state.slots.insert("enquiry_patent".into(), number);
-                    effects.extend(engine.enter_action(&mut state, ENQUIRY_ENTRY));
+                    let entry = if open {
+                        DECLARATION_ENTRY
+                    } else {
+                        ENQUIRY_ENTRY
+                    };
+                    effects.extend(engine.enter_action(&mut state, entry));
                 }
             }
         }
@@ -527,16 +534,9 @@ fn result_line(scripts: &ScriptSet, state: &State, rank: usize, item: &ResultIte
     }
 }
 
-fn details_text(scripts: &ScriptSet, state: &State, p: &StoredPatent) -> String {
-    let r = &p.record;
-    let lang = state.lang.as_str();
-    let modes = r
-        .license_modes
-        .iter()
-        .map(|m| mode_name(*m, lang))
-        .collect::<Vec<_>>()
-        .join("、");
-    let open_terms = match &r.open_license {
+/// A patent's published open-licence terms in one line ("-" when it has none).
+pub fn open_terms(r: &crate::catalog::PatentRecord, lang: &str) -> String {
+    match &r.open_license {
         None => "-".to_owned(),
         Some(o) => {
             let payment = match (o.payment, en(lang)) {
@@ -561,7 +561,19 @@ fn details_text(scripts: &ScriptSet, state: &State, p: &StoredPatent) -> String 
             });
             parts.join(", ")
         }
-    };
+    }
+}
+
+fn details_text(scripts: &ScriptSet, state: &State, p: &StoredPatent) -> String {
+    let r = &p.record;
+    let lang = state.lang.as_str();
+    let modes = r
+        .license_modes
+        .iter()
+        .map(|m| mode_name(*m, lang))
+        .collect::<Vec<_>>()
+        .join("、");
+    let open_terms = open_terms(r, lang);
     let rating = match &r.rating {
         None => "-".to_owned(),
         Some(x) => {

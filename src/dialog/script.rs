@@ -188,6 +188,23 @@ pub const ACTIONS: &[ActionSpec] = &[
         provides: &["title", "institution", "number", "limit", "id"],
     },
     ActionSpec {
+        name: "prepare_declaration",
+        outcomes: &["ready", "duplicate", "capped"],
+        provides: &["title", "institution", "number", "limit", "open_terms"],
+    },
+    ActionSpec {
+        name: "submit_declaration",
+        outcomes: &["forwarded", "queued", "duplicate", "capped"],
+        provides: &[
+            "title",
+            "institution",
+            "number",
+            "limit",
+            "id",
+            "open_terms",
+        ],
+    },
+    ActionSpec {
         name: "discard_enquiry",
         outcomes: &["done"],
         provides: &[],
@@ -196,6 +213,8 @@ pub const ACTIONS: &[ActionSpec] = &[
 
 /// The action the runtime enters when a result's "enquire" button is pressed.
 pub const ENQUIRY_ENTRY: &str = "prepare_enquiry";
+/// The action the runtime enters when a result's "take the open licence" button is pressed.
+pub const DECLARATION_ENTRY: &str = "prepare_declaration";
 
 /// Outcomes a results step may route.
 pub const RESULT_OUTCOMES: &[&str] = &["refine", "restart"];
@@ -275,7 +294,13 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "back",
     "double_five",
     "result_line",
+    "take_open_license",
+    "declaration_message",
     "lead",
+    "lead_declaration",
+    "lead_close",
+    "rate_prompt",
+    "rated",
     "lead_accept",
     "lead_decline",
     "lead_info",
@@ -864,7 +889,10 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
     queue.extend(
         steps
             .values()
-            .filter(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == ENQUIRY_ENTRY))
+            .filter(|s| {
+                matches!(&s.kind, StepKind::Action { name, .. }
+                    if name == ENQUIRY_ENTRY || name == DECLARATION_ENTRY)
+            })
             .map(|s| s.id.clone()),
     );
     while let Some(s) = queue.pop_front() {

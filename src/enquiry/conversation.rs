@@ -12,12 +12,25 @@ use std::collections::BTreeMap;
 
 /// Slots the enquiry flow collects; they are personal data and leave the conversation state on submit
 /// or refusal.
-pub const PERSONAL_SLOTS: &[&str] = &["company", "person", "contact", "message", "mode", "consent"];
+pub const PERSONAL_SLOTS: &[&str] = &[
+    "company", "person", "contact", "message", "mode", "consent", "declare",
+];
 
 /// Button ids of leads and answers: `lead:accept:ID`, `lead:decline:ID`, `lead:info:ID`,
 /// `lead:reason:ID:N`, `reply:ID`. Every id is re-checked against the presser's institution or company.
 pub const LEAD: &str = "lead:";
 pub const REPLY: &str = "reply:";
+/// `rate:ID:N`: the company's 1-5 rating after its enquiry closed.
+pub const RATE: &str = "rate:";
+
+/// The script actions this module runs.
+pub const ACTIONS: &[&str] = &[
+    "prepare_enquiry",
+    "submit_enquiry",
+    "prepare_declaration",
+    "submit_declaration",
+    "discard_enquiry",
+];
 
 /// Who is talking, on which channel.
 pub struct Ctx<'a> {
@@ -125,8 +138,15 @@ fn vars(e: &Enquiry, lang: &str) -> Vec<(&'static str, String)> {
 fn lead_message(rt: &Runtime, e: &Enquiry) -> Message {
     let lang = default_lang(rt);
     let id = e.id;
+    let key = if e.kind == "declaration" {
+        "lead_declaration"
+    } else {
+        "lead"
+    };
+    let mut v = vars(e, &lang);
+    v.push(("open_terms", e.terms.clone().unwrap_or_default()));
     Message {
-        text: text(rt, "lead", &lang, &vars(e, &lang)),
+        text: text(rt, key, &lang, &v),
         buttons: vec![
             Button {
                 id: format!("{LEAD}accept:{id}"),
@@ -195,8 +215,16 @@ pub async fn run_action(
         vars.insert("institution".into(), p.record.institution.clone());
         vars.insert("number".into(), p.record.number.clone());
     }
+    let terms = patent
+        .as_ref()
+        .map(|p| crate::dialog::runtime::open_terms(&p.record, &state.lang))
+        .unwrap_or_default();
+    let declaring = action.ends_with("_declaration");
+    if declaring {
+        vars.insert("open_terms".into(), terms.clone());
+    }
     let outcome = match action {
-        "prepare_enquiry" => {
+        "prepare_enquiry" | "prepare_declaration" => {
             match store::may_enquire(conn, ctx.channel, ctx.chat_id, &number, rt.enquiry_cap())
                 .await
             {
@@ -205,8 +233,9 @@ pub async fn run_action(
                 Err(e) => refusal(&e, &mut vars).unwrap_or("duplicate"),
             }
         }
-        "submit_enquiry" => {
+        "submit_enquiry" | "submit_declaration" => {
             let slot = |k: &str| state.slots.get(k).cloned().unwrap_or_default();
+            let lang = default_lang(rt);
             let new = NewEnquiry {
                 patent_number: number.clone(),
                 channel: ctx.channel.to_owned(),
@@ -214,8 +243,23 @@ pub async fn run_action(
                 company: slot("company"),
                 person: slot("person"),
                 contact: slot("contact"),
-                message: slot("message"),
-                mode: slot("mode"),
+                message: if declaring {
+                    text(
+                        rt,
+                        "declaration_message",
+                        &lang,
+                        &[("open_terms", terms.clone())],
+                    )
+                } else {
+                    slot("message")
+                },
+                mode: if declaring {
+                    "open".into()
+                } else {
+                    slot("mode")
+                },
+                kind: if declaring { "declaration" } else { "enquiry" }.into(),
+                terms: declaring.then(|| terms.clone()),
             };
             // Whatever happens, the personal details leave the conversation state now.
             for s in PERSONAL_SLOTS {
@@ -388,6 +432,30 @@ pub async fn on_button(
 ) -> Result<Vec<Reply>> {
     let lang = state.lang.clone();
     let not_yours = || vec![Reply::Text(text(rt, "not_yours", &lang, &[]))];
+    if let Some(rest) = id.strip_prefix(RATE) {
+        let parsed = rest
+            .split_once(':')
+            .and_then(|(e, n)| Some((e.parse::<i64>().ok()?, n.parse::<i16>().ok()?)))
+            .filter(|(_, n)| (1..=5).contains(n));
+        let Some((eid, rating)) = parsed else {
+            return Ok(not_yours());
+        };
+        let mine = store::lock(conn, eid).await?.filter(|e| {
+            e.channel == ctx.channel
+                && e.chat_id == ctx.chat_id
+                && e.status == Status::Closed.as_str()
+        });
+        if mine.is_none() {
+            return Ok(not_yours());
+        }
+        return Ok(match store::rate(conn, eid, rating).await {
+            Ok(()) | Err(EnquiryError::AlreadyRated) => {
+                vec![Reply::Text(text(rt, "rated", &lang, &[]))]
+            }
+            Err(EnquiryError::Db(e)) => return Err(e),
+            Err(_) => not_yours(),
+        });
+    }
     if let Some(rest) = id.strip_prefix(REPLY) {
         let Ok(eid) = rest.parse::<i64>() else {
             return Ok(not_yours());
@@ -416,6 +484,9 @@ pub async fn on_button(
     let Some(eid) = eid else {
         return Ok(not_yours());
     };
+    if action == "close" {
+        return close(rt, conn, ctx, eid, &lang).await;
+    }
     let Some(e) = contacts_enquiry(conn, ctx, eid).await? else {
         return Ok(not_yours());
     };
@@ -481,6 +552,41 @@ pub async fn on_button(
         }
         _ => Ok(not_yours()),
     }
+}
+
+/// The contact closes an accepted enquiry (the talks are over); the company is asked to rate the patent.
+async fn close(
+    rt: &Runtime,
+    conn: &mut PgConnection,
+    ctx: &Ctx<'_>,
+    eid: i64,
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    let institution = store::contact_institution(conn, ctx.channel, ctx.chat_id).await?;
+    let Some(e) = store::lock(conn, eid)
+        .await?
+        .filter(|e| Some(e.institution_id) == institution && e.status == Status::Accepted.as_str())
+    else {
+        return Ok(vec![Reply::Text(text(rt, "not_yours", lang, &[]))]);
+    };
+    store::set_status(conn, e.id, Status::Closed, None).await?;
+    let company_lang = default_lang(rt);
+    let prompt = Message {
+        text: text(rt, "rate_prompt", &company_lang, &vars(&e, &company_lang)),
+        buttons: (1..=5)
+            .map(|n| Button {
+                id: format!("{RATE}{}:{n}", e.id),
+                label: "★".repeat(n),
+            })
+            .collect(),
+    };
+    outbox::enqueue(conn, &e.channel, e.chat_id, &prompt, None).await?;
+    Ok(vec![Reply::Text(text(
+        rt,
+        "contact_done",
+        lang,
+        &[("id", e.id.to_string())],
+    ))])
 }
 
 async fn decline(

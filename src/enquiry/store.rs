@@ -60,6 +60,8 @@ pub enum EnquiryError {
     NotYours,
     #[error("the enquiry is no longer open")]
     NotOpen,
+    #[error("this enquiry was rated already")]
+    AlreadyRated,
     #[error("the invite code is unknown, used or expired")]
     BadInvite,
     #[error("no institution named `{0}`")]
@@ -79,6 +81,10 @@ pub struct NewEnquiry {
     pub contact: String,
     pub message: String,
     pub mode: String,
+    /// `enquiry`, or `declaration` for taking an open licence on its published terms.
+    pub kind: String,
+    /// The published terms a declaration accepted.
+    pub terms: Option<String>,
 }
 
 /// An enquiry as read back.
@@ -97,10 +103,13 @@ pub struct Enquiry {
     pub message: String,
     pub mode: String,
     pub status: String,
+    pub kind: String,
+    pub terms: Option<String>,
 }
 
 const SELECT: &str = "SELECT e.id, e.patent_number, coalesce(p.title, e.patent_number) AS title, e.institution_id,
-        i.name AS institution, e.channel, e.chat_id, e.company, e.person, e.contact, e.message, e.mode, e.status
+        i.name AS institution, e.channel, e.chat_id, e.company, e.person, e.contact, e.message, e.mode, e.status,
+        e.kind, e.terms
     FROM enquiries e JOIN institutions i ON i.id = e.institution_id
     LEFT JOIN patents p ON p.number = e.patent_number";
 
@@ -153,8 +162,8 @@ pub async fn submit(
     .await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO enquiries (patent_number, institution_id, channel, chat_id, company, person, contact,
-             message, mode, status)
-         SELECT p.number, p.institution_id, $2, $3, $4, $5, $6, $7, $8, 'submitted' FROM patents p
+             message, mode, status, kind, terms)
+         SELECT p.number, p.institution_id, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10 FROM patents p
          WHERE p.number = $1
          RETURNING id",
     )
@@ -166,6 +175,8 @@ pub async fn submit(
     .bind(&new.contact)
     .bind(&new.message)
     .bind(&new.mode)
+    .bind(if new.kind.is_empty() { "enquiry" } else { new.kind.as_str() })
+    .bind(&new.terms)
     .fetch_optional(&mut *conn)
     .await
     .map_err(|e| match &e {
@@ -378,4 +389,45 @@ pub async fn register(
     .execute(&mut *conn)
     .await?;
     Ok((institution_id, name))
+}
+
+/// Records the company's 1-5 rating of the patent of a closed enquiry (once), and folds it into the
+/// patent's enterprise rating. Takes the catalogue's change lock so the search index, which follows
+/// the change sequence, sees the new rating in commit order.
+pub async fn rate(
+    conn: &mut PgConnection,
+    enquiry_id: i64,
+    rating: i16,
+) -> Result<(), EnquiryError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('queqiao_import'))")
+        .execute(&mut *conn)
+        .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO enterprise_ratings (enquiry_id, patent_id, rating)
+         SELECT e.id, p.id, $2 FROM enquiries e JOIN patents p ON p.number = e.patent_number
+         WHERE e.id = $1
+         ON CONFLICT (enquiry_id) DO NOTHING",
+    )
+    .bind(enquiry_id)
+    .bind(rating)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(EnquiryError::AlreadyRated);
+    }
+    sqlx::query(
+        "UPDATE patents p SET rating_feedback_sum = rating_feedback_sum + $2,
+             rating_feedback_count = rating_feedback_count + 1
+         FROM enquiries e WHERE e.id = $1 AND p.number = e.patent_number",
+    )
+    .bind(enquiry_id)
+    .bind(i32::from(rating))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, 'rating')")
+        .bind(crate::catalog::import::CHANGE_CHANNEL)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
