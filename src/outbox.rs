@@ -165,20 +165,25 @@ pub async fn mark_failed(
 
 /// Takes every pending message of one chat at once, marking them delivered: for channels that show
 /// messages the moment they are read (the console).
-pub async fn take(pool: &PgPool, channel: &str, chat_id: i64) -> Result<Vec<Message>, sqlx::Error> {
-    let rows: Vec<(sqlx::types::Json<Message>,)> = sqlx::query_as(
+/// Returns each message with the enquiry its delivery moves forward, if any.
+pub async fn take(
+    pool: &PgPool,
+    channel: &str,
+    chat_id: i64,
+) -> Result<Vec<(Message, Option<i64>)>, sqlx::Error> {
+    let rows: Vec<(sqlx::types::Json<Message>, Option<i64>)> = sqlx::query_as(
         "WITH taken AS (
              UPDATE outbox SET sent_at = now(), attempts = attempts + 1
              WHERE id IN (SELECT id FROM outbox WHERE channel = $1 AND chat_id = $2
                           AND sent_at IS NULL AND dead_at IS NULL FOR UPDATE SKIP LOCKED)
-             RETURNING id, message)
-         SELECT message FROM taken ORDER BY id",
+             RETURNING id, message, enquiry_id)
+         SELECT message, enquiry_id FROM taken ORDER BY id",
     )
     .bind(channel)
     .bind(chat_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| r.0.0).collect())
+    Ok(rows.into_iter().map(|(m, e)| (m.0, e)).collect())
 }
 
 /// Dead letters of a channel, newest first (for operators).

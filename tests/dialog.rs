@@ -205,3 +205,64 @@ async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
         "{out}"
     );
 }
+
+/// The whole enquiry round trip on one machine: `queqiao invite`, then a contact and a company in two
+/// console sessions (the real binary), the lead, the acceptance and the company's `/my`.
+#[sqlx::test]
+async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
+    let url = database_url(&pool);
+    queqiao::catalog::store::load_demo_if_empty(&pool)
+        .await
+        .unwrap();
+    let invite = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["invite", "嘉陵理工大学"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        invite.status.success(),
+        "{}",
+        String::from_utf8_lossy(&invite.stderr)
+    );
+    let code = String::from_utf8_lossy(&invite.stdout).trim().to_owned();
+    assert_eq!(code.len(), 10, "{code}");
+    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["invite", "不存在的大学"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("不存在的大学"));
+
+    let out = chat(&url, "900", &format!("/register {code}\n"));
+    assert!(out.contains("嘉陵理工大学的技术转移联系人"), "{out}");
+
+    // The company: search, details of the first result (嘉陵理工大学's 一种负极材料), enquire, consent.
+    let out = chat(
+        &url,
+        "7",
+        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n1\n1\n重庆某某电池有限公司\n张三\n13800000000\n想用于动力电池负极\n2\n1\n",
+    );
+    assert!(out.contains("同意发送吗"), "{out}");
+    assert!(out.contains("已发往嘉陵理工大学"), "{out}");
+
+    // The contact sees the lead (no phone number yet), accepts, and gets the company's details.
+    let out = chat(&url, "900", "/leads\n1\n");
+    assert!(
+        out.contains("新的合作咨询") && out.contains("重庆某某电池有限公司"),
+        "{out}"
+    );
+    assert!(
+        out.contains("13800000000"),
+        "details after acceptance: {out}"
+    );
+    let before_accept = out.split("已接受咨询").next().unwrap();
+    assert!(!before_accept.contains("13800000000"), "{out}");
+
+    // The company hears about it and sees the status.
+    let out = chat(&url, "7", "/my\n");
+    assert!(
+        out.contains("已送达") && out.contains("好消息") && out.contains("已接受"),
+        "{out}"
+    );
+}

@@ -112,6 +112,13 @@ pub async fn run(
     Ok(())
 }
 
+/// A lead shown here reached its contact, as one Telegram accepted would have.
+async fn mark_delivered(runtime: &Runtime, enquiry: i64) -> Result<(), sqlx::Error> {
+    let mut tx = runtime.pool().begin().await?;
+    crate::enquiry::conversation::delivered(runtime, &mut tx, enquiry).await?;
+    tx.commit().await
+}
+
 /// Prints the messages other parties caused for this user (a lead, an answer, a status change), which
 /// wait in the outbox; true if there were any.
 async fn show_waiting(
@@ -120,19 +127,25 @@ async fn show_waiting(
     out: &mut impl Write,
     numbered: &mut Numbered,
 ) -> std::io::Result<bool> {
-    let waiting: Vec<Reply> = match crate::outbox::take(runtime.pool(), CHANNEL, user).await {
-        Ok(messages) => messages
-            .into_iter()
-            .map(|m| Reply::Buttons {
-                text: m.text,
-                buttons: m.buttons,
-            })
-            .collect(),
+    let taken = match crate::outbox::take(runtime.pool(), CHANNEL, user).await {
+        Ok(taken) => taken,
         Err(e) => {
             tracing::warn!(error = %e, "cannot read this user's waiting messages");
             Vec::new()
         }
     };
+    let mut waiting = Vec::with_capacity(taken.len());
+    for (message, enquiry) in taken {
+        if let Some(id) = enquiry
+            && let Err(e) = mark_delivered(runtime, id).await
+        {
+            tracing::warn!(enquiry = id, error = %e, "cannot record the delivery of a lead");
+        }
+        waiting.push(Reply::Buttons {
+            text: message.text,
+            buttons: message.buttons,
+        });
+    }
     if waiting.is_empty() {
         return Ok(false);
     }

@@ -2,7 +2,9 @@
 //! that medium's output. All conversation logic lives in [`crate::dialog`].
 //!
 //! - [`console`]: `queqiao chat`, the same dialogs in a terminal (or driven line by line through stdin).
-//! - [`telegram`]: long polling with a durable inbox in PostgreSQL, inline keyboards.
+//! - [`telegram`]: a durable inbox (long polling or webhook), per-chat ordered workers, outbox senders.
+//! - [`throttle`]: send-side rate limits.
+//! - [`http`]: /healthz, /readyz, /metrics and the webhook endpoint.
 //! - [`reload`]: hot reload of the dialog scripts on SIGHUP and on file changes (`--watch`).
 
 pub mod console;

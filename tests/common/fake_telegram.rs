@@ -30,6 +30,8 @@ pub struct Fake {
     pub send_calls: usize,
     pub webhook: Option<Value>,
     pub commands: Vec<Value>,
+    /// Every sendMessage waits this long before it is recorded (a slow Telegram).
+    pub delay: Option<Duration>,
     /// (offset, index): every update before `index` has an id below `offset`; saves rescanning.
     pub cursor: (i64, usize),
 }
@@ -79,11 +81,14 @@ async fn api(
         }
     }
     if method == "sendmessage" {
-        let fault = {
+        let (fault, delay) = {
             let mut f = fake.lock().unwrap();
             f.send_calls += 1;
-            f.faults.pop_front()
+            (f.faults.pop_front(), f.delay)
         };
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
         match fault {
             Some(Fault::TooManyRequests { retry_after }) => {
                 return (
