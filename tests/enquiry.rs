@@ -403,57 +403,9 @@ async fn lead_delivery_survives_429_5xx_and_timeouts(pool: PgPool) {
 #[sqlx::test]
 async fn two_senders_deliver_a_thousand_leads_exactly_once(pool: PgPool) {
     let bot = Bot::new(&pool, 10_000).await;
-    let institution: (i64, String) =
-        sqlx::query_as("SELECT id, name FROM institutions ORDER BY id LIMIT 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    let code = queqiao::enquiry::store::invite(&mut conn, &institution.1, "test", 7)
-        .await
-        .unwrap();
-    queqiao::enquiry::store::register(&mut conn, &code, "telegram", CONTACT, CONTACT)
-        .await
-        .unwrap();
     // 1,000 enquiries from 1,000 companies, each with its lead queued in the same transaction.
-    let numbers: Vec<String> =
-        sqlx::query_scalar("SELECT number FROM patents WHERE institution_id = $1 LIMIT 1")
-            .bind(institution.0)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    for company in 0..1000 {
-        let mut tx = pool.begin().await.unwrap();
-        let new = queqiao::enquiry::store::NewEnquiry {
-            patent_number: numbers[0].clone(),
-            channel: "telegram".into(),
-            chat_id: 10_000 + company,
-            company: format!("公司{company}"),
-            person: "李四".into(),
-            contact: "+86 139 0000 0000".into(),
-            message: "批量测试".into(),
-            mode: "license".into(),
-            ..Default::default()
-        };
-        let id = queqiao::enquiry::store::submit(&mut tx, &new, 10)
-            .await
-            .unwrap();
-        queqiao::outbox::enqueue(
-            &mut tx,
-            "telegram",
-            CONTACT + (id % 50),
-            &queqiao::outbox::Message::text(format!("lead {id}")),
-            Some(id),
-        )
-        .await
-        .unwrap();
-        sqlx::query("UPDATE enquiries SET status = 'forwarded' WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
+    let patent = common::register_contacts(&pool, CONTACT, 50).await;
+    common::queue_leads(&pool, &patent, 1000, CONTACT, 50).await;
     // A second process's sender: another channel over the same database and the same fake Telegram.
     let other = channel(&pool, &bot.url, 10_000).await;
     let (a, b) = tokio::join!(other.send_pending(), bot.tg.send_pending());

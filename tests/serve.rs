@@ -205,65 +205,9 @@ async fn leads_are_delivered_once_across_a_kill_9(pool: PgPool) {
     let (fake, api) = fake_api::start().await;
     // A slow Telegram, so the kill lands while sends are in flight.
     fake.lock().unwrap().delay = Some(Duration::from_millis(20));
-    let (institution_id, name): (i64, String) =
-        sqlx::query_as("SELECT id, name FROM institutions ORDER BY id LIMIT 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let number: String =
-        sqlx::query_scalar("SELECT number FROM patents WHERE institution_id = $1 LIMIT 1")
-            .bind(institution_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    for contact in 0..20 {
-        let code = queqiao::enquiry::store::invite(&mut conn, &name, "test", 7)
-            .await
-            .unwrap();
-        queqiao::enquiry::store::register(
-            &mut conn,
-            &code,
-            "telegram",
-            5000 + contact,
-            5000 + contact,
-        )
-        .await
-        .unwrap();
-    }
-    drop(conn);
     const ENQUIRIES: i64 = 200;
-    for company in 0..ENQUIRIES {
-        let mut tx = pool.begin().await.unwrap();
-        let new = queqiao::enquiry::store::NewEnquiry {
-            patent_number: number.clone(),
-            channel: "telegram".into(),
-            chat_id: 20_000 + company,
-            company: format!("公司{company}"),
-            person: "王五".into(),
-            contact: "@wangwu_test".into(),
-            message: "测试".into(),
-            mode: "license".into(),
-            ..Default::default()
-        };
-        let id = queqiao::enquiry::store::submit(&mut tx, &new, 10)
-            .await
-            .unwrap();
-        // One lead per enquiry, to one of the contacts, marked so the fake's record can be counted.
-        queqiao::outbox::enqueue(
-            &mut tx,
-            "telegram",
-            5000 + id % 20,
-            &queqiao::outbox::Message::text(format!("lead {id}")),
-            Some(id),
-        )
-        .await
-        .unwrap();
-        queqiao::enquiry::store::set_status(&mut tx, id, queqiao::enquiry::Status::Forwarded, None)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
+    let patent = common::register_contacts(&pool, 5000, 20).await;
+    common::queue_leads(&pool, &patent, ENQUIRIES, 5000, 20).await;
     let port = free_port();
     let mut serve = start(&db_url, &api, port);
     wait_ready(port, &mut serve).await;

@@ -57,3 +57,68 @@ pub fn database_url(pool: &PgPool) -> String {
     format!("{server}/{}", opts.get_database().unwrap())
 }
 pub mod fake_telegram;
+
+/// Registers `count` contact chats (ids from `first`) for the first institution of the catalogue; returns
+/// one of its patents.
+pub async fn register_contacts(pool: &PgPool, first: i64, count: i64) -> String {
+    let (institution_id, name): (i64, String) =
+        sqlx::query_as("SELECT id, name FROM institutions ORDER BY id LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    for chat in first..first + count {
+        let code = queqiao::enquiry::store::invite(&mut conn, &name, "test", 7)
+            .await
+            .unwrap();
+        queqiao::enquiry::store::register(&mut conn, &code, "telegram", chat, chat)
+            .await
+            .unwrap();
+    }
+    sqlx::query_scalar("SELECT number FROM patents WHERE institution_id = $1 LIMIT 1")
+        .bind(institution_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// `count` forwarded enquiries about `patent` from as many companies, each with its lead (text
+/// "lead ID", so a fake Telegram's record can be counted) queued in the same transaction for one of the
+/// `contacts` chats numbered from `first_contact`.
+pub async fn queue_leads(
+    pool: &PgPool,
+    patent: &str,
+    count: i64,
+    first_contact: i64,
+    contacts: i64,
+) {
+    use queqiao::enquiry::{Status, store};
+    for company in 0..count {
+        let mut tx = pool.begin().await.unwrap();
+        let new = store::NewEnquiry {
+            patent_number: patent.to_owned(),
+            channel: "telegram".into(),
+            chat_id: 100_000 + company,
+            company: format!("公司{company}"),
+            person: "王五".into(),
+            contact: "@wangwu_test".into(),
+            message: "测试".into(),
+            mode: "license".into(),
+            ..Default::default()
+        };
+        let id = store::submit(&mut tx, &new, count).await.unwrap();
+        queqiao::outbox::enqueue(
+            &mut tx,
+            "telegram",
+            first_contact + id % contacts,
+            &queqiao::outbox::Message::text(format!("lead {id}")),
+            Some(id),
+        )
+        .await
+        .unwrap();
+        store::set_status(&mut tx, id, Status::Forwarded, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
