@@ -40,6 +40,8 @@ pub struct Settings {
     pub workers: usize,
     /// Enquiries one company may open per day.
     pub enquiry_daily_cap: i64,
+    /// New-match notices one company gets per week.
+    pub push_weekly_cap: i64,
 }
 
 impl fmt::Debug for Settings {
@@ -64,6 +66,7 @@ impl fmt::Debug for Settings {
             .field("send_max_attempts", &self.send_max_attempts)
             .field("workers", &self.workers)
             .field("enquiry_daily_cap", &self.enquiry_daily_cap)
+            .field("push_weekly_cap", &self.push_weekly_cap)
             .finish()
     }
 }
@@ -141,6 +144,7 @@ impl Settings {
             send_max_attempts: parse_or("SEND_MAX_ATTEMPTS", &get, 8)?,
             workers: parse_or("WORKERS", &get, 4)?,
             enquiry_daily_cap: parse_or("ENQUIRY_DAILY_CAP", &get, 10)?,
+            push_weekly_cap: parse_or("PUSH_WEEKLY_CAP", &get, 5)?,
             database_url: non_empty("DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             teloxide_token: non_empty("TELOXIDE_TOKEN"),

@@ -10,6 +10,7 @@
 //! - [`metrics`]: counters and a latency histogram, rendered for Prometheus.
 //! - [`outbox`]: messages waiting for delivery, written with the change that caused them.
 //! - [`enquiry`]: consented enquiries, their delivery to institutions' contacts, and the answers.
+//! - [`operators`]: statistics, saved needs with pushes, the audit log, personal-data rights.
 //! - [`channel`]: thin adapters (console, Telegram) between a medium and the dialog runtime.
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
@@ -22,5 +23,6 @@ pub mod dialog;
 pub mod enquiry;
 pub mod matching;
 pub mod metrics;
+pub mod operators;
 pub mod outbox;
 pub mod telemetry;

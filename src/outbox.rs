@@ -122,12 +122,21 @@ pub async fn claim(
     )
 }
 
-/// Marks a claimed message delivered.
+/// What a delivered message keeps: its text may quote personal data (a phone number, an answer), which
+/// has no business outliving the delivery.
+const DELIVERED: &str = r#"{"text": ""}"#;
+
+/// Marks a claimed message delivered (and drops its text).
 pub async fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL,
+             message = $2::jsonb WHERE id = $1",
+    )
+    .bind(id)
+    .bind(DELIVERED)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -172,23 +181,25 @@ pub async fn take(
     chat_id: i64,
 ) -> Result<Vec<(Message, Option<i64>)>, sqlx::Error> {
     let rows: Vec<(sqlx::types::Json<Message>, Option<i64>)> = sqlx::query_as(
-        "WITH taken AS (
-             UPDATE outbox SET sent_at = now(), attempts = attempts + 1
-             WHERE id IN (SELECT id FROM outbox WHERE channel = $1 AND chat_id = $2
-                          AND sent_at IS NULL AND dead_at IS NULL FOR UPDATE SKIP LOCKED)
-             RETURNING id, message, enquiry_id)
-         SELECT message, enquiry_id FROM taken ORDER BY id",
+        "WITH pending AS (
+             SELECT id, message, enquiry_id FROM outbox WHERE channel = $1 AND chat_id = $2
+                 AND sent_at IS NULL AND dead_at IS NULL FOR UPDATE SKIP LOCKED),
+         taken AS (
+             UPDATE outbox o SET sent_at = now(), attempts = attempts + 1, message = $3::jsonb
+             FROM pending WHERE o.id = pending.id RETURNING o.id)
+         SELECT pending.message, pending.enquiry_id FROM pending JOIN taken USING (id) ORDER BY id",
     )
     .bind(channel)
     .bind(chat_id)
+    .bind(DELIVERED)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(|(m, e)| (m.0, e)).collect())
 }
 
 /// Dead letters of a channel, newest first (for operators).
-pub async fn dead_letters(
-    pool: &PgPool,
+pub async fn dead_letters<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
     limit: i64,
 ) -> Result<Vec<(i64, String, i64, String)>, sqlx::Error> {
     sqlx::query_as(
@@ -196,17 +207,17 @@ pub async fn dead_letters(
          ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 
 /// Puts a dead letter back in the queue.
-pub async fn retry_dead(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn retry_dead<'c>(conn: impl sqlx::PgExecutor<'c>, id: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE outbox SET dead_at = NULL, attempts = 0, next_attempt_at = now() WHERE id = $1 AND dead_at IS NOT NULL",
     )
     .bind(id)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

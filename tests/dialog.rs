@@ -135,24 +135,9 @@ async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool
     assert!(reply.contains("从头开始"), "{reply}");
 }
 
-/// Runs `queqiao chat` with the given stdin and returns stdout.
+/// Runs `queqiao chat --demo` with the given stdin and returns stdout.
 fn chat(url: &str, user: &str, input: &str) -> String {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
-        .args(["chat", "--demo", "--user", user])
-        .env("DATABASE_URL", url)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::run_chat(url, user, &["--demo"], &[], input);
     assert!(
         out.status.success(),
         "{}",
@@ -241,9 +226,12 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
     let out = chat(
         &url,
         "7",
-        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n1\n1\n重庆某某电池有限公司\n张三\n13800000000\n想用于动力电池负极\n2\n1\n",
+        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n1\n1\n1\n重庆某某电池有限公司\n张三\n13800000000\n想用于动力电池负极\n2\n1\n",
     );
-    assert!(out.contains("同意发送吗"), "{out}");
+    assert!(
+        out.contains("个人信息说明") && out.contains("同意发送吗"),
+        "{out}"
+    );
     assert!(out.contains("已发往嘉陵理工大学"), "{out}");
 
     // The contact sees the lead (no phone number yet), accepts, and gets the company's details.

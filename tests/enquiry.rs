@@ -122,7 +122,18 @@ async fn find_and_open(bot: &mut Bot, chat: i64, rank: usize) -> String {
 
 /// Fills in the enquiry up to the consent question; returns that question.
 async fn fill_enquiry(bot: &mut Bot, chat: i64, rank: usize) -> String {
-    let sent = bot.press(chat, &format!("enquire:{rank}")).await;
+    let mut sent = bot.press(chat, &format!("enquire:{rank}")).await;
+    // The privacy notice comes before a company's first enquiry only.
+    let first: bool =
+        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM privacy_notices WHERE chat_id = $1)")
+            .bind(chat)
+            .fetch_one(bot.tg.pool())
+            .await
+            .unwrap();
+    assert_eq!(texts(&sent).contains("个人信息说明"), first, "{sent:?}");
+    if first {
+        sent = bot.press(chat, "c:agree").await;
+    }
     assert!(texts(&sent).contains("公司全称"), "{sent:?}");
     bot.text(chat, "重庆某某电池有限公司").await;
     bot.text(chat, "张三").await;
@@ -312,7 +323,9 @@ async fn an_open_licence_is_taken_on_its_published_terms(pool: PgPool) {
         buttons(&details).contains(&"take:1".to_owned()),
         "an open-licence patent offers it: {details:?}"
     );
-    let terms = texts(&bot.press(COMPANY, "take:1").await);
+    let notice = texts(&bot.press(COMPANY, "take:1").await);
+    assert!(notice.contains("个人信息说明"), "{notice}");
+    let terms = texts(&bot.press(COMPANY, "c:agree").await);
     assert!(
         terms.contains("开放许可条件") && terms.contains("年"),
         "{terms}"

@@ -217,6 +217,11 @@ async fn send_faults_are_retried_in_order_and_nothing_is_doubled(pool: PgPool) {
         .await
         .unwrap();
     assert!(queued >= 2, "/start queues a greeting and a question");
+    let expected: Vec<String> =
+        sqlx::query_scalar("SELECT message->>'text' FROM outbox ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     let outcomes = drain(&tg, Duration::from_secs(60)).await;
     assert_eq!(
         outcomes.iter().filter(|s| **s == Sent::Retry).count(),
@@ -226,14 +231,17 @@ async fn send_faults_are_retried_in_order_and_nothing_is_doubled(pool: PgPool) {
     // Every queued message arrived once, in the order it was written (the slow answer may still have
     // been recorded by the fake after the client gave up: that is the one duplicate a timeout allows).
     let sent = texts(&fake.lock().unwrap().sent);
-    let expected: Vec<String> =
-        sqlx::query_scalar("SELECT message->>'text' FROM outbox ORDER BY id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
     let mut got: Vec<&str> = sent.split('\n').collect();
     got.dedup();
     assert_eq!(got.join("\n"), expected.join("\n"));
+    let kept: Vec<String> = sqlx::query_scalar("SELECT message->>'text' FROM outbox")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(
+        kept.iter().all(String::is_empty),
+        "delivered texts are not kept"
+    );
     let retries = tg.metrics().render();
     assert!(
         retries.contains("queqiao_send_retries_total 3"),

@@ -365,7 +365,9 @@ impl Telegram {
             }
         }
         sqlx::query(
-            "UPDATE telegram_updates SET processed_at = clock_timestamp(), attempts = attempts + 1, last_error = $2
+            // The payload (the user's words) is not kept once handled.
+            "UPDATE telegram_updates SET processed_at = clock_timestamp(), attempts = attempts + 1, last_error = $2,
+                 payload = 'null'::jsonb
              WHERE update_id = $1",
         )
         .bind(update_id)

@@ -87,6 +87,7 @@ async fn start_runtime(
             .with_admin_channel(admin_channel),
     );
     reload::spawn_sighup(runtime.clone());
+    crate::operators::subscriptions::spawn_pusher(runtime.clone(), settings.push_weekly_cap);
     if watch {
         reload::spawn_watch(runtime.clone(), dialogs.to_path_buf());
     }

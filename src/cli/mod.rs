@@ -47,6 +47,19 @@ pub enum Command {
     Chat(ChatArgs),
     /// Run the bot on Telegram (long polling, or webhook when WEBHOOK_URL is set).
     Serve(ServeArgs),
+    /// Usage statistics: needs, unmet needs and their words, results shown and opened, enquiries by
+    /// status, acceptance rate, response times, top industries and institutions, feedback.
+    Stats {
+        /// Only from this day on (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Only this institution's figures.
+        #[arg(long)]
+        institution: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Issue a single-use invite code (valid 7 days) with which an institution's tech-transfer contact
     /// registers (`/register CODE` in the chat).
     Invite {
@@ -270,6 +283,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchMatch(args) => search::bench_match(args),
         Command::Chat(args) => chat::chat(&settings, args).await,
         Command::Serve(args) => chat::serve(&settings, args).await,
+        Command::Stats {
+            since,
+            institution,
+            json,
+        } => {
+            let pool = connect(&settings).await?;
+            let stats = crate::operators::analytics::stats(&pool, since, institution.as_deref())
+                .await
+                .context("cannot compute the statistics")?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                println!("{}", stats.render());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Invite { institution } => {
             let pool = connect(&settings).await?;
             let mut conn = pool.acquire().await.context("cannot reach the database")?;

@@ -107,6 +107,10 @@ pub mod ids {
     pub const OPEN: &str = "open:";
     pub const ENQUIRE: &str = "enquire:";
     pub const TAKE_OPEN: &str = "take:";
+    /// Save the current need and be told of new matching patents (handled by the runtime).
+    pub const SUBSCRIBE: &str = "subscribe";
+    /// `fb:up:N` / `fb:down:N`: a thumb on result N (handled by the runtime).
+    pub const FEEDBACK: &str = "fb:";
     pub const CHOICE: &str = "c:";
 }
 
@@ -342,6 +346,12 @@ impl Engine<'_> {
             id: ids::RESTART.into(),
             label: self.bot(state, "restart", &[]),
         });
+        if !state.results.is_empty() {
+            buttons.push(Button {
+                id: ids::SUBSCRIBE.into(),
+                label: self.bot(state, "subscribe", &[]),
+            });
+        }
         Effect::Results {
             text,
             items,
@@ -594,6 +604,12 @@ impl Engine<'_> {
                                 id: ids::BACK.into(),
                                 label: self.bot(state, "back", &[]),
                             });
+                            for (dir, key) in [("up", "thumb_up"), ("down", "thumb_down")] {
+                                buttons.push(Button {
+                                    id: format!("{}{dir}:{rank}", ids::FEEDBACK),
+                                    label: self.bot(state, key, &[]),
+                                });
+                            }
                             return vec![Effect::Details {
                                 number: item.number,
                                 buttons,
@@ -623,7 +639,7 @@ impl Engine<'_> {
     }
 
     /// The result a `open:N` / `enquire:N` id points at, if N is a valid rank of the current results.
-    fn rank_in(&self, state: &State, id: &str, prefix: &str) -> Option<ResultItem> {
+    pub fn rank_in(&self, state: &State, id: &str, prefix: &str) -> Option<ResultItem> {
         let rank: usize = id.strip_prefix(prefix)?.parse().ok()?;
         state.results.get(rank.checked_sub(1)?).cloned()
     }

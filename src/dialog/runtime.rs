@@ -9,6 +9,8 @@ use crate::catalog::record::{LegalStatus, LicenseMode, Payment};
 use crate::catalog::store::{StoredPatent, patent_by_number};
 use crate::enquiry::conversation as enquiry;
 use crate::matching::{Filters, Matcher, Synonyms};
+use crate::operators::analytics;
+use crate::operators::commands as operators;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -256,6 +258,9 @@ impl Runtime {
             {
                 Some(enquiry::on_button(self, conn, &ctx, &mut state, id).await?)
             }
+            Incoming::Choice(id) if operators::is_operator_button(id) => {
+                Some(operators::on_button(self, conn, &ctx, &mut state, id).await?)
+            }
             Incoming::Text(text) => match parse_command(text) {
                 Some(("my", _)) => Some(enquiry::my(self, conn, &ctx, &lang).await?),
                 Some(("leads", _)) => Some(enquiry::leads(self, conn, &ctx, &lang).await?),
@@ -266,7 +271,26 @@ impl Runtime {
                     Some(vec![Reply::Text(scripts.text("not_admin", &lang))])
                 }
                 Some(("invite", name)) => {
+                    crate::operators::audit::record(
+                        conn,
+                        channel,
+                        user_id,
+                        "invite",
+                        name.unwrap_or_default(),
+                    )
+                    .await?;
                     Some(enquiry::invite(self, conn, &ctx, name, &lang).await?)
+                }
+                Some(("subscriptions", _)) => {
+                    Some(operators::subscriptions_list(self, conn, &ctx, &state).await?)
+                }
+                Some(("stats", _)) => Some(operators::stats(self, conn, &ctx, &state).await?),
+                Some(("outbox", _)) => Some(operators::outbox(self, conn, &ctx, &state).await?),
+                Some(("forget", _)) => {
+                    // Nothing of this chat is written back: the state is gone with the rest.
+                    return operators::forget(self, conn, &ctx, &state)
+                        .await
+                        .map_err(RuntimeError::from);
                 }
                 _ => None,
             },
@@ -284,6 +308,10 @@ impl Runtime {
             Incoming::Choice(id) => Some(Event::Choice(id)),
             Incoming::Text(text) => match parse_command(&text) {
                 Some(("reload", _)) => {
+                    if self.is_admin(user_id) {
+                        crate::operators::audit::record(conn, channel, user_id, "reload", "")
+                            .await?;
+                    }
                     replies.push(self.reload_reply(&state, user_id));
                     None
                 }
@@ -317,6 +345,7 @@ impl Runtime {
                     items,
                     buttons,
                 } => {
+                    analytics::record_shown(conn, &items).await?;
                     let lines = items
                         .iter()
                         .map(|(rank, item)| result_line(&scripts, &state, *rank, item))
@@ -331,12 +360,17 @@ impl Runtime {
                 Effect::Run { action } => {
                     let (outcome, vars) = if enquiry::ACTIONS.contains(&action.as_str()) {
                         enquiry::run_action(self, conn, &ctx, &mut state, &action).await?
+                    } else if action == "search" {
+                        self.search(conn, &mut state).await?
                     } else {
                         self.run_action(&action, &mut state)
                     };
                     effects.extend(engine.handle(&mut state, Event::Outcome { outcome, vars }));
                 }
                 Effect::Details { number, buttons } => {
+                    let hit = state.results.iter().find(|h| h.number == number).cloned();
+                    analytics::record(conn, analytics::Kind::Details, hit.as_ref(), None, &[])
+                        .await?;
                     let text = match patent_by_number(&mut *conn, &number).await? {
                         Some(p) => details_text(&scripts, &state, &p),
                         None => scripts.text("expired", &state.lang),
@@ -378,31 +412,53 @@ impl Runtime {
         }
     }
 
+    /// The `search` action: the best patents for the need and filters in the slots, kept in the state for
+    /// paging; the need's words are recorded (anonymously) for the statistics of demand.
+    async fn search(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        state: &mut State,
+    ) -> Result<(String, BTreeMap<String, String>), RuntimeError> {
+        let need = state.slots.get("need").cloned().unwrap_or_default();
+        let filters = filters_from_slots(&state.slots);
+        let result = self.matcher.search(&need, &filters, KEEP_RESULTS);
+        let industry = filters.industry.as_deref();
+        analytics::record(
+            conn,
+            analytics::Kind::Search,
+            None,
+            industry,
+            &result.need_words,
+        )
+        .await?;
+        if result.no_good_match {
+            analytics::record(
+                conn,
+                analytics::Kind::NoMatch,
+                None,
+                industry,
+                &result.need_words,
+            )
+            .await?;
+        }
+        state.results = result.hits;
+        state.page = 0;
+        state.open = None;
+        let vars = BTreeMap::from([
+            ("count".to_owned(), state.results.len().to_string()),
+            ("need".to_owned(), need),
+        ]);
+        let outcome = if result.no_good_match {
+            "no_match"
+        } else {
+            "found"
+        };
+        Ok((outcome.to_owned(), vars))
+    }
+
     /// Runs a named action; returns its outcome and the placeholders it provides.
     fn run_action(&self, action: &str, state: &mut State) -> (String, BTreeMap<String, String>) {
         match action {
-            "search" => {
-                let need = state.slots.get("need").cloned().unwrap_or_default();
-                let result =
-                    self.matcher
-                        .search(&need, &filters_from_slots(&state.slots), KEEP_RESULTS);
-                state.results = result.hits;
-                state.page = 0;
-                state.open = None;
-                let vars = BTreeMap::from([
-                    ("count".to_owned(), state.results.len().to_string()),
-                    ("need".to_owned(), need),
-                ]);
-                (
-                    if result.no_good_match {
-                        "no_match"
-                    } else {
-                        "found"
-                    }
-                    .to_owned(),
-                    vars,
-                )
-            }
             "clear_need" => {
                 for slot in ["need", "industry", "region", "license", "budget"] {
                     state.slots.remove(slot);
@@ -445,7 +501,19 @@ pub fn parse_command(text: &str) -> Option<(&str, Option<&str>)> {
     };
     let name = head.split('@').next().unwrap_or(head);
     [
-        "start", "help", "cancel", "lang", "reload", "my", "leads", "register", "invite",
+        "start",
+        "help",
+        "cancel",
+        "lang",
+        "reload",
+        "my",
+        "leads",
+        "register",
+        "invite",
+        "subscriptions",
+        "stats",
+        "outbox",
+        "forget",
     ]
     .contains(&name)
     .then_some((name, arg))

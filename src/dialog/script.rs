@@ -179,7 +179,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "prepare_enquiry",
-        outcomes: &["ready", "duplicate", "capped"],
+        outcomes: &["ready", "notice", "duplicate", "capped"],
         provides: &["title", "institution", "number", "limit"],
     },
     ActionSpec {
@@ -189,7 +189,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "prepare_declaration",
-        outcomes: &["ready", "duplicate", "capped"],
+        outcomes: &["ready", "notice", "duplicate", "capped"],
         provides: &["title", "institution", "number", "limit", "open_terms"],
     },
     ActionSpec {
@@ -203,6 +203,11 @@ pub const ACTIONS: &[ActionSpec] = &[
             "id",
             "open_terms",
         ],
+    },
+    ActionSpec {
+        name: "acknowledge_privacy",
+        outcomes: &["done"],
+        provides: &[],
     },
     ActionSpec {
         name: "discard_enquiry",
@@ -252,6 +257,8 @@ const BOT_PLACEHOLDERS: &[&str] = &[
     "answer",
     "list",
     "code",
+    "need",
+    "score",
 ];
 
 /// A whole validated set of scripts.
@@ -295,6 +302,23 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "double_five",
     "result_line",
     "take_open_license",
+    "subscribe",
+    "subscribed",
+    "subscriptions_list",
+    "subscriptions_none",
+    "unsubscribe",
+    "unsubscribed",
+    "push",
+    "thumb_up",
+    "thumb_down",
+    "feedback_thanks",
+    "stats",
+    "not_allowed",
+    "outbox_list",
+    "outbox_empty",
+    "retry",
+    "retried",
+    "forgotten",
     "declaration_message",
     "lead",
     "lead_declaration",

@@ -6,6 +6,7 @@
 use super::store::{self, Enquiry, EnquiryError, NewEnquiry, Status};
 use crate::dialog::engine::{Button, State, render};
 use crate::dialog::{Reply, Runtime};
+use crate::operators::privacy;
 use crate::outbox::{self, Message};
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ pub const ACTIONS: &[&str] = &[
     "submit_enquiry",
     "prepare_declaration",
     "submit_declaration",
+    "acknowledge_privacy",
     "discard_enquiry",
 ];
 
@@ -41,7 +43,8 @@ pub struct Ctx<'a> {
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
-fn text(rt: &Runtime, key: &str, lang: &str, extra: &[(&str, String)]) -> String {
+/// A script text of `bot.toml` in `lang`, with its placeholders filled from `extra`.
+pub(crate) fn text(rt: &Runtime, key: &str, lang: &str, extra: &[(&str, String)]) -> String {
     let scripts = rt.scripts();
     let state = State {
         lang: lang.to_owned(),
@@ -228,6 +231,8 @@ pub async fn run_action(
             match store::may_enquire(conn, ctx.channel, ctx.chat_id, &number, rt.enquiry_cap())
                 .await
             {
+                // The privacy notice comes before a company's first enquiry.
+                Ok(()) if !privacy::acknowledged(conn, ctx.channel, ctx.chat_id).await? => "notice",
                 Ok(()) => "ready",
                 Err(EnquiryError::Db(e)) => return Err(e),
                 Err(e) => refusal(&e, &mut vars).unwrap_or("duplicate"),
@@ -280,6 +285,10 @@ pub async fn run_action(
                 Err(EnquiryError::Db(e)) => return Err(e),
                 Err(e) => refusal(&e, &mut vars).unwrap_or("duplicate"),
             }
+        }
+        "acknowledge_privacy" => {
+            privacy::acknowledge(conn, ctx.channel, ctx.chat_id).await?;
+            "done"
         }
         _ => {
             for s in PERSONAL_SLOTS {

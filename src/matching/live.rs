@@ -52,6 +52,11 @@ impl Matcher {
         }
     }
 
+    /// The highest catalogue `change_seq` the index reflects.
+    pub fn seen(&self) -> i64 {
+        self.seen.load(Ordering::SeqCst)
+    }
+
     /// The current index and analyser (consistent with each other for the whole search).
     pub fn snapshot(&self) -> (Arc<Index>, Arc<Analyzer>) {
         // A poisoned lock only means a writer panicked between two whole values; the value is still whole.

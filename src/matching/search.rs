@@ -87,6 +87,27 @@ pub struct SearchResult {
     pub no_good_match: bool,
     /// The need after filler removal.
     pub cleaned_query: String,
+    /// The words the user's need was understood as (for the statistics of unmet needs).
+    pub need_words: Vec<String>,
+}
+
+fn need_words(query: &Query) -> Vec<String> {
+    query
+        .words
+        .iter()
+        .filter(|w| w.origin == super::query::Origin::User)
+        .map(|w| w.text.clone())
+        .collect()
+}
+
+impl Hit {
+    /// A match good enough to stand on its own: a solid score with two or more of the need's words, or
+    /// a very high score (one common word matching is what unrelated needs look like; calibrated on the
+    /// development set and on needs the sample catalogue cannot serve).
+    pub fn is_confident(&self) -> bool {
+        (self.score >= GOOD_MATCH_THRESHOLD && self.matched.len() >= 2)
+            || self.score >= SINGLE_WORD_THRESHOLD
+    }
 }
 
 /// The searchable catalogue: segments plus what was deleted or replaced since they were built.
@@ -297,6 +318,7 @@ impl Index {
                 hits: Vec::new(),
                 no_good_match: true,
                 cleaned_query: query.cleaned.clone(),
+                need_words: need_words(query),
             };
         };
         let mut ranked: Vec<(u8, u8, &str, u32, u32)> = docs
@@ -323,14 +345,12 @@ impl Index {
             .collect();
         // Judged on the best result: one common word matching is what unrelated needs look like
         // (calibrated on the development set and on needs the sample catalogue cannot serve).
-        let good = hits.first().is_some_and(|h| {
-            (h.score >= GOOD_MATCH_THRESHOLD && h.matched.len() >= 2)
-                || h.score >= SINGLE_WORD_THRESHOLD
-        });
+        let good = hits.first().is_some_and(Hit::is_confident);
         SearchResult {
             no_good_match: !good,
             hits: if good { hits } else { Vec::new() },
             cleaned_query: query.cleaned.clone(),
+            need_words: need_words(query),
         }
     }
 

@@ -122,3 +122,31 @@ pub async fn queue_leads(
         tx.commit().await.unwrap();
     }
 }
+
+/// Runs `queqiao chat --user USER` (plus `args`) against `url` with `input` on stdin and `env` set.
+pub fn run_chat(
+    url: &str,
+    user: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    input: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["chat", "--user", user])
+        .args(args)
+        .env("DATABASE_URL", url)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}

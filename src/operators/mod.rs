@@ -1,0 +1,9 @@
+//! What operators and returning companies get beyond one conversation: anonymous usage statistics
+//! ([`analytics`]), saved needs pushed new matching patents ([`subscriptions`]), the audit log of admin
+//! actions ([`audit`]) and personal-data rights ([`privacy`]).
+
+pub mod analytics;
+pub mod audit;
+pub mod commands;
+pub mod privacy;
+pub mod subscriptions;

@@ -1,0 +1,65 @@
+//! Personal data rights (China's PIPL): the privacy notice shown before a company's first enquiry, and
+//! `/forget`, which deletes a company's personal data and keeps only anonymous statistics.
+
+use sqlx::PgConnection;
+
+/// Whether this chat has read the privacy notice.
+pub async fn acknowledged(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM privacy_notices WHERE channel = $1 AND chat_id = $2)",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+pub async fn acknowledge(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO privacy_notices (channel, chat_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes everything personal about a chat: its conversation (slots, need, results), saved needs,
+/// messages still waiting for it, its privacy acknowledgement and contact registration; its enquiries keep only what statistics need (patent, institution, status history),
+/// with the company's name, person, contact details, message and chat id removed.
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    let statements = [
+        "DELETE FROM conversations WHERE channel = $1 AND chat_id = $2",
+        "DELETE FROM subscriptions WHERE channel = $1 AND chat_id = $2",
+        "DELETE FROM privacy_notices WHERE channel = $1 AND chat_id = $2",
+        "DELETE FROM contact_chats WHERE channel = $1 AND chat_id = $2",
+        "DELETE FROM outbox WHERE channel = $1 AND chat_id = $2",
+        // A forgotten company's chat id becomes minus the enquiry id: unique, and pointing at nobody.
+        "UPDATE enquiries SET company = '', person = '', contact = '', message = '', terms = NULL,
+             channel = 'forgotten', chat_id = -id, updated_at = now()
+         WHERE channel = $1 AND chat_id = $2",
+    ];
+    for sql in statements {
+        sqlx::query(sql)
+            .bind(channel)
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    // Delivered messages and handled updates keep no text (see `outbox::mark_sent` and the Telegram
+    // inbox), so nothing else quotes this company.
+    Ok(())
+}
