@@ -549,3 +549,83 @@ async fn queued_until_a_contact_registers_then_rules_and_codes(pool: PgPool) {
     // Non-admins cannot invite.
     assert!(texts(&bot.text(COMPANY, "/invite 某大学").await).contains("只有管理员"));
 }
+
+#[sqlx::test]
+async fn declines_chosen_or_typed_reach_the_company(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 10).await;
+    let institution = find_and_open(&mut bot, COMPANY, 1).await;
+    let code = invite(&pool, &institution).await;
+    bot.text(CONTACT, &format!("/register {code}")).await;
+    // Two enquiries from two companies on the same patent.
+    fill_enquiry(&mut bot, COMPANY, 1).await;
+    bot.press(COMPANY, "c:yes").await;
+    let other = COMPANY + 1;
+    find_and_open(&mut bot, other, 1).await;
+    fill_enquiry(&mut bot, other, 1).await;
+    bot.press(other, "c:yes").await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM enquiries ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+
+    // A reason chosen from the buttons.
+    let sent = bot
+        .press(CONTACT, &format!("lead:decline:{}", ids[0]))
+        .await;
+    assert!(
+        buttons(&sent).contains(&format!("lead:decline:{}:1", ids[0])),
+        "{sent:?}"
+    );
+    let sent = bot
+        .press(CONTACT, &format!("lead:decline:{}:1", ids[0]))
+        .await;
+    let told = texts(&to(&sent, COMPANY));
+    assert!(told.contains("已许可或转让给他方"), "{sent:?}");
+    // A reason typed in.
+    bot.press(CONTACT, &format!("lead:decline:{}", ids[1]))
+        .await;
+    let sent = bot.text(CONTACT, "本专利已进入产业化合作，暂不对外").await;
+    assert!(texts(&to(&sent, other)).contains("暂不对外"), "{sent:?}");
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM enquiries ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(statuses, ["declined", "declined"]);
+    // A declined enquiry no longer blocks a new one on the same patent.
+    bot.press(COMPANY, "open:1").await;
+    let sent = bot.press(COMPANY, "enquire:1").await;
+    assert!(texts(&sent).contains("公司全称"), "{sent:?}");
+}
+
+#[sqlx::test]
+async fn an_undeliverable_lead_is_dead_lettered_and_the_admins_told(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 10).await;
+    let institution = find_and_open(&mut bot, COMPANY, 1).await;
+    let code = invite(&pool, &institution).await;
+    bot.text(CONTACT, &format!("/register {code}")).await;
+    fill_enquiry(&mut bot, COMPANY, 1).await;
+    // The contact blocked the bot: Telegram answers 403, which no retry can fix.
+    bot.fake.lock().unwrap().blocked.push(CONTACT);
+    bot.press(COMPANY, "c:yes").await;
+    bot.tg.send_pending().await.unwrap();
+    let dead: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL AND enquiry_id IS NOT NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(dead, 1);
+    let alerts = texts(&fake_api::sent_to(&bot.fake, 1));
+    assert!(
+        alerts.contains("死信"),
+        "the admin (id 1) is alerted: {alerts}"
+    );
+    let status: String = sqlx::query_scalar("SELECT status FROM enquiries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        status, "forwarded",
+        "not delivered, and nothing pretends it was"
+    );
+}

@@ -394,7 +394,17 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
     search(&rt, company, "锂电池硅基负极循环衰减快，有没有改进方案").await;
     press(&rt, company, "subscribe").await;
     press(&rt, company, "open:1").await;
-    press(&rt, company, "fb:up:1").await;
+    assert!(text(&press(&rt, company, "fb:up:1").await).contains("谢谢反馈"));
+    assert!(
+        text(&press(&rt, company, "fb:up:99").await).contains("过期"),
+        "a forged rank"
+    );
+    let thumbs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM usage_events WHERE kind = 'thumb_up'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(thumbs, 1);
     press(&rt, company, "enquire:1").await;
     press(&rt, company, "c:agree").await;
     say(&rt, company, "独一无二测试公司").await;

@@ -30,6 +30,8 @@ pub struct Fake {
     pub send_calls: usize,
     pub webhook: Option<Value>,
     pub commands: Vec<Value>,
+    /// Chats that blocked the bot: sendMessage to them gets Telegram's 403.
+    pub blocked: Vec<i64>,
     /// Every sendMessage waits this long before it is recorded (a slow Telegram).
     pub delay: Option<Duration>,
     /// (offset, index): every update before `index` has an id below `offset`; saves rescanning.
@@ -81,11 +83,22 @@ async fn api(
         }
     }
     if method == "sendmessage" {
-        let (fault, delay) = {
+        let (fault, delay, blocked) = {
             let mut f = fake.lock().unwrap();
             f.send_calls += 1;
-            (f.faults.pop_front(), f.delay)
+            let blocked = body["chat_id"]
+                .as_i64()
+                .is_some_and(|c| f.blocked.contains(&c));
+            (f.faults.pop_front(), f.delay, blocked)
         };
+        if blocked {
+            return (
+                StatusCode::FORBIDDEN,
+                Json(json!({"ok": false, "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user"})),
+            )
+                .into_response();
+        }
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
         }
