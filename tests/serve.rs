@@ -39,7 +39,17 @@ fn free_port() -> u16 {
 }
 
 fn start(db_url: &str, api: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_queqiao"))
+    command(db_url, api, port)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn command(db_url: &str, api: &str, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_queqiao"));
+    command
         .args(["serve", "--poll-timeout", "1"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("DATABASE_URL", db_url)
@@ -47,12 +57,8 @@ fn start(db_url: &str, api: &str, port: u16) -> Child {
         .env("TELOXIDE_API_URL", api)
         .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("SEND_PER_SECOND", "1000")
-        .env("SEND_CHAT_INTERVAL_MS", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+        .env("SEND_CHAT_INTERVAL_MS", "0");
+    command
 }
 
 async fn wait_ready(port: u16, child: &mut Child) {
@@ -275,4 +281,53 @@ async fn leads_are_delivered_once_across_a_kill_9(pool: PgPool) {
     // more after the restart: at most one per sender (two).
     eprintln!("killed after {at_kill} leads; {received} received for {ENQUIRIES}");
     assert!(received as i64 <= ENQUIRIES + 2, "{received} received");
+}
+
+#[sqlx::test]
+async fn the_token_and_user_text_stay_out_of_trace_logs(pool: PgPool) {
+    load_demo_if_empty(&pool).await.unwrap();
+    let db = pool.connect_options().get_database().unwrap().to_owned();
+    let db_url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    let (fake, api) = fake_api::start().await;
+    fake.lock().unwrap().updates.extend([
+        message(1, 9, "/start"),
+        press(2, 9, "c:zh"),
+        message(3, 9, "我的手机号13612345678，想找锂电池负极技术"),
+    ]);
+    let port = free_port();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut serve = command(&db_url, &api, port)
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    wait_ready(port, &mut serve).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(
+        &pool,
+        "SELECT count(*) FROM telegram_updates WHERE processed_at IS NOT NULL",
+    )
+    .await
+        < 3
+    {
+        assert!(Instant::now() < deadline, "updates not processed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    let logs = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        logs.len() > 10_000,
+        "trace logging was on ({} bytes)",
+        logs.len()
+    );
+    assert!(
+        texts(&fake_api::sent_to(&fake, 9)).contains("描述"),
+        "the bot answered"
+    );
+    for secret in ["123:TEST", "13612345678"] {
+        assert!(!logs.contains(secret), "{secret} appeared in the logs");
+    }
 }
