@@ -299,11 +299,11 @@ fn development_set_quality_holds() {
         })
         .collect();
     let m = mean(&all);
-    // Floors just under what the matcher reaches today (0.784 / 0.869 / 0.756), so a regression fails. They
+    // Floors just under what the matcher reaches today (0.791 / 0.876 / 0.769), so a regression fails. They
     // sit above the jieba+BM25 reference (0.706 / 0.799 / 0.676) but below the bar (0.85 / 0.90 / 0.85).
-    assert!(m.ndcg >= 0.77, "nDCG@10 {:.3}", m.ndcg);
-    assert!(m.recall >= 0.85, "Recall@10 {:.3}", m.recall);
-    assert!(m.mrr >= 0.74, "MRR@10 {:.3}", m.mrr);
+    assert!(m.ndcg >= 0.78, "nDCG@10 {:.3}", m.ndcg);
+    assert!(m.recall >= 0.86, "Recall@10 {:.3}", m.recall);
+    assert!(m.mrr >= 0.75, "MRR@10 {:.3}", m.mrr);
 }
 
 #[test]
