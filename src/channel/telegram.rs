@@ -379,11 +379,14 @@ impl Telegram {
         self.metrics.handler_seconds.observe(started.elapsed());
         self.mail.notify_one();
         if let Some(id) = inbound.and_then(|i| i.callback_id) {
-            // Stops the button's spinner; failing to do so costs nothing but looks.
-            let _ = self
-                .bot
-                .answer_callback_query(teloxide::types::CallbackQueryId(id))
-                .await;
+            // Stops the button's spinner; failing to do so costs nothing but looks, so it runs on its own
+            // and a slow Telegram never holds up the next update.
+            let bot = self.bot.clone();
+            tokio::spawn(async move {
+                let _ = bot
+                    .answer_callback_query(teloxide::types::CallbackQueryId(id))
+                    .await;
+            });
         }
         Ok(Some(update_id))
     }

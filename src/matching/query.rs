@@ -847,7 +847,10 @@ mod tests {
     #[test]
     fn the_sought_thing_weighs_more_than_the_context() {
         let a = Analyzer::new(Synonyms::default());
-        let q = a.analyze("混凝土收缩老开裂，想找一种膨胀剂，不会牺牲强度", &Everything);
+        let q = a.analyze(
+            "混凝土收缩老开裂，想找一种膨胀剂，不会牺牲强度",
+            &Everything,
+        );
         let weight = |text: &str| q.words.iter().find(|w| w.text == text).map(|w| w.weight);
         assert_eq!(weight("膨胀剂"), Some(SOUGHT_WEIGHT), "{:?}", q.words);
         assert_eq!(weight("混凝土"), Some(1.0));
