@@ -629,3 +629,50 @@ async fn an_undeliverable_lead_is_dead_lettered_and_the_admins_told(pool: PgPool
         "not delivered, and nothing pretends it was"
     );
 }
+
+#[sqlx::test]
+async fn each_side_is_told_in_its_own_language(pool: PgPool) {
+    let mut bot = Bot::new(&pool, 10).await;
+    bot.text(COMPANY, "/start").await;
+    bot.press(COMPANY, "c:en").await;
+    // The need in Chinese (this channel runs without the English glossary), the conversation in English.
+    bot.text(COMPANY, "锂电池硅基负极循环衰减快").await;
+    for _ in 0..3 {
+        bot.press(COMPANY, "c:any").await;
+    }
+    bot.press(COMPANY, "skip").await;
+    let details = texts(&bot.press(COMPANY, "open:1").await);
+    let institution = details
+        .lines()
+        .find_map(|l| l.strip_prefix("Owner: "))
+        .and_then(|l| l.split(" (").next())
+        .unwrap_or_else(|| panic!("{details}"))
+        .to_owned();
+    let code = invite(&pool, &institution).await;
+    bot.text(CONTACT, &format!("/register {code}")).await; // the contact's chat is in Chinese
+    assert!(texts(&bot.press(COMPANY, "enquire:1").await).contains("Privacy notice"));
+    bot.press(COMPANY, "c:agree").await;
+    bot.text(COMPANY, "Chongqing Battery Ltd").await;
+    bot.text(COMPANY, "Li Lei").await;
+    bot.text(COMPANY, "@lilei_cq").await;
+    bot.text(COMPANY, "For our pouch cells, 500 t a year").await;
+    bot.press(COMPANY, "c:license").await;
+    let sent = bot.press(COMPANY, "c:yes").await;
+    assert!(
+        texts(&to(&sent, COMPANY)).contains("on its way"),
+        "{sent:?}"
+    );
+    assert!(
+        texts(&to(&sent, CONTACT)).contains("新的合作咨询"),
+        "{sent:?}"
+    );
+    bot.tg.send_pending().await.unwrap();
+    assert!(texts(&fake_api::sent_to(&bot.fake, COMPANY)).contains("reached"));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM enquiries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let sent = bot.press(CONTACT, &format!("lead:accept:{id}")).await;
+    assert!(texts(&to(&sent, COMPANY)).contains("Good news"), "{sent:?}");
+    assert!(texts(&to(&sent, CONTACT)).contains("已接受"), "{sent:?}");
+}

@@ -57,6 +57,28 @@ fn default_lang(rt: &Runtime) -> String {
     rt.scripts().default_language.clone()
 }
 
+/// The language the other party chose in their own conversation (the default if they have none), so a
+/// lead or a notice reaches them in it.
+async fn lang_of(
+    rt: &Runtime,
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<String> {
+    let chosen: Option<String> = sqlx::query_scalar(
+        "SELECT state->>'lang' FROM conversations WHERE channel = $1 AND chat_id = $2",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    let scripts = rt.scripts();
+    Ok(chosen
+        .filter(|l| scripts.languages.contains(l))
+        .unwrap_or_else(|| scripts.default_language.clone()))
+}
+
 fn mode_label(mode: &str, lang: &str) -> &'static str {
     match (mode, lang == "zh") {
         ("transfer", true) => "专利转让",
@@ -138,30 +160,29 @@ fn vars(e: &Enquiry, lang: &str) -> Vec<(&'static str, String)> {
 }
 
 /// The lead a contact receives: no personal contact details before acceptance.
-fn lead_message(rt: &Runtime, e: &Enquiry) -> Message {
-    let lang = default_lang(rt);
+fn lead_message(rt: &Runtime, e: &Enquiry, lang: &str) -> Message {
     let id = e.id;
     let key = if e.kind == "declaration" {
         "lead_declaration"
     } else {
         "lead"
     };
-    let mut v = vars(e, &lang);
+    let mut v = vars(e, lang);
     v.push(("open_terms", e.terms.clone().unwrap_or_default()));
     Message {
-        text: text(rt, key, &lang, &v),
+        text: text(rt, key, lang, &v),
         buttons: vec![
             Button {
                 id: format!("{LEAD}accept:{id}"),
-                label: text(rt, "lead_accept", &lang, &[]),
+                label: text(rt, "lead_accept", lang, &[]),
             },
             Button {
                 id: format!("{LEAD}decline:{id}"),
-                label: text(rt, "lead_decline", &lang, &[]),
+                label: text(rt, "lead_decline", lang, &[]),
             },
             Button {
                 id: format!("{LEAD}info:{id}"),
-                label: text(rt, "lead_info", &lang, &[]),
+                label: text(rt, "lead_info", lang, &[]),
             },
         ],
     }
@@ -179,8 +200,8 @@ async fn forward(rt: &Runtime, conn: &mut PgConnection, e: &Enquiry) -> Result<b
         }
         return Ok(false);
     }
-    let lead = lead_message(rt, e);
     for (channel, chat) in contacts {
+        let lead = lead_message(rt, e, &lang_of(rt, conn, &channel, chat).await?);
         outbox::enqueue(conn, &channel, chat, &lead, Some(e.id)).await?;
     }
     store::set_status(conn, e.id, Status::Forwarded, None).await?;
@@ -350,7 +371,7 @@ pub async fn leads(
         &[("list", String::new())],
     ))];
     for e in &open {
-        let lead = lead_message(rt, e);
+        let lead = lead_message(rt, e, lang);
         replies.push(Reply::Buttons {
             text: format!("{}\n({})", lead.text, status_label(&e.status, lang)),
             buttons: lead.buttons,
@@ -505,7 +526,7 @@ pub async fn on_button(
             let published = store::published_contact(conn, e.institution_id)
                 .await?
                 .unwrap_or_default();
-            let company_lang = default_lang(rt);
+            let company_lang = lang_of(rt, conn, &e.channel, e.chat_id).await?;
             let mut to_company = vars(&e, &company_lang);
             to_company.push(("contact", published));
             outbox::enqueue(
@@ -553,7 +574,8 @@ pub async fn on_button(
         ("decline", Some(n @ 1..=2)) => {
             let key = ["decline_reason_taken", "decline_reason_mismatch"][n - 1];
             state.pending = None;
-            decline(rt, conn, &e, &text(rt, key, &default_lang(rt), &[]), &lang).await
+            let company_lang = lang_of(rt, conn, &e.channel, e.chat_id).await?;
+            decline(rt, conn, &e, &text(rt, key, &company_lang, &[]), &lang).await
         }
         ("info", None) => {
             state.pending = Some(format!("info:{eid}"));
@@ -579,7 +601,7 @@ async fn close(
         return Ok(vec![Reply::Text(text(rt, "not_yours", lang, &[]))]);
     };
     store::set_status(conn, e.id, Status::Closed, None).await?;
-    let company_lang = default_lang(rt);
+    let company_lang = lang_of(rt, conn, &e.channel, e.chat_id).await?;
     let prompt = Message {
         text: text(rt, "rate_prompt", &company_lang, &vars(&e, &company_lang)),
         buttons: (1..=5)
@@ -606,7 +628,7 @@ async fn decline(
     lang: &str,
 ) -> Result<Vec<Reply>> {
     store::set_status(conn, e.id, Status::Declined, Some(reason)).await?;
-    let company_lang = default_lang(rt);
+    let company_lang = lang_of(rt, conn, &e.channel, e.chat_id).await?;
     let mut v = vars(e, &company_lang);
     v.push(("reason", reason.to_owned()));
     outbox::enqueue(
@@ -653,7 +675,7 @@ pub async fn on_pending_text(
                 return decline(rt, conn, &e, &answer, &lang).await;
             }
             store::set_status(conn, e.id, Status::InfoRequested, Some(&answer)).await?;
-            let company_lang = default_lang(rt);
+            let company_lang = lang_of(rt, conn, &e.channel, e.chat_id).await?;
             let mut v = vars(&e, &company_lang);
             v.push(("question", answer));
             let message = Message {
@@ -680,14 +702,14 @@ pub async fn on_pending_text(
                 return Ok(not_yours());
             };
             store::set_status(conn, e.id, Status::Delivered, Some("answered")).await?;
-            let contact_lang = default_lang(rt);
-            let message = Message::text(text(
-                rt,
-                "answer_to_contact",
-                &contact_lang,
-                &[("id", e.id.to_string()), ("answer", answer)],
-            ));
             for (channel, chat) in store::contact_chats(conn, e.institution_id).await? {
+                let contact_lang = lang_of(rt, conn, &channel, chat).await?;
+                let message = Message::text(text(
+                    rt,
+                    "answer_to_contact",
+                    &contact_lang,
+                    &[("id", e.id.to_string()), ("answer", answer.clone())],
+                ));
                 outbox::enqueue(conn, &channel, chat, &message, None).await?;
             }
             Ok(vec![Reply::Text(text(rt, "answer_sent", &lang, &[]))])
@@ -705,7 +727,7 @@ pub async fn delivered(rt: &Runtime, conn: &mut PgConnection, id: i64) -> Result
         return Ok(());
     }
     store::set_status(conn, id, Status::Delivered, None).await?;
-    let lang = default_lang(rt);
+    let lang = lang_of(rt, conn, &e.channel, e.chat_id).await?;
     outbox::enqueue(
         conn,
         &e.channel,
