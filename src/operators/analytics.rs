@@ -30,6 +30,16 @@ impl Kind {
     }
 }
 
+/// The words of a need worth keeping for statistics: a number of five or more digits or anything with
+/// an `@` is contact data someone typed into their need, not demand.
+fn anonymous(terms: &[String]) -> Vec<&str> {
+    terms
+        .iter()
+        .filter(|t| t.chars().filter(char::is_ascii_digit).count() < 5 && !t.contains('@'))
+        .map(String::as_str)
+        .collect()
+}
+
 /// Records an event about a need (`terms`) or a patent.
 pub async fn record(
     conn: &mut PgConnection,
@@ -45,7 +55,7 @@ pub async fn record(
     .bind(patent.map(|p| p.number.as_str()))
     .bind(patent.map(|p| p.institution.as_str()))
     .bind(patent.map(|p| p.industry.as_str()).or(industry))
-    .bind((!terms.is_empty()).then_some(terms))
+    .bind(Some(anonymous(terms)).filter(|t| !t.is_empty()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -294,5 +304,16 @@ impl Stats {
         out.push(format!("thumbs up: {}", pairs(&self.thumbs_up)));
         out.push(format!("thumbs down: {}", pairs(&self.thumbs_down)));
         out.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn contact_data_in_a_need_is_not_kept() {
+        let words: Vec<String> = ["负极", "13912345678", "lilei@example.com", "3d", "2019"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(super::anonymous(&words), ["负极", "3d", "2019"]);
     }
 }
