@@ -1,6 +1,7 @@
 //! What operators and returning companies get beyond one conversation: anonymous usage statistics
 //! ([`analytics`]), saved needs pushed new matching patents ([`subscriptions`]), the audit log of admin
-//! actions ([`audit`]) and personal-data rights ([`privacy`]).
+//! actions ([`audit`]) and personal-data rights ([`privacy`]); [`commands`] is what users type and press
+//! for them.
 
 pub mod analytics;
 pub mod audit;
