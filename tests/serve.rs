@@ -79,6 +79,21 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
+/// Waits (up to 30 s) until at least `n` updates are handled.
+async fn wait_handled(pool: &PgPool, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(
+        pool,
+        "SELECT count(*) FROM telegram_updates WHERE processed_at IS NOT NULL",
+    )
+    .await
+        < n
+    {
+        assert!(Instant::now() < deadline, "fewer than {n} updates handled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[sqlx::test]
 async fn serve_survives_kill_9_and_stops_on_sigterm(pool: PgPool) {
     load_demo_if_empty(&pool).await.unwrap();
@@ -105,17 +120,7 @@ async fn serve_survives_kill_9_and_stops_on_sigterm(pool: PgPool) {
 
     let mut serve = start(&db_url, &api, port);
     wait_ready(port, &mut serve).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(
-        &pool,
-        "SELECT count(*) FROM telegram_updates WHERE processed_at IS NOT NULL",
-    )
-    .await
-        < 8
-    {
-        assert!(Instant::now() < deadline, "no progress before the kill");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_handled(&pool, 8).await;
     fake.lock().unwrap().updates.extend(rest);
     tokio::time::sleep(Duration::from_millis(60)).await;
     serve.kill().unwrap(); // SIGKILL: no chance to clean up
@@ -303,17 +308,7 @@ async fn the_token_and_user_text_stay_out_of_trace_logs(pool: PgPool) {
         .spawn()
         .unwrap();
     wait_ready(port, &mut serve).await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while count(
-        &pool,
-        "SELECT count(*) FROM telegram_updates WHERE processed_at IS NOT NULL",
-    )
-    .await
-        < 3
-    {
-        assert!(Instant::now() < deadline, "updates not processed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_handled(&pool, 3).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     serve.kill().unwrap();
     serve.wait().unwrap();

@@ -228,14 +228,6 @@ pub async fn lock(conn: &mut PgConnection, id: i64) -> Result<Option<Enquiry>, s
         .await
 }
 
-/// The status history of an enquiry, oldest first.
-pub async fn history(conn: &mut PgConnection, id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT status FROM enquiry_events WHERE enquiry_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await
-}
-
 /// A company's enquiries, newest first.
 pub async fn of_company(
     conn: &mut PgConnection,
