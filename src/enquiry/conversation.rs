@@ -219,7 +219,7 @@ fn refusal(e: &EnquiryError, vars: &mut BTreeMap<String, String>) -> Option<&'st
     }
 }
 
-/// Runs `prepare_enquiry`, `submit_enquiry` or `discard_enquiry`; returns the outcome and placeholders.
+/// Runs one of [`ACTIONS`]; returns the outcome and placeholders.
 pub async fn run_action(
     rt: &Runtime,
     conn: &mut PgConnection,
@@ -227,6 +227,20 @@ pub async fn run_action(
     state: &mut State,
     action: &str,
 ) -> Result<(String, BTreeMap<String, String>)> {
+    // The two actions that need no patent.
+    match action {
+        "acknowledge_privacy" => {
+            privacy::acknowledge(conn, ctx.channel, ctx.chat_id).await?;
+            return Ok(("done".into(), BTreeMap::new()));
+        }
+        "discard_enquiry" => {
+            for s in PERSONAL_SLOTS {
+                state.slots.remove(*s);
+            }
+            return Ok(("done".into(), BTreeMap::new()));
+        }
+        _ => {}
+    }
     let number = state
         .slots
         .get("enquiry_patent")
@@ -259,7 +273,8 @@ pub async fn run_action(
                 Err(e) => refusal(&e, &mut vars).unwrap_or("duplicate"),
             }
         }
-        "submit_enquiry" | "submit_declaration" => {
+        // submit_enquiry, submit_declaration
+        _ => {
             let slot = |k: &str| state.slots.get(k).cloned().unwrap_or_default();
             let lang = default_lang(rt);
             let new = NewEnquiry {
@@ -306,16 +321,6 @@ pub async fn run_action(
                 Err(EnquiryError::Db(e)) => return Err(e),
                 Err(e) => refusal(&e, &mut vars).unwrap_or("duplicate"),
             }
-        }
-        "acknowledge_privacy" => {
-            privacy::acknowledge(conn, ctx.channel, ctx.chat_id).await?;
-            "done"
-        }
-        _ => {
-            for s in PERSONAL_SLOTS {
-                state.slots.remove(*s);
-            }
-            "done"
         }
     };
     Ok((outcome.to_owned(), vars))
