@@ -6,26 +6,20 @@
 //! Environment: `DATABASE_URL` (server to create scratch databases on), `BENCH_SIZES` (default
 //! "100000,1000000"), `BENCH_REPS` (default 3).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let server = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let server = server
-        .rsplit_once('/')
-        .map(|(s, _)| s.to_owned())
-        .unwrap_or(server);
+    let server = common::server();
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "100000,1000000".into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let reps: usize = std::env::var("BENCH_REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let reps: usize = common::env_or("BENCH_REPS", 3);
     let bin = env!("CARGO_BIN_EXE_queqiao");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
     std::fs::create_dir_all(&dir).expect("bench data dir");
@@ -61,7 +55,7 @@ fn main() {
         }
         // Baseline: the obvious importer, one upsert per row, on the first 20,000 records of the same file.
         let baseline = rt.block_on(baseline_rows_per_second(&server, &file, 20_000.min(size)));
-        let (ins, upd) = (median(&mut inserts), median(&mut updates));
+        let (ins, upd) = (common::median(&mut inserts), common::median(&mut updates));
         println!(
             "import {size:>8} patents: insert median {ins:>7.0} rows/s, re-import (update) median {upd:>7.0} rows/s, \
              peak RSS {:.0} MiB; baseline row-by-row upsert {baseline:.0} rows/s (insert is {:.1}x)",
@@ -109,11 +103,6 @@ fn timed_import(bin: &str, file: &PathBuf, url: &str) -> (Duration, u64) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 async fn admin(server: &str) -> sqlx::PgConnection {

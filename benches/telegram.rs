@@ -10,6 +10,7 @@
 //! Medians over `BENCH_REPS` runs (default 3). `DATABASE_URL` names the server; a scratch database
 //! `queqiao_bench_telegram` is (re)created there.
 
+mod common;
 #[path = "../tests/common/fake_telegram.rs"]
 mod fake_api;
 
@@ -157,26 +158,10 @@ async fn run_once(
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
-    let server = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let server = server
-        .rsplit_once('/')
-        .map(|(s, _)| s.to_owned())
-        .unwrap_or(server);
-    let reps: usize = std::env::var("BENCH_REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let rate: u32 = std::env::var("BENCH_RATE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(500);
+    let server = common::server();
+    let reps: usize = common::env_or("BENCH_REPS", 3);
+    let rate: u32 = common::env_or("BENCH_RATE", 500);
     let chats: i64 = 500;
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
@@ -198,7 +183,7 @@ fn main() {
             sat.push(run_once(&pool, &runtime, workers, None, chats, b).await);
             base.push(run_once(&pool, &runtime, 1, None, chats, b).await);
         }
-        let m = |runs: &[Run], f: fn(&Run) -> f64| median(runs.iter().map(f).collect());
+        let m = |runs: &[Run], f: fn(&Run) -> f64| common::median(&mut runs.iter().map(f).collect::<Vec<_>>());
         println!(
             "open loop at {rate}/s, {workers} workers: {:.0} updates/s, latency p50 {:.1} ms, p99 {:.1} ms",
             m(&open, |r| r.per_second), m(&open, |r| r.p50_ms), m(&open, |r| r.p99_ms)

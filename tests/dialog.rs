@@ -199,23 +199,11 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
     queqiao::catalog::store::load_demo_if_empty(&pool)
         .await
         .unwrap();
-    let invite = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
-        .args(["invite", "嘉陵理工大学"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        invite.status.success(),
-        "{}",
-        String::from_utf8_lossy(&invite.stderr)
-    );
-    let code = String::from_utf8_lossy(&invite.stdout).trim().to_owned();
+    let code = common::queqiao_ok(&url, ["invite", "嘉陵理工大学"])
+        .trim()
+        .to_owned();
     assert_eq!(code.len(), 10, "{code}");
-    let unknown = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
-        .args(["invite", "不存在的大学"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
+    let unknown = common::queqiao(&url, ["invite", "不存在的大学"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("不存在的大学"));
 

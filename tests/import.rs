@@ -550,11 +550,7 @@ fn a_wrong_database_url_gets_one_clear_sentence() {
             "postgres://u:***@127.0.0.1:1/x",
         ),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
-            .arg("migrate")
-            .env("DATABASE_URL", url)
-            .output()
-            .unwrap();
+        let out = common::queqiao(url, ["migrate"]);
         assert!(!out.status.success());
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
@@ -573,19 +569,7 @@ fn a_wrong_database_url_gets_one_clear_sentence() {
 #[sqlx::test]
 async fn load_demo_fills_an_empty_catalogue_once(pool: PgPool) {
     let url = database_url(&pool);
-    let run = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
-            .arg("load-demo")
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let run = || common::queqiao_ok(&url, ["load-demo"]);
     assert!(run().contains("3720 inserted"));
     assert!(run().contains("already has patents"));
     assert_eq!(patent_count(&pool).await, 3720);

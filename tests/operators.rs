@@ -283,17 +283,11 @@ async fn statistics_on_a_seeded_history_are_exact(pool: PgPool) {
     assert_eq!((own.results_shown, own.details_opened), (1, 1));
     assert!(own.enquiries_by_status.is_empty());
     // The same figures through the command line, as JSON.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
-        .args(["stats", "--since", "2026-01-01", "--json"])
-        .env("DATABASE_URL", common::database_url(&pool))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::queqiao_ok(
+        &common::database_url(&pool),
+        ["stats", "--since", "2026-01-01", "--json"],
     );
-    let json: analytics::Stats = serde_json::from_slice(&out.stdout).unwrap();
+    let json: analytics::Stats = serde_json::from_str(&out).unwrap();
     assert_eq!(json, s);
     // And in the chat, for the admin.
     assert!(text(&say(&rt, ADMIN, "/stats").await).contains("acceptance rate: 50%"));

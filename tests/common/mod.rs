@@ -123,6 +123,32 @@ pub async fn queue_leads(
     }
 }
 
+/// Runs `queqiao ARGS` against the database at `url`.
+pub fn queqiao<S: AsRef<std::ffi::OsStr>>(
+    url: &str,
+    args: impl IntoIterator<Item = S>,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .output()
+        .unwrap()
+}
+
+/// Runs `queqiao ARGS` against `url` and returns its stdout; the test fails with its stderr if it fails.
+pub fn queqiao_ok<S: AsRef<std::ffi::OsStr>>(
+    url: &str,
+    args: impl IntoIterator<Item = S>,
+) -> String {
+    let out = queqiao(url, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs `queqiao chat --user USER` (plus `args`) against `url` with `input` on stdin and `env` set.
 pub fn run_chat(
     url: &str,
