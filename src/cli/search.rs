@@ -103,6 +103,10 @@ pub(super) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
                     .collect::<Vec<_>>()
                     .join(" ")
             );
+            if !q.chars.is_empty() {
+                let chars: String = q.chars.iter().map(|(c, _)| *c).collect();
+                println!("    one-character words: {chars}");
+            }
             for h in result.hits.iter().take(5) {
                 let grade = rel.relevant.get(&h.number).copied().unwrap_or(0);
                 println!(

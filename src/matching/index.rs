@@ -2,7 +2,7 @@
 //! postings (delta-varint doc ids + one byte of quantised impact), in immutable segments that are built in
 //! parallel and shared by concurrent readers.
 
-use super::text::{Term, for_each_term};
+use super::text::{Term, for_each_term, is_cjk};
 use crate::catalog::record::{LegalStatus, LicenseMode, PatentRecord, PatentType};
 use rustc_hash::FxHashMap;
 
@@ -101,6 +101,9 @@ pub struct Segment {
     /// Offsets into `text`: doc d's field f is `text[offsets[4d+f]..offsets[4d+f+1]]`.
     offsets: Vec<u32>,
     dictionary: FxHashMap<Term, u32>,
+    /// Documents whose title, keywords or abstract contain each CJK character: the idf of a one-character
+    /// word of a need (膜, 粉, 锁), which the bigram postings cannot give.
+    char_df: FxHashMap<u16, u32>,
     /// Posting list of term t is `postings[starts[t]..starts[t+1]]`.
     starts: Vec<u64>,
     postings: Vec<u8>,
@@ -197,6 +200,8 @@ impl Segment {
         let mut lists: Vec<Vec<u8>> = Vec::new();
         let mut last_doc: Vec<u32> = Vec::new();
         let mut tf: FxHashMap<u32, [u16; 4]> = FxHashMap::default();
+        let mut char_df: FxHashMap<u16, u32> = FxHashMap::default();
+        let mut doc_chars: Vec<u16> = Vec::new();
         offsets.push(0);
         for (d, doc) in docs.iter().enumerate() {
             let r = &doc.record;
@@ -231,12 +236,19 @@ impl Segment {
             });
             tf.clear();
             let fields = field_texts(r);
+            doc_chars.clear();
             let mut lens = [0f32; 4];
             for (f, field) in fields.iter().enumerate() {
                 // Claims are indexed but not stored: they mostly restate the abstract, and leaving them out
                 // keeps a million-patent index under 1 GB. Explanations and snippets use the other fields.
                 if f != Field::Claims as usize {
+                    let from = text.len();
                     text.extend(field.encode_utf16());
+                    doc_chars.extend(
+                        text[from..]
+                            .iter()
+                            .filter(|&&u| char::from_u32(u as u32).is_some_and(is_cjk)),
+                    );
                 }
                 offsets.push(text.len() as u32);
                 lens[f] = field.chars().count() as f32;
@@ -250,6 +262,11 @@ impl Segment {
                     let counts = tf.entry(id).or_insert([0; 4]);
                     counts[f] = counts[f].saturating_add(1);
                 });
+            }
+            doc_chars.sort_unstable();
+            doc_chars.dedup();
+            for &c in &doc_chars {
+                *char_df.entry(c).or_insert(0) += 1;
             }
             for (&id, counts) in &tf {
                 let mut wtf = 0f32;
@@ -288,7 +305,9 @@ impl Segment {
         }
         text.shrink_to_fit();
         dictionary.shrink_to_fit();
+        char_df.shrink_to_fit();
         Segment {
+            char_df,
             numbers,
             meta,
             text,
@@ -312,6 +331,36 @@ impl Segment {
 
     pub fn term_id(&self, term: &Term) -> Option<u32> {
         self.dictionary.get(term).copied()
+    }
+
+    /// Documents containing the (BMP) CJK character `c` in title, keywords or abstract.
+    pub fn char_df(&self, c: u16) -> u32 {
+        self.char_df.get(&c).copied().unwrap_or(0)
+    }
+
+    /// A stored field as UTF-16 code units, without copying.
+    pub fn field_units(&self, doc: u32, field: Field) -> &[u16] {
+        let i = doc as usize * 4 + field as usize;
+        &self.text[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    /// Score of one-character words (UTF-16 unit, idf-weighted weight) in a document's title, keywords
+    /// and abstract, saturated like the BM25F impacts.
+    pub fn char_score(&self, doc: u32, chars: &[(u16, f32)]) -> f32 {
+        let fields = [Field::Title, Field::Keywords, Field::Abstract];
+        chars
+            .iter()
+            .map(|&(c, w)| {
+                let wtf: f32 = fields
+                    .iter()
+                    .map(|&f| {
+                        let n = self.field_units(doc, f).iter().filter(|&&u| u == c).count();
+                        FIELD_WEIGHTS[f as usize] * n as f32
+                    })
+                    .sum();
+                w * wtf / (K1 + wtf)
+            })
+            .sum()
     }
 
     pub fn df(&self, term: u32) -> u32 {
@@ -384,9 +433,7 @@ impl Segment {
     }
 
     pub fn field(&self, doc: u32, field: Field) -> String {
-        let i = doc as usize * 4 + field as usize;
-        let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
-        String::from_utf16_lossy(&self.text[a..b])
+        String::from_utf16_lossy(self.field_units(doc, field))
     }
 
     /// Approximate heap bytes held by the segment.
@@ -396,6 +443,7 @@ impl Segment {
             + self.text.capacity() * 2
             + self.offsets.capacity() * 4
             + self.dictionary.capacity() * (std::mem::size_of::<Term>() + 4 + 8)
+            + self.char_df.capacity() * 8
             + self.starts.capacity() * 8
             + self.postings.capacity()
             + self.df.capacity() * 4

@@ -13,6 +13,16 @@ const CROSS_WORD_WEIGHT: f32 = 0.4;
 const SYNONYM_WEIGHT: f32 = 0.6;
 /// Weight of a near-miss correction of a word the catalogue does not know.
 const FUZZY_WEIGHT: f32 = 0.6;
+/// Generic suffixes of Chinese technical nouns (膨胀剂, 干燥机, 冷凝器): patents often put another suffix
+/// on the same stem (膨胀材料, 干燥装置), so the stem stands in for the word, a little lighter (0.5 to 1
+/// tried on the development set: the same results). Not 物 or 品, which are part of the word more often
+/// than a suffix (微生物, 化合物).
+const STEM_SUFFIXES: &str = "剂器机仪件";
+const STEM_WEIGHT: f32 = 0.8;
+/// Part-of-speech tags (jieba) of one-character words that carry no topic: position words, adverbs,
+/// prepositions, conjunctions, particles, pronouns, adjectives, interjections, onomatopoeia, modal
+/// particles, numerals (上, 不, 把, 和, 的, 这, 大, 啊, 吗, 三).
+const FUNCTION_TAGS: &str = "fdpcuraeoym";
 
 /// A word of the query, with the index terms that make it up.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +31,9 @@ pub struct QueryWord {
     pub terms: Vec<Term>,
     pub weight: f32,
     pub origin: Origin,
+    /// For a synonym or correction: the index in [`Query::alternatives`] of the need's phrase it stands
+    /// in for.
+    pub stands_for: Option<usize>,
 }
 
 /// Where a query word came from, for explanations.
@@ -43,6 +56,13 @@ pub struct Query {
     pub words: Vec<QueryWord>,
     /// The need after filler removal, for logs and analytics.
     pub cleaned: String,
+    /// One-character words (膜 in 变色膜, 粉 in 钛合金粉, 锁): often the head of what is sought, but no
+    /// bigram holds them, so they re-rank the best candidates instead (see `search`).
+    pub chars: Vec<(char, f32)>,
+    /// Phrases of the need (a lay term, an unknown word) that synonyms or corrections stand in for. A
+    /// patent earns the best of a phrase's alternatives beyond what the need's own words earned, not their
+    /// sum: saying "cracking" three ways is one idea.
+    pub alternatives: Vec<String>,
 }
 
 /// Weight of the words naming what is sought, against 1 for context words (1.0 to 1.7 tried on the
@@ -667,7 +687,7 @@ impl Analyzer {
     /// Analyses a raw need.
     pub fn analyze(&self, raw: &str, vocab: &dyn Vocabulary) -> Query {
         let text = normalize(raw);
-        let segmented = self.jieba.cut(&text, true);
+        let segmented = self.jieba.tag(&text, true);
         let mut query = Query::default();
         // Runs of kept words; a removed word breaks the run, so no bigram spans the filler.
         let mut run: Vec<&str> = Vec::new();
@@ -676,7 +696,7 @@ impl Analyzer {
         // looking for; the rest of a chatty need is context (the problem, the company, the budget).
         let mut sought: Vec<&str> = Vec::new();
         let mut in_request = false;
-        for word in segmented {
+        for jieba_rs::Tag { word, tag } in segmented {
             if REQUEST_MARKERS.contains(&word) {
                 in_request = true;
             } else if word.chars().all(|c| CLAUSE_ENDS.contains(c)) {
@@ -684,6 +704,15 @@ impl Analyzer {
             }
             if is_content(word) {
                 run.push(word);
+                let mut chars = word.chars().map(fold);
+                if let (Some(c), None) = (chars.next(), chars.next())
+                    && is_cjk(c)
+                    && !tag.starts_with(|t: char| FUNCTION_TAGS.contains(t))
+                    && !query.chars.iter().any(|(x, _)| *x == c)
+                {
+                    let boost = if in_request { SOUGHT_WEIGHT } else { 1.0 };
+                    query.chars.push((c, boost));
+                }
                 if in_request {
                     sought.push(word);
                 }
@@ -737,6 +766,7 @@ impl Analyzer {
                         terms: vec![t],
                         weight: boost,
                         origin: Origin::User,
+                        stands_for: None,
                     });
                 } else if !word_terms.is_empty() && !query.words.iter().any(|w| w.text == *word) {
                     query.words.push(QueryWord {
@@ -744,6 +774,7 @@ impl Analyzer {
                         terms: word_terms,
                         weight: boost,
                         origin: Origin::User,
+                        stands_for: None,
                     });
                 }
             }
@@ -766,6 +797,8 @@ impl Analyzer {
             .cloned()
             .collect();
         for word in unknown {
+            let group = query.alternatives.len();
+            query.alternatives.push(word.text.clone());
             for fix in vocab.near_misses(&word.text).into_iter().take(2) {
                 let terms = super::text::terms(&fix);
                 for t in &terms {
@@ -776,8 +809,43 @@ impl Analyzer {
                     terms,
                     weight: FUZZY_WEIGHT,
                     origin: Origin::Fuzzy,
+                    stands_for: Some(group),
                 });
             }
+        }
+
+        // A word made of a stem and a generic suffix (膨胀剂, 干燥机, 冷凝器) is often written with another
+        // suffix in patents (膨胀材料, 干燥装置): the stem alone stands in for the word.
+        let stems: Vec<(String, String)> = query
+            .words
+            .iter()
+            .filter(|w| w.origin == Origin::User)
+            .filter_map(|w| {
+                let mut chars: Vec<char> = w.text.chars().collect();
+                let last = chars.pop()?;
+                (chars.len() >= 2
+                    && chars.iter().all(|c| is_cjk(*c))
+                    && STEM_SUFFIXES.contains(last))
+                .then(|| (w.text.clone(), chars.into_iter().collect()))
+            })
+            .collect();
+        for (word, stem) in stems {
+            if query.words.iter().any(|w| w.text == stem) {
+                continue;
+            }
+            let group = query.alternatives.len();
+            query.alternatives.push(word);
+            let terms = super::text::terms(&stem);
+            for t in &terms {
+                add(t.clone(), STEM_WEIGHT);
+            }
+            query.words.push(QueryWord {
+                text: stem,
+                terms,
+                weight: STEM_WEIGHT,
+                origin: Origin::Synonym,
+                stands_for: Some(group),
+            });
         }
 
         let mut replaced: Vec<Term> = Vec::new();
@@ -797,11 +865,19 @@ impl Analyzer {
             for t in &terms {
                 add(t.clone(), weight);
             }
+            let group = match query.alternatives.iter().position(|a| a == lay) {
+                Some(g) => g,
+                None => {
+                    query.alternatives.push(lay.to_owned());
+                    query.alternatives.len() - 1
+                }
+            };
             query.words.push(QueryWord {
                 text: technical.to_owned(),
                 terms,
                 weight,
                 origin: Origin::Synonym,
+                stands_for: Some(group),
             });
         }
         weights.retain(|(t, _)| !replaced.contains(t));
@@ -855,6 +931,30 @@ mod tests {
         assert_eq!(weight("膨胀剂"), Some(SOUGHT_WEIGHT), "{:?}", q.words);
         assert_eq!(weight("混凝土"), Some(1.0));
         assert_eq!(weight("强度"), Some(1.0), "the clause ended at the comma");
+    }
+
+    #[test]
+    fn one_character_nouns_are_kept_and_function_words_are_not() {
+        let a = Analyzer::new(Synonyms::default());
+        let q = a.analyze("智能门锁的门被风一吹就关上了", &Everything);
+        let chars: String = q.chars.iter().map(|(c, _)| *c).collect();
+        assert!(chars.contains('门') && chars.contains('风'), "{chars}");
+        for function_word in ['被', '就', '了', '的', '一'] {
+            assert!(!chars.contains(function_word), "{chars}");
+        }
+    }
+
+    #[test]
+    fn a_generic_suffix_leaves_its_stem_as_an_alternative() {
+        let a = Analyzer::new(Synonyms::default());
+        let q = a.analyze("膨胀剂和微生物", &Everything);
+        let stem = q.words.iter().find(|w| w.text == "膨胀").expect("stem");
+        assert_eq!(stem.origin, Origin::Synonym);
+        assert_eq!(
+            stem.stands_for.map(|g| q.alternatives[g].as_str()),
+            Some("膨胀剂")
+        );
+        assert!(!q.words.iter().any(|w| w.text == "微生"), "物 is no suffix");
     }
 
     #[test]
