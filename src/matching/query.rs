@@ -83,8 +83,10 @@ const REQUEST_MARKERS: &[&str] = &[
     "希望",
     "想用",
 ];
-/// Characters that end a clause.
-const CLAUSE_ENDS: &str = "，,。.？?！!；;、：:";
+/// Characters that end a sentence: what follows a request phrase up to here describes what is sought
+/// ("想找一种膨胀剂，膨胀量好控制而且不会牺牲强度。"). Ending at commas instead lost those properties
+/// (0.842 / 0.846 nDCG / MRR on the development set against 0.846 / 0.852).
+const SENTENCE_ENDS: &str = "。.？?！!；;";
 
 /// Chat filler and function words: greetings, self-introductions, request phrases, hedges. They are
 /// general to how people ask, not to any topic.
@@ -692,14 +694,14 @@ impl Analyzer {
         // Runs of kept words; a removed word breaks the run, so no bigram spans the filler.
         let mut run: Vec<&str> = Vec::new();
         let mut runs: Vec<Vec<&str>> = Vec::new();
-        // Words of the clause after a request phrase ("想找一种…", "有没有…") name what the company is
+        // Words of the sentence after a request phrase ("想找一种…", "有没有…") name what the company is
         // looking for; the rest of a chatty need is context (the problem, the company, the budget).
         let mut sought: Vec<&str> = Vec::new();
         let mut in_request = false;
         for jieba_rs::Tag { word, tag } in segmented {
             if REQUEST_MARKERS.contains(&word) {
                 in_request = true;
-            } else if word.chars().all(|c| CLAUSE_ENDS.contains(c)) {
+            } else if word.chars().all(|c| SENTENCE_ENDS.contains(c)) {
                 in_request = false;
             }
             if is_content(word) {
@@ -924,13 +926,14 @@ mod tests {
     fn the_sought_thing_weighs_more_than_the_context() {
         let a = Analyzer::new(Synonyms::default());
         let q = a.analyze(
-            "混凝土收缩老开裂，想找一种膨胀剂，不会牺牲强度",
+            "混凝土收缩老开裂，想找一种膨胀剂，不会牺牲强度。工期很紧",
             &Everything,
         );
         let weight = |text: &str| q.words.iter().find(|w| w.text == text).map(|w| w.weight);
         assert_eq!(weight("膨胀剂"), Some(SOUGHT_WEIGHT), "{:?}", q.words);
+        assert_eq!(weight("强度"), Some(SOUGHT_WEIGHT), "the sentence goes on");
         assert_eq!(weight("混凝土"), Some(1.0));
-        assert_eq!(weight("强度"), Some(1.0), "the clause ended at the comma");
+        assert_eq!(weight("工期"), Some(1.0), "the sentence ended");
     }
 
     #[test]
