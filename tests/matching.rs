@@ -299,12 +299,11 @@ fn development_set_quality_holds() {
         })
         .collect();
     let m = mean(&all);
-    // Floors just under what the matcher reaches today (0.846 / 0.897 / 0.852), so a regression fails. They
-    // sit above the jieba+BM25 reference (0.706 / 0.799 / 0.676), a little below the bar
-    // (0.85 / 0.90 / 0.85).
-    assert!(m.ndcg >= 0.835, "nDCG@10 {:.3}", m.ndcg);
-    assert!(m.recall >= 0.89, "Recall@10 {:.3}", m.recall);
-    assert!(m.mrr >= 0.835, "MRR@10 {:.3}", m.mrr);
+    // The bar (0.85 / 0.90 / 0.85). The matcher reaches 0.859 / 0.906 / 0.867 today; the
+    // jieba+BM25 reference is 0.706 / 0.799 / 0.676.
+    assert!(m.ndcg >= 0.85, "nDCG@10 {:.3}", m.ndcg);
+    assert!(m.recall >= 0.90, "Recall@10 {:.3}", m.recall);
+    assert!(m.mrr >= 0.85, "MRR@10 {:.3}", m.mrr);
 }
 
 #[test]
