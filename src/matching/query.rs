@@ -654,6 +654,44 @@ fn is_content(word: &str) -> bool {
     has_text && !filler().contains(word) && !is_quantity(word)
 }
 
+/// Adds a query term; a term the user repeats matters more, up to a point.
+fn add_term(weights: &mut Vec<(Term, f32)>, term: Term, w: f32) {
+    match weights.iter_mut().find(|(t, _)| *t == term) {
+        Some((_, existing)) => {
+            *existing = (existing.max(w) + REPEAT_SHARE * w.min(*existing)).min(REPEAT_CAP)
+        }
+        None => weights.push((term, w)),
+    }
+}
+
+/// Adds `(text, weight, origin)` as an alternative of the need's `phrase` (a synonym of a lay term, a
+/// correction of an unknown word, the stem of a suffixed word).
+fn add_alternative(
+    query: &mut Query,
+    weights: &mut Vec<(Term, f32)>,
+    phrase: &str,
+    (text, weight, origin): (String, f32, Origin),
+) {
+    let group = match query.alternatives.iter().position(|a| a == phrase) {
+        Some(g) => g,
+        None => {
+            query.alternatives.push(phrase.to_owned());
+            query.alternatives.len() - 1
+        }
+    };
+    let terms = super::text::terms(&text);
+    for t in &terms {
+        add_term(weights, t.clone(), weight);
+    }
+    query.words.push(QueryWord {
+        text,
+        terms,
+        weight,
+        origin,
+        stands_for: Some(group),
+    });
+}
+
 /// Looks up whether the catalogue knows a term, to decide on typo corrections.
 pub trait Vocabulary {
     /// Number of documents containing the term.
@@ -731,13 +769,7 @@ impl Analyzer {
             runs.push(run);
         }
         let mut weights: Vec<(Term, f32)> = Vec::new();
-        let mut add = |term: Term, w: f32| match weights.iter_mut().find(|(t, _)| *t == term) {
-            // A term the user repeats matters more, up to a point.
-            Some((_, existing)) => {
-                *existing = (existing.max(w) + REPEAT_SHARE * w.min(*existing)).min(REPEAT_CAP)
-            }
-            None => weights.push((term, w)),
-        };
+        let mut add = |term: Term, w: f32| add_term(&mut weights, term, w);
         for run in &runs {
             let mut prev: Option<(char, usize)> = None; // last CJK char and the word it belongs to
             for (wi, word) in run.iter().enumerate() {
@@ -806,20 +838,9 @@ impl Analyzer {
             .cloned()
             .collect();
         for word in unknown {
-            let group = query.alternatives.len();
-            query.alternatives.push(word.text.clone());
             for fix in vocab.near_misses(&word.text).into_iter().take(2) {
-                let terms = super::text::terms(&fix);
-                for t in &terms {
-                    add(t.clone(), FUZZY_WEIGHT);
-                }
-                query.words.push(QueryWord {
-                    text: fix,
-                    terms,
-                    weight: FUZZY_WEIGHT,
-                    origin: Origin::Fuzzy,
-                    stands_for: Some(group),
-                });
+                let alternative = (fix, FUZZY_WEIGHT, Origin::Fuzzy);
+                add_alternative(&mut query, &mut weights, &word.text, alternative);
             }
         }
 
@@ -842,19 +863,8 @@ impl Analyzer {
             if query.words.iter().any(|w| w.text == stem) {
                 continue;
             }
-            let group = query.alternatives.len();
-            query.alternatives.push(word);
-            let terms = super::text::terms(&stem);
-            for t in &terms {
-                add(t.clone(), STEM_WEIGHT);
-            }
-            query.words.push(QueryWord {
-                text: stem,
-                terms,
-                weight: STEM_WEIGHT,
-                origin: Origin::Synonym,
-                stands_for: Some(group),
-            });
+            let alternative = (stem, STEM_WEIGHT, Origin::Synonym);
+            add_alternative(&mut query, &mut weights, &word, alternative);
         }
 
         let mut replaced: Vec<Term> = Vec::new();
@@ -870,24 +880,8 @@ impl Analyzer {
             if unknown {
                 replaced.extend(lay_terms);
             }
-            let terms = super::text::terms(technical);
-            for t in &terms {
-                add(t.clone(), weight);
-            }
-            let group = match query.alternatives.iter().position(|a| a == lay) {
-                Some(g) => g,
-                None => {
-                    query.alternatives.push(lay.to_owned());
-                    query.alternatives.len() - 1
-                }
-            };
-            query.words.push(QueryWord {
-                text: technical.to_owned(),
-                terms,
-                weight,
-                origin: Origin::Synonym,
-                stands_for: Some(group),
-            });
+            let alternative = (technical.to_owned(), weight, Origin::Synonym);
+            add_alternative(&mut query, &mut weights, lay, alternative);
         }
         weights.retain(|(t, _)| !replaced.contains(t));
         query
