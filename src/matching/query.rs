@@ -36,8 +36,8 @@ pub struct QueryWord {
     pub terms: Vec<Term>,
     pub weight: f32,
     pub origin: Origin,
-    /// For a synonym or correction: the index in [`Query::alternatives`] of the need's phrase it stands
-    /// in for.
+    /// For a synonym, correction or stem: the index in [`Query::alternatives`] of the need's phrase it
+    /// stands in for.
     pub stands_for: Option<usize>,
 }
 
@@ -64,9 +64,9 @@ pub struct Query {
     /// One-character words (膜 in 变色膜, 粉 in 钛合金粉, 锁): often the head of what is sought, but no
     /// bigram holds them, so they re-rank the best candidates instead (see `search`).
     pub chars: Vec<(char, f32)>,
-    /// Phrases of the need (a lay term, an unknown word) that synonyms or corrections stand in for. A
-    /// patent earns the best of a phrase's alternatives beyond what the need's own words earned, not their
-    /// sum: saying "cracking" three ways is one idea.
+    /// Phrases of the need (a lay term, an unknown word, a suffixed word) that synonyms, corrections or
+    /// stems stand in for. Ranking counts a phrase as one idea, not the sum of its alternatives: saying
+    /// "cracking" three ways is not three matches.
     pub alternatives: Vec<String>,
 }
 

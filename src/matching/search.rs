@@ -669,8 +669,9 @@ struct WordBonus {
 }
 
 /// How a document's per-term contributions add up to its score: the need's own terms and whole-word
-/// bonuses add; each phrase with alternatives (synonyms, corrections) adds only what its best alternative
-/// earns beyond the need's own words inside that phrase.
+/// bonuses add; each phrase with alternatives (synonyms, corrections, stems) counts as one idea: the best
+/// of the need's own words and the alternatives, plus [`ALTERNATIVES_SHARE`] of the others. Without a
+/// phrase with alternatives this is the first stage's plain sum.
 struct Plan {
     words: Vec<WordBonus>,
     /// Terms that come from the need's own text.
