@@ -544,3 +544,31 @@ fn saying_one_idea_three_ways_does_not_outrank_two_ideas() {
         index.search(&analyzer, need, &Filters::default(), 10).hits
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_a_search_quietly() {
+    // `queqiao search --top 1000 电池 | head -1`: the reader goes away after one line, long before the
+    // results (hundreds of kilobytes, more than a pipe holds) are written.
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args([
+            "search",
+            "--corpus",
+            "data/patents.jsonl",
+            "--top",
+            "1000",
+            "电池",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("1."), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -256,8 +256,26 @@ pub struct GenerateArgs {
     pub seed: u64,
 }
 
+/// Report commands end quietly when their reader goes away (`queqiao search … | head`), as other Unix
+/// tools do, instead of panicking on a closed stdout. Not `serve` or `chat`: a long-running process must
+/// see a closed peer as an error to handle, never be killed by it.
+fn end_quietly_when_stdout_closes() {
+    #[cfg(unix)]
+    // SAFETY: `signal` only sets the process-wide disposition of SIGPIPE back to the default; no handler
+    // runs Rust code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Runs one command; `Ok(FAILURE)` means the command ran and reported a problem (e.g. invalid records).
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if matches!(
+        cli.command,
+        Command::Search(_) | Command::Eval(_) | Command::BenchMatch(_) | Command::Stats { .. }
+    ) {
+        end_quietly_when_stdout_closes();
+    }
     let settings = Settings::from_env()?;
     crate::telemetry::init(settings.log_format);
     match cli.command {
