@@ -34,6 +34,9 @@ const ALWAYS_EARLY: usize = 3;
 const CANDIDATES: usize = 500;
 /// Candidates scored again in the second stage (30 to 400 gave the same development-set results).
 const RERANK_DEPTH: usize = 100;
+/// One-character words scored at most (the highest idf-weighted ones): each costs a scan of the stored
+/// text of every re-ranked candidate, and a pasted page must not make a slow query.
+const MAX_CHARS: usize = 16;
 /// Weight of a one-character word against a bigram of the same idf (0.75 to 1.25 gave the same results).
 const CHAR_WEIGHT: f32 = 1.0;
 /// Share of its score an alternative adds beyond the best one of its phrase: 0 counts an idea once
@@ -415,7 +418,7 @@ impl Index {
             .filter(|(_, df)| **df == 0)
             .map(|((_, w), _)| w * idf(n, 1.0))
             .sum();
-        let chars: Vec<(u16, f32)> = query
+        let mut chars: Vec<(u16, f32)> = query
             .chars
             .iter()
             .filter_map(|&(c, w)| {
@@ -424,6 +427,8 @@ impl Index {
                 (df > 0).then(|| (unit, CHAR_WEIGHT * w * idf(n, df as f32)))
             })
             .collect();
+        chars.sort_by(|a, b| b.1.total_cmp(&a.1));
+        chars.truncate(MAX_CHARS);
         let best: Vec<f32> = terms.iter().map(|(_, w)| *w).collect();
         let max_score: f32 =
             missing + plan.score(&best) + chars.iter().map(|(_, w)| w).sum::<f32>();
