@@ -28,6 +28,8 @@ const STEM_WEIGHT: f32 = 0.8;
 /// prepositions, conjunctions, particles, pronouns, adjectives, interjections, onomatopoeia, modal
 /// particles, numerals (上, 不, 把, 和, 的, 这, 大, 啊, 吗, 三).
 const FUNCTION_TAGS: &str = "fdpcuraeoym";
+/// One-character words jieba tags as nouns or measure words that still carry no topic (…的时候, 一次).
+const NOT_TOPIC_CHARS: &str = "时个次种些样";
 
 /// A word of the query, with the index terms that make it up.
 #[derive(Debug, Clone, PartialEq)]
@@ -753,6 +755,7 @@ impl Analyzer {
                 if let (Some(c), None) = (chars.next(), chars.next())
                     && is_cjk(c)
                     && !tag.starts_with(|t: char| FUNCTION_TAGS.contains(t))
+                    && !NOT_TOPIC_CHARS.contains(c)
                     && !query.chars.iter().any(|(x, _)| *x == c)
                 {
                     let boost = if in_request { SOUGHT_WEIGHT } else { 1.0 };
@@ -940,10 +943,10 @@ mod tests {
     #[test]
     fn one_character_nouns_are_kept_and_function_words_are_not() {
         let a = Analyzer::new(Synonyms::default());
-        let q = a.analyze("智能门锁的门被风一吹就关上了", &Everything);
+        let q = a.analyze("智能门锁的门被风一吹就关上了，开门时", &Everything);
         let chars: String = q.chars.iter().map(|(c, _)| *c).collect();
         assert!(chars.contains('门') && chars.contains('风'), "{chars}");
-        for function_word in ['被', '就', '了', '的', '一'] {
+        for function_word in ['被', '就', '了', '的', '一', '时'] {
             assert!(!chars.contains(function_word), "{chars}");
         }
     }
