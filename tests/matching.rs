@@ -572,3 +572,47 @@ fn a_closed_pipe_ends_a_search_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_newer_version_of_a_patent_replaces_the_older_one() {
+    let mut docs: Vec<IndexDoc> = sample_patents()
+        .into_iter()
+        .take(50)
+        .map(|record| IndexDoc {
+            record,
+            region: None,
+        })
+        .collect();
+    // The same number twice in one batch: the later record wins.
+    let mut again = docs[3].clone();
+    again.record.title = "一种深海热液喷口保压采样舱".into();
+    docs.push(again);
+    let index = Index::build(&docs);
+    assert_eq!(index.len(), 50);
+    let analyzer = Analyzer::new(synonyms());
+    let number = docs[3].record.number.clone();
+    let hits = |index: &Index, need: &str| -> Vec<(String, String)> {
+        index
+            .search(&analyzer, need, &Filters::default(), 50)
+            .hits
+            .into_iter()
+            .filter(|h| h.number == number)
+            .map(|h| (h.number, h.title))
+            .collect()
+    };
+    assert_eq!(
+        hits(&index, "深海热液喷口保压采样舱"),
+        vec![(number.clone(), "一种深海热液喷口保压采样舱".to_string())]
+    );
+    // A later change replaces it again; the index before the change still answers as it did.
+    let mut changed = docs[3].clone();
+    changed.record.title = "一种磁悬浮熔炼雾化制粉装置".into();
+    let next = index.with_changes(&[changed]);
+    assert_eq!(next.len(), 50);
+    assert!(hits(&next, "深海热液喷口保压采样舱").is_empty());
+    assert_eq!(
+        hits(&next, "磁悬浮熔炼雾化制粉装置"),
+        vec![(number.clone(), "一种磁悬浮熔炼雾化制粉装置".to_string())]
+    );
+    assert_eq!(hits(&index, "深海热液喷口保压采样舱").len(), 1);
+}
