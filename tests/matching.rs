@@ -455,17 +455,22 @@ async fn an_import_becomes_searchable_without_a_restart(pool: sqlx::PgPool) {
     refresher.abort();
 }
 
-/// An index of the given patents (number, title, abstract) among 300 of the sample, so that word
-/// frequencies are those of a real catalogue.
-fn small_index(patents: &[(&str, &str, &str)]) -> (Index, Analyzer) {
-    let mut docs: Vec<IndexDoc> = sample_patents()
+/// The first `n` patents of the sample, without regions.
+fn first_sample_docs(n: usize) -> Vec<IndexDoc> {
+    sample_patents()
         .into_iter()
-        .take(300)
+        .take(n)
         .map(|record| IndexDoc {
             record,
             region: None,
         })
-        .collect();
+        .collect()
+}
+
+/// An index of the given patents (number, title, abstract) among 300 of the sample, so that word
+/// frequencies are those of a real catalogue.
+fn small_index(patents: &[(&str, &str, &str)]) -> (Index, Analyzer) {
+    let mut docs = first_sample_docs(300);
     let template = docs[0].record.clone();
     for (number, title, abstract_text) in patents {
         let mut record = template.clone();
@@ -575,14 +580,7 @@ fn a_closed_pipe_ends_a_search_quietly() {
 
 #[test]
 fn a_newer_version_of_a_patent_replaces_the_older_one() {
-    let mut docs: Vec<IndexDoc> = sample_patents()
-        .into_iter()
-        .take(50)
-        .map(|record| IndexDoc {
-            record,
-            region: None,
-        })
-        .collect();
+    let mut docs = first_sample_docs(50);
     // The same number twice in one batch: the later record wins.
     let mut again = docs[3].clone();
     again.record.title = "一种深海热液喷口保压采样舱".into();
