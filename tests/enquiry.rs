@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::fake_telegram::{self as fake_api, Shared, buttons, message, press, texts};
+use common::fake_telegram::{
+    self as fake_api, Shared, buttons, message, press, sent_starting_with, texts,
+};
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::telegram::{self, Options, Telegram};
 use queqiao::channel::throttle::Limits;
@@ -434,16 +436,7 @@ async fn two_senders_deliver_a_thousand_leads_exactly_once(pool: PgPool) {
         1000 + 1000,
         "1,000 leads and 1,000 delivery notices"
     );
-    let sent = bot.fake.lock().unwrap().sent.clone();
-    let mut leads: Vec<String> = sent
-        .iter()
-        .filter_map(|m| {
-            m["text"]
-                .as_str()
-                .filter(|t| t.starts_with("lead "))
-                .map(str::to_owned)
-        })
-        .collect();
+    let mut leads = sent_starting_with(&bot.fake, "lead ");
     assert_eq!(leads.len(), 1000);
     leads.sort();
     leads.dedup();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::fake_telegram::{self as fake_api, message, press, sent_to, texts};
+use common::fake_telegram::{self as fake_api, message, press, sent_starting_with, sent_to, texts};
 use queqiao::catalog::store::load_demo_if_empty;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -222,14 +222,7 @@ async fn leads_are_delivered_once_across_a_kill_9(pool: PgPool) {
     let port = free_port();
     let mut serve = start(&db_url, &api, port);
     wait_ready(port, &mut serve).await;
-    let leads_sent = |fake: &common::fake_telegram::Shared| {
-        fake.lock()
-            .unwrap()
-            .sent
-            .iter()
-            .filter(|m| m["text"].as_str().unwrap_or_default().starts_with("lead "))
-            .count()
-    };
+    let leads_sent = |fake: &common::fake_telegram::Shared| sent_starting_with(fake, "lead ").len();
     let deadline = Instant::now() + Duration::from_secs(30);
     while leads_sent(&fake) < 40 {
         assert!(Instant::now() < deadline, "no deliveries before the kill");
@@ -257,18 +250,7 @@ async fn leads_are_delivered_once_across_a_kill_9(pool: PgPool) {
     serve.wait().unwrap();
 
     // Every enquiry reached its contact and moved to delivered exactly once in its history.
-    let mut ids: Vec<String> = fake
-        .lock()
-        .unwrap()
-        .sent
-        .iter()
-        .filter_map(|m| {
-            m["text"]
-                .as_str()
-                .filter(|t| t.starts_with("lead "))
-                .map(str::to_owned)
-        })
-        .collect();
+    let mut ids = sent_starting_with(&fake, "lead ");
     let received = ids.len();
     ids.sort();
     ids.dedup();

@@ -210,6 +210,17 @@ pub fn buttons(sent: &[Value]) -> Vec<String> {
 }
 
 /// Messages sent to one chat.
+/// The texts of every message sent so far that start with `prefix` (e.g. the leads to contacts).
+pub fn sent_starting_with(fake: &Shared, prefix: &str) -> Vec<String> {
+    fake.lock()
+        .unwrap()
+        .sent
+        .iter()
+        .filter_map(|m| m["text"].as_str().filter(|t| t.starts_with(prefix)))
+        .map(str::to_owned)
+        .collect()
+}
+
 pub fn sent_to(fake: &Shared, chat: i64) -> Vec<Value> {
     fake.lock()
         .unwrap()
