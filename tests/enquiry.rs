@@ -106,8 +106,7 @@ fn to(sent: &[Value], chat: i64) -> Vec<Value> {
 async fn find_and_open(bot: &mut Bot, chat: i64, rank: usize) -> String {
     bot.text(chat, "/start").await;
     bot.press(chat, "c:zh").await;
-    bot.text(chat, "锂电池硅基负极循环衰减快，有没有改进方案")
-        .await;
+    bot.text(chat, "硅负极材料循环衰减快，有没有改进方案").await;
     for _ in 0..3 {
         bot.press(chat, "c:any").await;
     }

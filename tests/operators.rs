@@ -389,7 +389,7 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
     search(
         &rt,
         company,
-        "锂电池硅基负极循环衰减快，有没有改进方案，电话13912345678",
+        "硅负极材料循环衰减快，有没有改进方案，电话13912345678",
     )
     .await;
     press(&rt, company, "subscribe").await;

@@ -193,6 +193,15 @@ pub struct BenchMatchArgs {
     pub json: bool,
 }
 
+/// Matching mechanisms `eval --off` can switch off.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    /// Homophone typo correction (pinyin).
+    Homophones,
+    /// English words to Chinese (general dictionary).
+    Translation,
+}
+
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     /// Needs, JSON Lines: {"id": ..., "query": ...}.
@@ -207,6 +216,17 @@ pub struct EvalArgs {
     /// Synonyms file (default: dialogs/synonyms.toml when present).
     #[arg(long)]
     pub synonyms: Option<PathBuf>,
+    /// More grades from a blind assessor (same format), for patents the shared grades never judged;
+    /// reported apart from the shared set.
+    #[arg(long)]
+    pub extra_qrels: Option<PathBuf>,
+    /// Needs the catalogue cannot serve (JSON Lines with "query"): report how many are told "no good
+    /// match".
+    #[arg(long)]
+    pub unmatched: Option<PathBuf>,
+    /// Switch a matching mechanism off, to measure what it adds (repeatable).
+    #[arg(long, value_enum)]
+    pub off: Vec<Mechanism>,
     /// Print each need's metrics and top results.
     #[arg(long)]
     pub verbose: bool,

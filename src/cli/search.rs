@@ -47,32 +47,76 @@ pub async fn docs_from_db(pool: &PgPool) -> anyhow::Result<Vec<IndexDoc>> {
 }
 
 fn read_jsonl<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<Vec<T>> {
+    Ok(read_jsonl_lines(path)?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect())
+}
+
+/// Records of a JSON Lines file with their 1-based line numbers (blank lines skipped).
+fn read_jsonl_lines<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<(usize, T)>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| format!("{}:{}", path.display(), i + 1))
+            let record =
+                serde_json::from_str(l).with_context(|| format!("{}:{}", path.display(), i + 1))?;
+            Ok((i + 1, record))
         })
         .collect()
 }
 
+/// Graded needs by id; `extra` grades (a blind assessor's, for patents the set never judged) only add
+/// patents the shared grades do not list.
+fn read_qrels(
+    path: &std::path::Path,
+    extra: Option<&std::path::Path>,
+) -> anyhow::Result<std::collections::HashMap<String, crate::matching::eval::Qrels>> {
+    use crate::matching::eval::Qrels;
+    let mut qrels: std::collections::HashMap<String, Qrels> = read_jsonl::<Qrels>(path)?
+        .into_iter()
+        .map(|q| (q.id.clone(), q))
+        .collect();
+    for more in extra
+        .map(read_jsonl::<Qrels>)
+        .transpose()?
+        .unwrap_or_default()
+    {
+        if let Some(q) = qrels.get_mut(&more.id) {
+            for (number, grade) in more.relevant {
+                q.relevant.entry(number).or_insert(grade);
+            }
+        }
+    }
+    Ok(qrels)
+}
+
 pub(super) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
-    use crate::matching::eval::{EvalQuery, Qrels, mean, score};
-    let queries: Vec<EvalQuery> = read_jsonl(&args.queries)?;
-    let qrels: Vec<Qrels> = read_jsonl(&args.qrels)?;
-    let qrels: std::collections::HashMap<String, Qrels> =
-        qrels.into_iter().map(|q| (q.id.clone(), q)).collect();
+    use crate::matching::eval::{EvalQuery, Outcome, render, report, score};
+    let queries: Vec<(usize, EvalQuery)> = read_jsonl_lines(&args.queries)?;
+    let qrels = read_qrels(&args.qrels, None)?;
+    let with_extra = args
+        .extra_qrels
+        .as_deref()
+        .map(|extra| read_qrels(&args.qrels, Some(extra)))
+        .transpose()?;
     let docs = match &args.corpus {
         Some(path) => docs_from_file(path)?,
         None => docs_from_db(&connect(settings).await?).await?,
     };
-    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref())?);
+    let on = |m: Mechanism| !args.off.contains(&m);
+    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref())?)
+        .with_homophones(on(Mechanism::Homophones))
+        .with_translation(on(Mechanism::Translation));
     let index = Index::build(&docs);
     analyzer.learn_words(index.keywords().map(|(w, _)| w));
-    let mut all = Vec::new();
-    for q in &queries {
+    let mut outcomes = Vec::new();
+    let mut outcomes_extra = Vec::new();
+    for (line, q) in &queries {
         let Some(rel) = qrels.get(&q.id) else {
             anyhow::bail!(
                 "{}: need `{}` has no graded relevance",
@@ -82,58 +126,115 @@ pub(super) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
         };
         let result = index.search(&analyzer, &q.query, &Filters::default(), 10);
         let ranking: Vec<String> = result.hits.iter().map(|h| h.number.clone()).collect();
-        let m = score(&ranking, &rel.relevant);
-        if args.verbose {
-            println!(
-                "{} ndcg {:.3} recall {:.3} mrr {:.3}  [{}] {}",
-                q.id,
-                m.ndcg,
-                m.recall,
-                m.mrr,
-                q.style.as_deref().unwrap_or(""),
-                q.query
-            );
-            println!("    cleaned: {}", result.cleaned_query);
-            let q = analyzer.analyze(&q.query, &index);
-            println!(
-                "    words: {}",
-                q.words
-                    .iter()
-                    .map(|w| format!("{}{:?}", w.text, w.origin).replace("User", ""))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
-            if !q.chars.is_empty() {
-                let chars: String = q.chars.iter().map(|(c, _)| *c).collect();
-                println!("    one-character words: {chars}");
-            }
-            for h in result.hits.iter().take(5) {
-                let grade = rel.relevant.get(&h.number).copied().unwrap_or(0);
-                println!(
-                    "    {} g{} {:>3} {} [{}]",
-                    h.number,
-                    grade,
-                    h.score,
-                    h.title,
-                    h.matched.join(",")
-                );
-            }
+        let outcome = |metrics| Outcome {
+            line: *line,
+            style: q.style.clone(),
+            metrics,
+            no_good_match: result.no_good_match,
+        };
+        outcomes.push(outcome(score(&ranking, &rel.relevant)));
+        if let Some(extra) = &with_extra {
+            outcomes_extra.push(outcome(score(&ranking, &extra[&q.id].relevant)));
         }
-        all.push(m);
+        if args.verbose {
+            print_need(&analyzer, &index, q, &result, &rel.relevant, &outcomes);
+        }
     }
-    let m = mean(&all);
+    let unmatched = match &args.unmatched {
+        Some(path) => {
+            let needs: Vec<EvalQuery> = read_jsonl(path)?;
+            let said = needs
+                .iter()
+                .filter(|n| {
+                    index
+                        .search(&analyzer, &n.query, &Filters::default(), 10)
+                        .no_good_match
+                })
+                .count();
+            Some((said, needs.len()))
+        }
+        None => None,
+    };
+    let rows = report(&outcomes);
+    let rows_extra = with_extra.is_some().then(|| report(&outcomes_extra));
     if args.json {
-        println!("{}", serde_json::to_string(&m)?);
+        let json = serde_json::json!({
+            "shared": rows,
+            "with_extra_grades": rows_extra,
+            "unmatched_said_no_good_match": unmatched.map(|(said, n)| [said, n]),
+        });
+        println!("{json}");
     } else {
-        println!(
-            "needs {}  nDCG@10 {:.3}  Recall@10 {:.3}  MRR@10 {:.3}",
-            all.len(),
-            m.ndcg,
-            m.recall,
-            m.mrr
-        );
+        print!("{}", render(&rows));
+        if let Some(rows) = rows_extra {
+            println!(
+                "\nwith the extra grades ({}):",
+                args.extra_qrels
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+            print!("{}", render(&rows));
+        }
+        if let Some((said, n)) = unmatched {
+            println!("\nneeds the catalogue cannot serve: {said} of {n} told \"no good match\"");
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `eval --verbose`: one need's metrics, how it was understood and its best results with their grades.
+fn print_need(
+    analyzer: &Analyzer,
+    index: &Index,
+    q: &crate::matching::eval::EvalQuery,
+    result: &SearchResult,
+    relevant: &std::collections::HashMap<String, u8>,
+    outcomes: &[crate::matching::eval::Outcome],
+) {
+    let Some(m) = outcomes.last().map(|o| o.metrics) else {
+        return;
+    };
+    println!(
+        "{} ndcg {:.3} recall {:.3} mrr {:.3}{}  [{}] {}",
+        q.id,
+        m.ndcg,
+        m.recall,
+        m.mrr,
+        if result.no_good_match {
+            " (no good match)"
+        } else {
+            ""
+        },
+        q.style.as_deref().unwrap_or(""),
+        q.query
+    );
+    println!("    cleaned: {}", result.cleaned_query);
+    let analysed = analyzer.analyze(&q.query, index);
+    println!(
+        "    words: {}",
+        analysed
+            .words
+            .iter()
+            .map(|w| format!("{}{:?}", w.text, w.origin).replace("User", ""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    if !analysed.chars.is_empty() {
+        let chars: String = analysed.chars.iter().map(|(c, _)| *c).collect();
+        println!("    one-character words: {chars}");
+    }
+    for h in result.hits.iter().take(5) {
+        let grade = relevant.get(&h.number).copied().unwrap_or(0);
+        println!(
+            "    {} g{} {:>3} {} [{}]",
+            h.number,
+            grade,
+            h.score,
+            h.title,
+            h.matched.join(",")
+        );
+    }
 }
 
 impl FilterArgs {
@@ -184,13 +285,19 @@ pub(super) async fn search(settings: &Settings, args: SearchArgs) -> anyhow::Res
         println!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(ExitCode::SUCCESS);
     }
+    for (english, chinese) in &result.translations {
+        println!("searched \"{english}\" as: {}", chinese.join(", "));
+    }
     if result.no_good_match {
         println!(
-            "no good match (no patent scored {} or more) for: {}",
-            crate::matching::search::GOOD_MATCH_THRESHOLD,
-            result.cleaned_query
+            "no good match for: {}{}",
+            result.cleaned_query,
+            if result.hits.is_empty() {
+                ""
+            } else {
+                " (the closest results, weak:)"
+            }
         );
-        return Ok(ExitCode::SUCCESS);
     }
     for (i, h) in result.hits.iter().enumerate() {
         let mut marks = String::new();
@@ -215,18 +322,23 @@ pub(super) async fn search(settings: &Settings, args: SearchArgs) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-/// One need of a batch file: an id, the text, and optional filters.
+/// One need of a batch file: an id, the text, optional filters, and the organiser's own fields (company,
+/// booth, contact...), echoed beside the answer so that it joins back to the sheet.
 #[derive(serde::Deserialize)]
 struct BatchNeed {
     id: serde_json::Value,
     query: String,
     #[serde(flatten)]
     filters: Filters,
+    #[serde(skip)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(serde::Serialize)]
 struct BatchResult<'a> {
     id: &'a serde_json::Value,
+    #[serde(flatten)]
+    extra: &'a serde_json::Map<String, serde_json::Value>,
     no_good_match: bool,
     results: Vec<BatchHit<'a>>,
 }
@@ -277,17 +389,18 @@ fn run_batch(
             .with_context(|| format!("{}:1: cannot read the header", path.display()))?
             .clone();
         let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record([
-            "id",
-            "rank",
-            "number",
-            "score",
-            "title",
-            "institution",
-            "matched",
-            "snippet",
-            "error",
-        ])?;
+        // The organiser's own columns, echoed after the answer's.
+        let extra: Vec<&str> = headers
+            .iter()
+            .map(str::trim)
+            .filter(|h| !NEED_FIELDS.contains(h))
+            .collect();
+        let mut columns: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
+        columns.extend(extra.iter().map(|h| match CSV_COLUMNS.contains(h) {
+            true => format!("input_{h}"),
+            false => h.to_string(),
+        }));
+        writer.write_record(&columns)?;
         for record in reader.records() {
             let (line, need) = match record {
                 Ok(r) => {
@@ -307,26 +420,44 @@ fn run_batch(
                         .as_str()
                         .map(str::to_owned)
                         .unwrap_or_else(|| need.id.to_string());
+                    let echo: Vec<String> = extra
+                        .iter()
+                        .map(|h| match need.extra.get(*h) {
+                            Some(serde_json::Value::String(v)) => v.clone(),
+                            Some(v) => v.to_string(),
+                            None => String::new(),
+                        })
+                        .collect();
+                    let weak = if result.no_good_match { "true" } else { "" };
                     if result.hits.is_empty() {
-                        note_row(&mut writer, &id, "no good match")?;
+                        let mut row: Vec<String> = vec![id.clone(), String::new()];
+                        row.extend(std::iter::repeat_n(String::new(), 6));
+                        row.extend(["no good match".to_owned(), weak.to_owned()]);
+                        row.extend(echo.iter().cloned());
+                        writer.write_record(&row)?;
                     }
                     for (rank, h) in result.hits.iter().enumerate() {
-                        writer.write_record([
-                            id.as_str(),
-                            &(rank + 1).to_string(),
-                            &h.number,
-                            &h.score.to_string(),
-                            &h.title,
-                            &h.institution,
-                            &h.matched.join(";"),
-                            &h.snippet,
-                            "",
-                        ])?;
+                        let mut row: Vec<String> = vec![
+                            id.clone(),
+                            (rank + 1).to_string(),
+                            h.number.clone(),
+                            h.score.to_string(),
+                            h.title.clone(),
+                            h.institution.clone(),
+                            h.matched.join(";"),
+                            h.snippet.clone(),
+                            String::new(),
+                            weak.to_owned(),
+                        ];
+                        row.extend(echo.iter().cloned());
+                        writer.write_record(&row)?;
                     }
                 }
                 Err(reason) => {
                     failed += 1;
-                    note_row(&mut writer, "", &format!("line {line}: {reason}"))?;
+                    let mut row = vec![String::new(); CSV_COLUMNS.len() + extra.len()];
+                    row[8] = format!("line {line}: {reason}");
+                    writer.write_record(&row)?;
                 }
             }
         }
@@ -361,7 +492,7 @@ fn run_batch(
                 }
                 Ok(need) => {
                     let result = matcher.search(&need.query, &need.filters, args.top);
-                    write_batch_line(&mut out, &need.id, &result)?;
+                    write_batch_line(&mut out, &need, &result)?;
                 }
                 Err(e) => {
                     failed += 1;
@@ -391,18 +522,36 @@ fn run_batch(
     })
 }
 
-/// A CSV output row with no result, only the need's id and a note in the `error` column.
-fn note_row(writer: &mut csv::Writer<impl Write>, id: &str, note: &str) -> csv::Result<()> {
-    writer.write_record([id, "", "", "", "", "", "", "", note])
-}
+/// The answer's columns of a CSV batch (`no_good_match`: the results are weak), before the echoed ones.
+const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "rank",
+    "number",
+    "score",
+    "title",
+    "institution",
+    "matched",
+    "snippet",
+    "error",
+    "no_good_match",
+];
 
 fn write_batch_line(
     out: &mut impl Write,
-    id: &serde_json::Value,
+    need: &BatchNeed,
     result: &SearchResult,
 ) -> anyhow::Result<()> {
+    let extra: serde_json::Map<String, serde_json::Value> = need
+        .extra
+        .iter()
+        .map(|(k, v)| match ANSWER_FIELDS.contains(&k.as_str()) {
+            true => (format!("input_{k}"), v.clone()),
+            false => (k.clone(), v.clone()),
+        })
+        .collect();
     let line = BatchResult {
-        id,
+        id: &need.id,
+        extra: &extra,
         no_good_match: result.no_good_match,
         results: result.hits.iter().map(BatchHit::from).collect(),
     };
@@ -449,16 +598,28 @@ const NEED_FIELDS: &[&str] = &[
     "max_price",
 ];
 
-/// serde cannot refuse unknown fields next to a flattened struct, so they are checked here: a misspelt
-/// filter must be an error, not silently ignored.
+/// Output fields of a batch answer: an input field of the same name is echoed as `input_NAME`.
+const ANSWER_FIELDS: &[&str] = &["id", "line", "no_good_match", "results", "error"];
+
+/// Splits a need's fields into the known ones and the organiser's own, which are kept to be echoed. A
+/// field one or two letters from a known one (`industy`, `qurey`) is a misspelling, and an error: a filter
+/// silently ignored would give wrong answers.
 fn need_from_map(map: serde_json::Map<String, serde_json::Value>) -> Result<BatchNeed, String> {
-    if let Some(unknown) = map.keys().find(|k| !NEED_FIELDS.contains(&k.as_str())) {
-        return Err(format!(
-            "unknown field `{unknown}` (expected one of: {})",
-            NEED_FIELDS.join(", ")
-        ));
+    let (known, other): (serde_json::Map<_, _>, serde_json::Map<_, _>) = map
+        .into_iter()
+        .partition(|(k, _)| NEED_FIELDS.contains(&k.as_str()));
+    for name in other.keys() {
+        let near = NEED_FIELDS
+            .iter()
+            .find(|f| name.len() > 3 && strsim::levenshtein(name, f) <= 2);
+        if let Some(field) = near {
+            return Err(format!("unknown field `{name}`: did you mean `{field}`?"));
+        }
     }
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+    let mut need: BatchNeed =
+        serde_json::from_value(serde_json::Value::Object(known)).map_err(|e| e.to_string())?;
+    need.extra = other;
+    Ok(need)
 }
 
 fn parse_need(text: &str) -> Result<BatchNeed, String> {

@@ -71,11 +71,78 @@ pub fn score(ranking: &[String], relevant: &HashMap<String, u8>) -> Metrics {
 /// Mean of per-need metrics.
 pub fn mean(all: &[Metrics]) -> Metrics {
     let n = all.len().max(1) as f64;
+    // `+ 0.0`: a float sum of nothing is -0.0, which would print as "-0.000".
+    let avg = |f: fn(&Metrics) -> f64| all.iter().map(f).sum::<f64>() / n + 0.0;
     Metrics {
-        ndcg: all.iter().map(|m| m.ndcg).sum::<f64>() / n,
-        recall: all.iter().map(|m| m.recall).sum::<f64>() / n,
-        mrr: all.iter().map(|m| m.mrr).sum::<f64>() / n,
+        ndcg: avg(|m| m.ndcg),
+        recall: avg(|m| m.recall),
+        mrr: avg(|m| m.mrr),
     }
+}
+
+/// A need's outcome, for the report.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// 1-based line of the need in its file: the halves of the set are the odd and the even lines.
+    pub line: usize,
+    pub style: Option<String>,
+    pub metrics: Metrics,
+    /// The matcher said "no good match" (its results, if any, shown as weak).
+    pub no_good_match: bool,
+}
+
+/// One row of the report: a group of needs and its mean metrics.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Row {
+    pub group: String,
+    pub needs: usize,
+    #[serde(flatten)]
+    pub metrics: Metrics,
+    pub no_good_match: usize,
+}
+
+/// The whole set, its two fixed halves (odd and even lines: tune on one, a change stays only if it helps
+/// both) and each style apart, in that order.
+pub fn report(outcomes: &[Outcome]) -> Vec<Row> {
+    let row = |group: String, pick: &dyn Fn(&Outcome) -> bool| {
+        let chosen: Vec<&Outcome> = outcomes.iter().filter(|o| pick(o)).collect();
+        let metrics: Vec<Metrics> = chosen.iter().map(|o| o.metrics).collect();
+        Row {
+            group,
+            needs: chosen.len(),
+            metrics: mean(&metrics),
+            no_good_match: chosen.iter().filter(|o| o.no_good_match).count(),
+        }
+    };
+    let mut rows = vec![
+        row("all".into(), &|_| true),
+        row("odd lines".into(), &|o| o.line % 2 == 1),
+        row("even lines".into(), &|o| o.line % 2 == 0),
+    ];
+    let mut styles: Vec<&str> = outcomes.iter().filter_map(|o| o.style.as_deref()).collect();
+    styles.sort_unstable();
+    styles.dedup();
+    for style in styles {
+        rows.push(row(format!("style {style}"), &|o| {
+            o.style.as_deref() == Some(style)
+        }));
+    }
+    rows
+}
+
+/// The report as an aligned text table.
+pub fn render(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<16} {:>5} {:>8} {:>10} {:>7} {:>14}\n",
+        "needs", "n", "nDCG@10", "Recall@10", "MRR@10", "no good match"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:<16} {:>5} {:>8.3} {:>10.3} {:>7.3} {:>14}\n",
+            r.group, r.needs, r.metrics.ndcg, r.metrics.recall, r.metrics.mrr, r.no_good_match
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -94,5 +161,31 @@ mod tests {
                 && (reversed.mrr - 1.0 / 3.0).abs() < 1e-9
         );
         assert_eq!(score(&[], &rel), Metrics::default());
+    }
+
+    #[test]
+    fn the_report_splits_halves_and_styles() {
+        let outcome = |line: usize, style: &str, ndcg: f64| Outcome {
+            line,
+            style: Some(style.into()),
+            metrics: Metrics {
+                ndcg,
+                recall: ndcg,
+                mrr: ndcg,
+            },
+            no_good_match: ndcg == 0.0,
+        };
+        let rows = report(&[
+            outcome(1, "short", 1.0),
+            outcome(2, "short", 0.0),
+            outcome(3, "chatty", 0.5),
+        ]);
+        let by = |g: &str| rows.iter().find(|r| r.group == g).unwrap();
+        assert_eq!((by("all").needs, by("all").no_good_match), (3, 1));
+        assert_eq!(by("odd lines").metrics.ndcg, 0.75);
+        assert_eq!(by("even lines").metrics.ndcg, 0.0);
+        assert_eq!(by("style short").needs, 2);
+        assert_eq!(by("style chatty").metrics.mrr, 0.5);
+        assert!(render(&rows).contains("odd lines"));
     }
 }

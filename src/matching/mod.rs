@@ -8,7 +8,10 @@
 //! - [`live`]: the index kept current with the catalogue in PostgreSQL.
 //! - [`eval`]: nDCG@10, Recall@10, MRR@10 on graded needs.
 
+pub mod dictionary;
 pub mod eval;
+mod expand;
+mod filler;
 pub mod index;
 pub mod live;
 pub mod query;

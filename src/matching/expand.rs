@@ -1,0 +1,194 @@
+//! Alternatives the general dictionary ([`super::dictionary`]) suggests for a need's words: English
+//! phrases in Chinese, and homophones typed by mistake corrected.
+//! Every suggestion must be a word the catalogue uses (each of its terms occurs), so the dictionary's
+//! 120,000 entries only ever add what can match.
+
+use super::dictionary::{Dictionary, english_stems};
+use super::text::{Term, is_cjk, terms};
+
+/// Chinese words kept per English phrase: a sense often has several near-equivalent words (织物, 面料…).
+const PER_PHRASE: usize = 3;
+/// A homophone correction must be a pair of characters at least this many patents contain.
+const MIN_FIX_DF: u32 = 2;
+/// English phrases are looked up from this many words down to one.
+const LONGEST_PHRASE: usize = 3;
+
+/// What the catalogue knows: documents containing a term.
+pub type Df<'a> = &'a dyn Fn(&Term) -> u32;
+
+/// Whether every term of `word` occurs in the catalogue.
+fn in_catalogue(word: &str, df: Df) -> bool {
+    let t = terms(word);
+    !t.is_empty() && t.iter().all(|t| df(t) > 0)
+}
+
+/// A Chinese word worth searching for: two or more CJK characters, all the catalogue's.
+fn usable(word: &str, df: Df) -> bool {
+    word.chars().count() >= 2 && word.chars().all(is_cjk) && in_catalogue(word, df)
+}
+
+/// Runs of English words (lower case) in a normalised need: words separated only by spaces or hyphens;
+/// anything else, and every word `stop` rejects, ends a run.
+pub fn english_runs(text: &str, stop: &dyn Fn(&str) -> bool) -> Vec<Vec<String>> {
+    let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+    let mut word = String::new();
+    let end_word = |word: &mut String, runs: &mut Vec<Vec<String>>, breaks: bool| {
+        if !word.is_empty() {
+            if stop(word) {
+                runs.push(Vec::new());
+            } else if let Some(run) = runs.last_mut() {
+                run.push(std::mem::take(word));
+            }
+            word.clear();
+        }
+        if breaks {
+            runs.push(Vec::new());
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            word.push(c.to_ascii_lowercase());
+        } else {
+            end_word(&mut word, &mut runs, !(c == ' ' || c == '-'));
+        }
+    }
+    end_word(&mut word, &mut runs, true);
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
+/// Translates runs of English words, longest dictionary phrase first ("thermal imaging" before
+/// "thermal"). Returns each translated phrase with the Chinese words it became; `keep` says which single
+/// words stay as they are (an abbreviation the catalogue itself uses, such as LED).
+pub fn translate(
+    runs: &[Vec<String>],
+    dict: &Dictionary,
+    df: Df,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for run in runs {
+        let mut i = 0;
+        while i < run.len() {
+            let found = (1..=LONGEST_PHRASE.min(run.len() - i))
+                .rev()
+                .find_map(|len| {
+                    if len == 1 && keep(&run[i]) {
+                        return None;
+                    }
+                    let head = run[i..i + len - 1].join(" ");
+                    english_stems(&run[i + len - 1])
+                        .into_iter()
+                        .find_map(|last| {
+                            let phrase = if head.is_empty() {
+                                last
+                            } else {
+                                format!("{head} {last}")
+                            };
+                            let words: Vec<String> = dict
+                                .chinese_for(&phrase)
+                                .into_iter()
+                                .filter(|w| usable(w, df))
+                                .take(PER_PHRASE)
+                                .map(str::to_owned)
+                                .collect();
+                            (!words.is_empty()).then_some((len, words))
+                        })
+                });
+            match found {
+                Some((len, words)) => {
+                    out.push((run[i..i + len].join(" "), words));
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+    }
+    out
+}
+
+/// Corrections of character pairs no patent contains, by a homophone of one of the two characters
+/// (图覆 → 涂覆, 干饶 → 干扰): the corrected pair must be a dictionary word (`is_word`) that at least
+/// [`MIN_FIX_DF`] patents contain; the most frequent wins. Returns (typed pair, correction).
+pub fn homophone_fixes(
+    pairs: &[(char, char)],
+    dict: &Dictionary,
+    df: Df,
+    is_word: &dyn Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for &(a, b) in pairs {
+        if df(&Term::bigram(a, b)) > 0 {
+            continue;
+        }
+        let candidates = dict
+            .homophones_of(a)
+            .map(|h| (h, b))
+            .chain(dict.homophones_of(b).map(|h| (a, h)));
+        let best = candidates
+            .map(|(x, y)| (df(&Term::bigram(x, y)), x, y))
+            .filter(|(n, x, y)| *n >= MIN_FIX_DF && is_word(&format!("{x}{y}")))
+            .max_by_key(|(n, x, y)| (*n, std::cmp::Reverse((*x, *y))));
+        if let Some((_, x, y)) = best {
+            let typed = format!("{a}{b}");
+            if !out.iter().any(|(t, _)| *t == typed) {
+                out.push((typed, format!("{x}{y}")));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dict() -> Dictionary {
+        Dictionary::parse(
+            "熱成像 热成像 [re4 cheng2 xiang4] /thermal imaging/\n\
+             熱 热 [re4] /heat/hot/\n\
+             塗層 涂层 [tu2 ceng2] /coating/\n\
+             塗覆 涂覆 [tu2 fu4] /to coat/\n\
+             塗 涂 [tu2] /to apply/\n\
+             圖 图 [tu2] /picture/\n\
+             覆 覆 [fu4] /to cover/\n\
+             模組 模组 [mo2 zu3] /module/\n\
+             模塊 模块 [mo2 kuai4] /module/\n",
+        )
+    }
+
+    /// A catalogue that knows every pair of the words given.
+    fn catalogue(words: &'static [&'static str]) -> impl Fn(&Term) -> u32 {
+        move |t| words.iter().filter(|w| terms(w).contains(t)).count() as u32 * 5
+    }
+
+    #[test]
+    fn english_phrases_are_translated_longest_first() {
+        let df = catalogue(&["热成像", "涂层"]);
+        let runs = english_runs("thermal imaging coatings, for the army", &|w| w == "for");
+        assert_eq!(
+            runs,
+            vec![vec!["thermal", "imaging", "coatings"], vec!["the", "army"]]
+        );
+        let out = translate(&runs, &dict(), &df, &|_| false);
+        assert_eq!(
+            out,
+            vec![
+                ("thermal imaging".to_owned(), vec!["热成像".to_owned()]),
+                ("coatings".to_owned(), vec!["涂层".to_owned()]),
+            ]
+        );
+        // A word the catalogue uses as it is (an abbreviation) is kept, not translated.
+        let kept = translate(&[vec!["coating".into()]], &dict(), &df, &|_| true);
+        assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn homophone_typos_are_corrected_to_catalogue_words() {
+        let df = catalogue(&["涂覆"]);
+        let fixes = homophone_fixes(&[('图', '覆')], &dict(), &df, &|w| w == "涂覆");
+        assert_eq!(fixes, vec![("图覆".to_owned(), "涂覆".to_owned())]);
+        // Not a word: no correction.
+        assert!(homophone_fixes(&[('图', '覆')], &dict(), &df, &|_| false).is_empty());
+    }
+}
