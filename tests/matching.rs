@@ -742,3 +742,36 @@ fn a_newer_version_of_a_patent_replaces_the_older_one() {
     );
     assert_eq!(hits(&index, "深海热液喷口保压采样舱").len(), 1);
 }
+
+/// Runs the binary's `search` on the sample with the given arguments: (success, stdout, stderr).
+fn search_cli(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["search", "--corpus", "data/patents.jsonl"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn odd_search_input_gets_a_clear_answer() {
+    // A single letter is no need word: no "perfect" match on it.
+    let (_, out, _) = search_cli(&["x"]);
+    assert!(!out.contains("matched: x"), "{out}");
+    assert!(out.contains("no good match"), "{out}");
+    // --top 0 is refused, naming the flag.
+    let (ok, _, err) = search_cli(&["--top", "0", "电池"]);
+    assert!(!ok && err.contains("--top"), "{err}");
+    // An empty need is an error, as it is in a batch.
+    let (ok, _, err) = search_cli(&[""]);
+    assert!(!ok && err.contains("empty"), "{err}");
+    // A directory as a batch file: one error, not a line per failed read.
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = search_cli(&["--batch", dir.path().to_str().unwrap()]);
+    assert!(!ok && err.contains("is a directory"), "{err}");
+    assert!(out.len() < 1000 && err.len() < 1000, "{out}{err}");
+}

@@ -155,9 +155,9 @@ pub struct SearchArgs {
     /// Batch format (default: from the file name; .csv is CSV).
     #[arg(long, value_parser = ["jsonl", "csv"])]
     pub format: Option<String>,
-    /// Results per need.
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
+    /// Results per need (1 to 1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub top: u16,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -280,7 +280,11 @@ pub(super) async fn search(settings: &Settings, args: SearchArgs) -> anyhow::Res
         return run_batch(&matcher, batch, &args);
     }
     let need = args.query.clone().unwrap_or_default();
-    let result = matcher.search(&need, &args.filters.to_filters(), args.top);
+    // The same rule as a batch line: an empty need is an error, not an empty answer.
+    if need.trim().is_empty() {
+        anyhow::bail!("the need is empty: describe the technology you look for");
+    }
+    let result = matcher.search(&need, &args.filters.to_filters(), usize::from(args.top));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(ExitCode::SUCCESS);
@@ -377,6 +381,12 @@ fn run_batch(
         Some(f) => f == "csv",
         None => Format::from_path(path) == Format::Csv,
     };
+    // A directory opens on Linux but every read fails: refuse it once, up front.
+    anyhow::ensure!(
+        !path.is_dir(),
+        "{} is a directory; give a JSONL or CSV file of needs",
+        path.display()
+    );
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let stdout = std::io::stdout();
@@ -414,7 +424,7 @@ fn run_batch(
             };
             match need {
                 Ok(need) => {
-                    let result = matcher.search(&need.query, &need.filters, args.top);
+                    let result = matcher.search(&need.query, &need.filters, usize::from(args.top));
                     let id = need
                         .id
                         .as_str()
@@ -468,7 +478,7 @@ fn run_batch(
             let line_no = i + 1;
             let text = match line {
                 Ok(t) => t,
-                Err(e) => {
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                     failed += 1;
                     writeln!(
                         out,
@@ -476,6 +486,11 @@ fn run_batch(
                         serde_json::json!({"line": line_no, "error": format!("cannot read the line: {e}")})
                     )?;
                     continue;
+                }
+                // Any other read error repeats for every later line: stop at the first.
+                Err(e) => {
+                    out.flush()?;
+                    anyhow::bail!("{}:{line_no}: cannot read the file: {e}", path.display());
                 }
             };
             if text.trim().is_empty() {
@@ -491,7 +506,7 @@ fn run_batch(
                     )?;
                 }
                 Ok(need) => {
-                    let result = matcher.search(&need.query, &need.filters, args.top);
+                    let result = matcher.search(&need.query, &need.filters, usize::from(args.top));
                     write_batch_line(&mut out, &need, &result)?;
                 }
                 Err(e) => {

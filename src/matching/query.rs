@@ -415,7 +415,8 @@ fn own_words(
                     }
                 }
             }
-            if !latin.is_empty() {
+            // A single letter or digit ("x", the 8 of "团队8个人") names nothing.
+            if latin.len() > 1 {
                 let t = Term::Word(latin.clone());
                 add_term(weights, t.clone(), boost);
                 query.words.push(QueryWord {
