@@ -574,3 +574,91 @@ async fn load_demo_fills_an_empty_catalogue_once(pool: PgPool) {
     assert!(run().contains("already has patents"));
     assert_eq!(patent_count(&pool).await, 3720);
 }
+
+/// Spreadsheet exports and odd bytes through the binary: a NUL in a field is named and skippable, a byte
+/// order mark is no part of the data, and a patents CSV without its number column says so.
+#[sqlx::test]
+async fn nul_bom_and_a_missing_column_get_clear_messages(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&pool);
+    let inst = write(
+        dir.path(),
+        "institutions.jsonl",
+        [
+            b"\xEF\xBB\xBF".as_slice(),
+            queqiao::catalog::store::DEMO_INSTITUTIONS.as_bytes(),
+        ]
+        .concat(),
+    );
+    let mut patents: Vec<serde_json::Value> = sample_patents()
+        .into_iter()
+        .take(3)
+        .map(|p| serde_json::to_value(p).unwrap())
+        .collect();
+    patents[1]["title"] = "含有\u{0}的标题".into();
+    let nul = write(dir.path(), "nul.jsonl", jsonl(&patents));
+    let out = common::queqiao(
+        &url,
+        ["import", inst.to_str().unwrap(), nul.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("nul.jsonl:2: title: contains a NUL character"),
+        "{stderr}"
+    );
+    assert_eq!(patent_count(&pool).await, 0, "all or nothing");
+    let out = common::queqiao(&url, ["import", "--skip-invalid", nul.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        patent_count(&pool).await,
+        2,
+        "the NUL record skipped, the rest in"
+    );
+
+    // A BOM before a JSON Lines file and before a CSV header.
+    let records: Vec<PatentRecord> = sample_patents().into_iter().skip(3).take(2).collect();
+    let bom_jsonl = write(
+        dir.path(),
+        "bom.jsonl",
+        [b"\xEF\xBB\xBF".as_slice(), jsonl(&records[..1]).as_bytes()].concat(),
+    );
+    let bom_csv = write(
+        dir.path(),
+        "bom.csv",
+        [b"\xEF\xBB\xBF".as_slice(), &to_csv(&records[1..])].concat(),
+    );
+    for file in [&bom_jsonl, &bom_csv] {
+        let out = common::queqiao(&url, ["import", file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(patent_count(&pool).await, 4);
+
+    // A patents CSV without the number column is named as missing it.
+    let csv = String::from_utf8(to_csv(&records)).unwrap();
+    let without: Vec<String> = csv
+        .lines()
+        .map(|l| {
+            l.split_once(',')
+                .map(|(_, rest)| rest.to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let no_number = write(dir.path(), "no_number.csv", without.join("\n") + "\n");
+    let out = common::queqiao(&url, ["import", no_number.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("required column(s) missing: number"),
+        "{stderr}"
+    );
+}

@@ -165,15 +165,25 @@ impl File {
             source,
         })?;
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        Ok(Self {
-            name,
-            len,
-            reader: BufReader::with_capacity(1 << 20, f),
-        })
+        let mut reader = BufReader::with_capacity(1 << 20, f);
+        // A UTF-8 byte order mark (spreadsheet exports write one) is no part of the first record or header.
+        let has_bom = reader
+            .fill_buf()
+            .map_err(|source| ImportError::Open {
+                file: name.clone(),
+                source,
+            })?
+            .starts_with(b"\xEF\xBB\xBF");
+        if has_bom {
+            reader.consume(3);
+        }
+        Ok(Self { name, len, reader })
     }
 }
 
-/// Guesses what a file holds from its first record (JSON Lines) or header (CSV): patents have a number.
+/// Guesses what a file holds from its first record (JSON Lines) or header (CSV): patents have a number, a
+/// title or an abstract (so a patents file that lacks its number column is told so, not read as
+/// institutions).
 fn detect_kind(path: &Path, format: Format) -> Result<Kind, ImportError> {
     let mut file = File::open(path)?;
     let mut head = Vec::new();
@@ -189,11 +199,14 @@ fn detect_kind(path: &Path, format: Format) -> Result<Kind, ImportError> {
         .find(|l| !l.iter().all(u8::is_ascii_whitespace))
         .unwrap_or_default();
     let first = String::from_utf8_lossy(first);
+    const PATENT_FIELDS: [&str; 3] = ["number", "title", "abstract"];
     let is_patents = match format {
-        Format::Jsonl => first.contains("\"number\""),
+        Format::Jsonl => PATENT_FIELDS
+            .iter()
+            .any(|f| first.contains(&format!("\"{f}\""))),
         Format::Csv => first
             .split(',')
-            .any(|c| c.trim().trim_matches('"') == "number"),
+            .any(|c| PATENT_FIELDS.contains(&c.trim().trim_matches('"'))),
     };
     Ok(if is_patents {
         Kind::Patents

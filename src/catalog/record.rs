@@ -191,6 +191,11 @@ pub fn number_key(number: &str) -> Option<u64> {
 }
 
 fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, min: usize, max: usize) {
+    // PostgreSQL text cannot hold U+0000: caught here, the record is rejected (and skippable) instead of
+    // failing the whole file's transaction with a raw database error.
+    if value.contains('\0') {
+        errors.push(FieldError::new(field, "contains a NUL character"));
+    }
     let chars = value.chars().count();
     if chars < min || value.trim().is_empty() && min > 0 {
         errors.push(FieldError::new(field, "must not be empty"));
