@@ -3,7 +3,7 @@
 //! neither lose one nor create one twice; channel workers then claim and deliver them, one chat's messages
 //! strictly in order.
 
-use crate::dialog::Reply;
+use crate::app::reply::Reply;
 use crate::dialog::engine::Button;
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;

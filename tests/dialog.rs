@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
+use queqiao::app::{App, Incoming, Reply};
 use queqiao::catalog::store::load_demo_if_empty;
-use queqiao::dialog::{Incoming, Reply, Runtime};
 use queqiao::matching::{Matcher, Synonyms};
 use sqlx::PgPool;
 use std::path::Path;
@@ -19,9 +19,9 @@ fn copy_dialogs(to: &Path) {
     }
 }
 
-async fn runtime(pool: &PgPool, dir: &Path) -> Runtime {
+async fn runtime(pool: &PgPool, dir: &Path) -> App {
     let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-    Runtime::new(dir, pool.clone(), matcher, vec![ADMIN]).unwrap()
+    App::new(dir, pool.clone(), matcher, vec![ADMIN]).unwrap()
 }
 
 fn text(replies: &[Reply]) -> String {
@@ -37,7 +37,7 @@ fn text(replies: &[Reply]) -> String {
         .join("\n")
 }
 
-async fn say(rt: &Runtime, chat: i64, message: &str) -> String {
+async fn say(rt: &App, chat: i64, message: &str) -> String {
     text(
         &rt.handle("console", chat, chat, Incoming::Text(message.into()))
             .await,
@@ -108,7 +108,12 @@ async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool
     let dir = tempfile::tempdir().unwrap();
     copy_dialogs(dir.path());
     let rt = Arc::new(runtime(&pool, dir.path()).await);
-    queqiao::channel::reload::spawn_watch(rt.clone(), dir.path().to_path_buf());
+    let (stop, shutdown) = queqiao::app::tasks::shutdown();
+    let watcher = tokio::spawn(queqiao::app::tasks::watch_folder(
+        rt.clone(),
+        dir.path().to_path_buf(),
+        shutdown,
+    ));
     say(&rt, 3, "/start").await;
     say(&rt, 3, "1").await;
     say(&rt, 3, "外墙保温一体板防火").await; // now on ask_industry
@@ -133,6 +138,12 @@ async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool
     assert!(reloaded, "--watch did not pick up the change");
     let reply = say(&rt, 3, "1").await;
     assert!(reply.contains("从头开始"), "{reply}");
+    // The one shutdown signal ends the watcher.
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(3), watcher)
+        .await
+        .expect("the watcher stops on shutdown")
+        .unwrap();
 }
 
 /// Runs `queqiao chat --demo` with the given stdin and returns stdout.

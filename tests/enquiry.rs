@@ -7,10 +7,10 @@ mod common;
 use common::fake_telegram::{
     self as fake_api, Shared, buttons, message, press, sent_starting_with, texts,
 };
+use queqiao::app::App;
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::telegram::{self, Options, Telegram};
 use queqiao::channel::throttle::Limits;
-use queqiao::dialog::Runtime;
 use queqiao::matching::{Matcher, Synonyms};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -31,7 +31,7 @@ struct Bot {
 /// A channel over `pool` talking to the fake at `url`, as one `serve` process would.
 async fn channel(pool: &PgPool, url: &url::Url, cap: i64) -> Arc<Telegram> {
     let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-    let runtime = Runtime::new(
+    let runtime = App::new(
         std::path::Path::new("dialogs"),
         pool.clone(),
         matcher,
@@ -235,8 +235,9 @@ async fn company_to_contact_and_back(pool: PgPool) {
     assert!(texts(&sent).contains("不属于"), "{sent:?}");
     let sent = bot.press(COMPANY, &format!("lead:accept:{id}")).await;
     assert!(texts(&to(&sent, COMPANY)).contains("不属于"));
+    // A forged id that is not even well formed is an expired button.
     let sent = bot.press(CONTACT, "lead:accept:abc").await;
-    assert!(texts(&sent).contains("不属于"));
+    assert!(texts(&sent).contains("过期"), "{sent:?}");
 
     // A question and its answer, with no contact details revealed.
     bot.press(CONTACT, &format!("lead:info:{id}")).await;
@@ -292,7 +293,7 @@ async fn company_to_contact_and_back(pool: PgPool) {
     assert!(texts(&prompt).contains("打分"), "{sent:?}");
     assert_eq!(buttons(&prompt).len(), 5);
     let sent = bot.press(COMPANY, &format!("rate:{id}:9")).await;
-    assert!(texts(&sent).contains("不属于"), "out of range: {sent:?}");
+    assert!(texts(&sent).contains("过期"), "out of range: {sent:?}");
     assert!(
         texts(&bot.press(STRANGER, &format!("rate:{id}:1")).await).contains("不属于"),
         "not their enquiry"

@@ -4,10 +4,10 @@
 
 mod common;
 
+use queqiao::app::{App, Incoming, Reply};
 use queqiao::catalog::PatentRecord;
 use queqiao::catalog::import::ImportOptions;
 use queqiao::catalog::store::load_demo_if_empty;
-use queqiao::dialog::{Incoming, Reply, Runtime};
 use queqiao::matching::{Matcher, Synonyms};
 use queqiao::operators::{analytics, subscriptions};
 use sqlx::PgPool;
@@ -16,10 +16,10 @@ use std::sync::Arc;
 const CHANNEL: &str = "console";
 const ADMIN: i64 = 1;
 
-async fn runtime(pool: &PgPool) -> Runtime {
+async fn runtime(pool: &PgPool) -> App {
     load_demo_if_empty(pool).await.unwrap();
     let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-    Runtime::new(
+    App::new(
         std::path::Path::new("dialogs"),
         pool.clone(),
         matcher,
@@ -44,18 +44,18 @@ fn ids(replies: &[Reply]) -> Vec<String> {
         .collect()
 }
 
-async fn say(rt: &Runtime, chat: i64, message: &str) -> Vec<Reply> {
+async fn say(rt: &App, chat: i64, message: &str) -> Vec<Reply> {
     rt.handle(CHANNEL, chat, chat, Incoming::Text(message.into()))
         .await
 }
 
-async fn press(rt: &Runtime, chat: i64, id: &str) -> Vec<Reply> {
+async fn press(rt: &App, chat: i64, id: &str) -> Vec<Reply> {
     rt.handle(CHANNEL, chat, chat, Incoming::Choice(id.into()))
         .await
 }
 
 /// A company searches for `need` (all filters any) and sees results.
-async fn search(rt: &Runtime, chat: i64, need: &str) -> Vec<Reply> {
+async fn search(rt: &App, chat: i64, need: &str) -> Vec<Reply> {
     say(rt, chat, "/start").await;
     press(rt, chat, "c:zh").await;
     say(rt, chat, need).await;
@@ -107,7 +107,12 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
 
     // Nothing new yet: no push.
     rt.matcher().refresh(&pool, true).await.unwrap();
-    assert_eq!(subscriptions::push_new_matches(&rt, 2).await.unwrap(), 0);
+    assert_eq!(
+        subscriptions::push_new_matches(&rt.context(), 2)
+            .await
+            .unwrap(),
+        0
+    );
 
     // Three new patents that match, and one that does not.
     import_variants(
@@ -125,12 +130,16 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
     import_variants(&pool, &unrelated, &["CN900000004A"], "（新）").await;
     rt.matcher().refresh(&pool, true).await.unwrap();
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 2).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 2)
+            .await
+            .unwrap(),
         2,
         "the weekly cap is 2"
     );
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 2).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 2)
+            .await
+            .unwrap(),
         0,
         "each change is looked at once"
     );
@@ -151,14 +160,19 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
         "{:?}",
         waiting[0]
     );
-    let unsub = waiting[0].0.buttons[0].id.clone();
+    // The notice opens its patent with one tap, and unsubscribes with another.
+    let ids: Vec<&str> = waiting[0].0.buttons.iter().map(|b| b.id.as_str()).collect();
+    assert!(ids[0].starts_with("patent:CN90000000"), "{ids:?}");
+    let unsub = ids[1].to_owned();
     assert!(unsub.starts_with("unsub:"));
 
     // With a higher cap, the third arrives; an already pushed patent that changes is not pushed again.
     import_variants(&pool, "一种负极材料", &["CN900000001A"], "（再改进）").await;
     rt.matcher().refresh(&pool, true).await.unwrap();
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 10).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 10)
+            .await
+            .unwrap(),
         0,
         "already pushed"
     );
@@ -168,7 +182,9 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
         .unwrap();
     rt.matcher().refresh(&pool, true).await.unwrap();
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 10).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 10)
+            .await
+            .unwrap(),
         1,
         "the third one, once"
     );
@@ -425,7 +441,15 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
             "{needle} is stored before /forget"
         );
     }
-    let reply = text(&say(&rt, company, "/forget").await);
+    // /forget asks first: saying no deletes nothing.
+    let asked = say(&rt, company, "/forget").await;
+    assert!(text(&asked).contains("确定要删除"), "{asked:?}");
+    let ids: Vec<&str> = asked[0].buttons().iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["forget:yes", "forget:no"]);
+    assert!(text(&press(&rt, company, "forget:no").await).contains("没有删除"));
+    assert!(!rows_containing(&pool, "赵独一").await.is_empty());
+    say(&rt, company, "/forget").await;
+    let reply = text(&press(&rt, company, "forget:yes").await);
     assert!(reply.contains("已删除您的个人信息"), "{reply}");
     for needle in [
         "独一无二测试公司",
@@ -470,7 +494,7 @@ async fn personal_data_never_reaches_the_logs(pool: PgPool) {
         "5",
         &[],
         &[("RUST_LOG", "trace")],
-        "1\n硅基负极循环衰减快\n1\n1\n1\n跳过\n1\n1\n1\n保密测试有限公司\n钱保密\n13700001111\n保密的留言\n2\n1\n/forget\n",
+        "1\n硅基负极循环衰减快\n1\n1\n1\n跳过\n1\n1\n1\n保密测试有限公司\n钱保密\n13700001111\n保密的留言\n2\n1\n/forget\n1\n",
     );
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);

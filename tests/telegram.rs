@@ -5,11 +5,11 @@
 mod common;
 
 use common::fake_telegram::{self as fake_api, Fault, Shared, buttons, message, press, texts};
+use queqiao::app::App;
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::http::{self, HttpState, SECRET_HEADER};
 use queqiao::channel::telegram::{self, Options, Sent, Telegram};
 use queqiao::channel::throttle::Limits;
-use queqiao::dialog::Runtime;
 use queqiao::matching::{Matcher, Synonyms};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -30,7 +30,7 @@ fn fast() -> Options {
 async fn channel_with(pool: &PgPool, url: &str, options: Options) -> Arc<Telegram> {
     let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
     let runtime = Arc::new(
-        Runtime::new(
+        App::new(
             std::path::Path::new("dialogs"),
             pool.clone(),
             matcher,

@@ -182,6 +182,17 @@ pub async fn institutions(pool: &PgPool) -> Result<Vec<InstitutionRecord>, sqlx:
         .collect())
 }
 
+/// An institution's name by id.
+pub async fn institution_name<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM institutions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// Number of patents in the catalogue.
 pub async fn patent_count(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM patents")

@@ -2,8 +2,9 @@
 //! number presses the button. When stdin is not a terminal the console reads it line by line, so a script
 //! can drive a whole conversation.
 
-use crate::dialog::engine::{Button, ids};
-use crate::dialog::{Incoming, Reply, Runtime};
+use crate::app::route::ButtonId;
+use crate::app::{App, Incoming, Reply};
+use crate::dialog::engine::Button;
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -23,7 +24,7 @@ fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> st
             for (i, b) in buttons.iter().enumerate() {
                 writeln!(out, "  [{}] {}", i + 1, b.label)?;
             }
-            let only_skip = buttons.len() == 1 && buttons[0].id == ids::SKIP;
+            let only_skip = buttons.len() == 1 && buttons[0].id == ButtonId::Skip.to_string();
             numbered.0 = if only_skip {
                 Vec::new()
             } else {
@@ -37,7 +38,7 @@ fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> st
 
 /// Runs the console conversation of `user` until the input ends.
 pub async fn run(
-    runtime: &Runtime,
+    runtime: &App,
     user: i64,
     lang: Option<&str>,
     input: impl AsyncBufRead + Unpin,
@@ -113,16 +114,16 @@ pub async fn run(
 }
 
 /// A lead shown here reached its contact, as one Telegram accepted would have.
-async fn mark_delivered(runtime: &Runtime, enquiry: i64) -> Result<(), sqlx::Error> {
+async fn mark_delivered(runtime: &App, enquiry: i64) -> Result<(), sqlx::Error> {
     let mut tx = runtime.pool().begin().await?;
-    crate::enquiry::conversation::delivered(runtime, &mut tx, enquiry).await?;
+    runtime.on_delivered(&mut tx, Some(enquiry)).await?;
     tx.commit().await
 }
 
 /// Prints the messages other parties caused for this user (a lead, an answer, a status change), which
 /// wait in the outbox; true if there were any.
 async fn show_waiting(
-    runtime: &Runtime,
+    runtime: &App,
     user: i64,
     out: &mut impl Write,
     numbered: &mut Numbered,
@@ -154,6 +155,6 @@ async fn show_waiting(
     Ok(true)
 }
 
-fn runtime_pool(runtime: &Runtime) -> &sqlx::PgPool {
+fn runtime_pool(runtime: &App) -> &sqlx::PgPool {
     runtime.pool()
 }

@@ -5,8 +5,8 @@
 //! outbox within Telegram's rate limits, retrying 429s, 5xx and network errors with backoff.
 
 use super::throttle::{Limits, Throttle};
+use crate::app::{App, Incoming, Reply};
 use crate::dialog::engine::Button;
-use crate::dialog::{Incoming, Reply, Runtime};
 use crate::metrics::Metrics;
 use crate::outbox::{self, Message};
 use futures::FutureExt;
@@ -170,7 +170,7 @@ pub struct Telegram {
     bot: Bot,
     poll_bot: Bot,
     pool: PgPool,
-    runtime: Arc<Runtime>,
+    runtime: Arc<App>,
     metrics: Arc<Metrics>,
     throttle: Throttle,
     options: Options,
@@ -197,7 +197,7 @@ pub fn client(
 
 impl Telegram {
     /// A channel with default options, sending and polling through `bot`.
-    pub fn new(bot: Bot, pool: PgPool, runtime: Arc<Runtime>) -> Self {
+    pub fn new(bot: Bot, pool: PgPool, runtime: Arc<App>) -> Self {
         Self::with_options(
             bot.clone(),
             bot,
@@ -212,7 +212,7 @@ impl Telegram {
         bot: Bot,
         poll_bot: Bot,
         pool: PgPool,
-        runtime: Arc<Runtime>,
+        runtime: Arc<App>,
         options: Options,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -439,10 +439,9 @@ impl Telegram {
         let sent = match result {
             Ok(()) => {
                 outbox::mark_sent(&mut tx, claimed.id).await?;
-                if let Some(enquiry) = claimed.enquiry_id {
-                    crate::enquiry::conversation::delivered(&self.runtime, &mut tx, enquiry)
-                        .await?;
-                }
+                self.runtime
+                    .on_delivered(&mut tx, claimed.enquiry_id)
+                    .await?;
                 Metrics::inc(&self.metrics.messages_sent);
                 Sent::Delivered
             }
@@ -459,14 +458,9 @@ impl Telegram {
                     }
                     None => {
                         Metrics::inc(&self.metrics.dead_letters);
-                        if let Some(enquiry) = claimed.enquiry_id {
-                            crate::enquiry::conversation::dead_lettered(
-                                &self.runtime,
-                                &mut tx,
-                                enquiry,
-                            )
+                        self.runtime
+                            .on_dead_letter(&mut tx, claimed.enquiry_id)
                             .await?;
-                        }
                         Sent::Dead
                     }
                 }
@@ -503,17 +497,27 @@ impl Telegram {
     /// Publishes the command menu in Chinese (default) and English.
     pub async fn set_commands(&self) -> Result<(), TelegramError> {
         use teloxide::types::BotCommand;
+        let scripts = self.runtime.scripts();
         let menu = |lang: &str| -> Vec<BotCommand> {
-            crate::dialog::runtime::COMMANDS
+            crate::app::route::Command::MENU
                 .iter()
-                .map(|(c, zh, en)| BotCommand::new(*c, if lang == "zh" { *zh } else { *en }))
+                .map(|c| BotCommand::new(*c, scripts.text(&format!("menu_{c}"), lang)))
                 .collect()
         };
-        self.bot.set_my_commands(menu("zh")).await?;
+        // The default language's menu is everyone's; each other language's goes to its users.
         self.bot
-            .set_my_commands(menu("en"))
-            .language_code("en")
+            .set_my_commands(menu(&scripts.default_language))
             .await?;
+        for lang in scripts
+            .languages
+            .iter()
+            .filter(|l| **l != scripts.default_language)
+        {
+            self.bot
+                .set_my_commands(menu(lang))
+                .language_code(lang.clone())
+                .await?;
+        }
         Ok(())
     }
 
@@ -706,7 +710,7 @@ mod tests {
                 .unwrap(),
         );
         let runtime = Arc::new(
-            Runtime::new(
+            App::new(
                 std::path::Path::new("dialogs"),
                 pool.clone(),
                 matcher,

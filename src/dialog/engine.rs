@@ -4,6 +4,7 @@
 //! runtime runs actions and feeds their outcomes back as events.
 
 use super::script::{ScriptSet, StepKind, Texts, pick};
+use crate::app::route::{Action, ButtonId, Pending};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,9 +29,14 @@ pub struct State {
     /// The patent whose details are open, if any.
     pub open: Option<String>,
     pub script_version: u64,
-    /// A free-text answer the runtime (not the script) waits for, such as a decline reason: `kind:id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending: Option<String>,
+    /// A free-text answer the application (not the script) waits for, such as a decline reason.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "pending_out",
+        deserialize_with = "pending_in"
+    )]
+    pub pending: Option<Pending>,
 }
 
 /// Commands every channel offers.
@@ -47,8 +53,8 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Text(String),
-    /// A button id, as offered in an earlier effect.
-    Choice(String),
+    /// A pressed button, as offered in an earlier effect.
+    Choice(ButtonId),
     Command(Command),
     /// The outcome of the action the current step asked for, with the placeholders it provides.
     Outcome {
@@ -81,7 +87,7 @@ pub enum Effect {
     },
     /// The runtime must run this action and send back an [`Event::Outcome`].
     Run {
-        action: String,
+        action: Action,
     },
     /// The runtime must show this patent's details, then the buttons.
     Details {
@@ -96,22 +102,23 @@ pub enum Effect {
     },
 }
 
-/// Button ids the engine itself uses.
-pub mod ids {
-    pub const SKIP: &str = "skip";
-    pub const NEXT: &str = "next";
-    pub const PREV: &str = "prev";
-    pub const REFINE: &str = "refine";
-    pub const RESTART: &str = "restart";
-    pub const BACK: &str = "back";
-    pub const OPEN: &str = "open:";
-    pub const ENQUIRE: &str = "enquire:";
-    pub const TAKE_OPEN: &str = "take:";
-    /// Save the current need and be told of new matching patents (handled by the runtime).
-    pub const SUBSCRIBE: &str = "subscribe";
-    /// `fb:up:N` / `fb:down:N`: a thumb on result N (handled by the runtime).
-    pub const FEEDBACK: &str = "fb:";
-    pub const CHOICE: &str = "c:";
+impl Button {
+    /// A button whose id is formatted the one way [`ButtonId`] is.
+    pub fn new(id: ButtonId, label: impl Into<String>) -> Self {
+        Self {
+            id: id.to_string(),
+            label: label.into(),
+        }
+    }
+}
+
+fn pending_out<S: serde::Serializer>(p: &Option<Pending>, s: S) -> Result<S::Ok, S::Error> {
+    p.map(|p| p.to_string()).serialize(s)
+}
+
+/// A stored pending answer that no longer parses is dropped rather than losing the conversation.
+fn pending_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pending>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.and_then(|s| s.parse().ok()))
 }
 
 /// Words that skip an optional question, in any language.
@@ -243,9 +250,7 @@ impl Engine<'_> {
                 StepKind::Ask { .. } | StepKind::Choose { .. } | StepKind::Results { .. } => {
                     effects.extend(self.prompt(state));
                 }
-                StepKind::Action { name, .. } => effects.push(Effect::Run {
-                    action: name.clone(),
-                }),
+                StepKind::Action { name, .. } => effects.push(Effect::Run { action: *name }),
             }
         }
         effects
@@ -264,10 +269,7 @@ impl Engine<'_> {
                 let mut buttons = Vec::new();
                 if *skippable {
                     text = format!("{text}\n{}", self.bot(state, "skip_hint", &[]));
-                    buttons.push(Button {
-                        id: ids::SKIP.into(),
-                        label: self.bot(state, "skipped", &[]),
-                    });
+                    buttons.push(Button::new(ButtonId::Skip, self.bot(state, "skipped", &[])));
                 }
                 vec![Effect::Ask { text, buttons }]
             }
@@ -277,9 +279,8 @@ impl Engine<'_> {
                 text: self.t(state, prompt),
                 buttons: choices
                     .iter()
-                    .map(|c| Button {
-                        id: format!("{}{}", ids::CHOICE, c.value),
-                        label: self.t(state, &c.label),
+                    .map(|c| {
+                        Button::new(ButtonId::Choice(c.value.clone()), self.t(state, &c.label))
                     })
                     .collect(),
             }],
@@ -321,36 +322,32 @@ impl Engine<'_> {
             .collect();
         let mut buttons: Vec<Button> = items
             .iter()
-            .map(|(rank, _)| Button {
-                id: format!("{}{}", ids::OPEN, rank),
-                label: self.bot(state, "details", &[("number", rank.to_string())]),
+            .map(|(rank, _)| {
+                Button::new(
+                    ButtonId::Open(*rank),
+                    self.bot(state, "details", &[("number", rank.to_string())]),
+                )
             })
             .collect();
         if page > 0 {
-            buttons.push(Button {
-                id: ids::PREV.into(),
-                label: self.bot(state, "prev", &[]),
-            });
+            buttons.push(Button::new(ButtonId::Prev, self.bot(state, "prev", &[])));
         }
         if page + 1 < pages {
-            buttons.push(Button {
-                id: ids::NEXT.into(),
-                label: self.bot(state, "next", &[]),
-            });
+            buttons.push(Button::new(ButtonId::Next, self.bot(state, "next", &[])));
         }
-        buttons.push(Button {
-            id: ids::REFINE.into(),
-            label: self.bot(state, "refine", &[]),
-        });
-        buttons.push(Button {
-            id: ids::RESTART.into(),
-            label: self.bot(state, "restart", &[]),
-        });
+        buttons.push(Button::new(
+            ButtonId::Refine,
+            self.bot(state, "refine", &[]),
+        ));
+        buttons.push(Button::new(
+            ButtonId::Restart,
+            self.bot(state, "restart", &[]),
+        ));
         if !state.results.is_empty() {
-            buttons.push(Button {
-                id: ids::SUBSCRIBE.into(),
-                label: self.bot(state, "subscribe", &[]),
-            });
+            buttons.push(Button::new(
+                ButtonId::Subscribe,
+                self.bot(state, "subscribe", &[]),
+            ));
         }
         Effect::Results {
             text,
@@ -451,10 +448,10 @@ impl Engine<'_> {
                     if *skippable {
                         effects.push(Effect::Ask {
                             text: self.bot(state, "skip_hint", &[]),
-                            buttons: vec![Button {
-                                id: ids::SKIP.into(),
-                                label: self.bot(state, "skipped", &[]),
-                            }],
+                            buttons: vec![Button::new(
+                                ButtonId::Skip,
+                                self.bot(state, "skipped", &[]),
+                            )],
                         });
                     }
                     return effects;
@@ -476,7 +473,7 @@ impl Engine<'_> {
                     })
                 });
                 match chosen {
-                    Some(c) => self.on_choice(state, &format!("{}{}", ids::CHOICE, c.value)),
+                    Some(c) => self.on_choice(state, &ButtonId::Choice(c.value.clone())),
                     None => {
                         let mut effects = vec![Effect::Say(self.bot(state, "not_understood", &[]))];
                         effects.extend(self.prompt(state));
@@ -498,11 +495,11 @@ impl Engine<'_> {
 
     /// Moves to the current dialog's step that runs `action` (how the runtime starts a sub-flow such as
     /// an enquiry); nothing happens if the dialog has no such step.
-    pub fn enter_action(&self, state: &mut State, action: &str) -> Vec<Effect> {
+    pub fn enter_action(&self, state: &mut State, action: Action) -> Vec<Effect> {
         let step = self.scripts.dialogs.get(&state.dialog).and_then(|d| {
             d.steps
                 .values()
-                .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == action))
+                .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if *name == action))
                 .map(|s| s.id.clone())
         });
         match step {
@@ -517,7 +514,7 @@ impl Engine<'_> {
         dialog
             .steps
             .values()
-            .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == "search"))
+            .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if *name == Action::Search))
             .map(|s| s.id.clone())
     }
 
@@ -527,25 +524,25 @@ impl Engine<'_> {
         effects
     }
 
-    fn on_choice(&self, state: &mut State, id: &str) -> Vec<Effect> {
+    fn on_choice(&self, state: &mut State, id: &ButtonId) -> Vec<Effect> {
         let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
             return self.expired(state);
         };
-        match &step.kind {
-            StepKind::Ask {
-                slot,
-                skippable: true,
-                next,
-                ..
-            } if id == ids::SKIP => {
+        match (&step.kind, id) {
+            (
+                StepKind::Ask {
+                    slot,
+                    skippable: true,
+                    next,
+                    ..
+                },
+                ButtonId::Skip,
+            ) => {
                 state.slots.remove(slot);
                 self.enter(state, next)
             }
-            StepKind::Choose { slot, choices, .. } => {
-                let Some(value) = id.strip_prefix(ids::CHOICE) else {
-                    return self.expired(state);
-                };
-                let Some(choice) = choices.iter().find(|c| c.value == value) else {
+            (StepKind::Choose { slot, choices, .. }, ButtonId::Choice(value)) => {
+                let Some(choice) = choices.iter().find(|c| c.value == *value) else {
                     return self.expired(state);
                 };
                 if let Some(slot) = slot {
@@ -557,90 +554,97 @@ impl Engine<'_> {
                 let next = choice.next.clone();
                 self.enter(state, &next)
             }
-            StepKind::Results { prompt, on } => {
-                let pages = Self::pages(state);
-                match id {
-                    ids::NEXT if state.page + 1 < pages => {
-                        state.page += 1;
-                        state.open = None;
-                        vec![self.results_page(state, prompt)]
-                    }
-                    ids::PREV if state.page > 0 => {
-                        state.page -= 1;
-                        state.open = None;
-                        vec![self.results_page(state, prompt)]
-                    }
-                    ids::BACK => {
-                        state.open = None;
-                        vec![self.results_page(state, prompt)]
-                    }
-                    ids::REFINE | ids::RESTART => {
-                        state.open = None;
-                        let target = on
-                            .get(if id == ids::REFINE {
-                                "refine"
-                            } else {
-                                "restart"
-                            })
-                            .cloned()
-                            .unwrap_or_default();
-                        self.enter(state, &target)
-                    }
-                    _ => {
-                        if let Some(item) = self.rank_in(state, id, ids::OPEN) {
-                            state.open = Some(item.number.clone());
-                            let rank = id.trim_start_matches(ids::OPEN).to_owned();
-                            let mut buttons = vec![Button {
-                                id: format!("{}{rank}", ids::ENQUIRE),
-                                label: self.bot(state, "enquire", &[]),
-                            }];
-                            if item.open_license {
-                                buttons.push(Button {
-                                    id: format!("{}{rank}", ids::TAKE_OPEN),
-                                    label: self.bot(state, "take_open_license", &[]),
-                                });
-                            }
-                            buttons.push(Button {
-                                id: ids::BACK.into(),
-                                label: self.bot(state, "back", &[]),
-                            });
-                            for (dir, key) in [("up", "thumb_up"), ("down", "thumb_down")] {
-                                buttons.push(Button {
-                                    id: format!("{}{dir}:{rank}", ids::FEEDBACK),
-                                    label: self.bot(state, key, &[]),
-                                });
-                            }
-                            return vec![Effect::Details {
-                                number: item.number,
-                                buttons,
-                            }];
-                        }
-                        if let Some(item) = self.rank_in(state, id, ids::ENQUIRE) {
-                            return vec![Effect::Enquire {
-                                number: item.number,
-                                open: false,
-                            }];
-                        }
-                        if let Some(item) = self
-                            .rank_in(state, id, ids::TAKE_OPEN)
-                            .filter(|i| i.open_license)
-                        {
-                            return vec![Effect::Enquire {
-                                number: item.number,
-                                open: true,
-                            }];
-                        }
-                        self.expired(state)
-                    }
-                }
-            }
+            (StepKind::Results { prompt, on }, id) => self.on_results_button(state, prompt, on, id),
             _ => self.expired(state),
         }
     }
 
-    /// The result a `open:N` / `enquire:N` id points at, if N is a valid rank of the current results.
-    pub fn rank_in(&self, state: &State, id: &str, prefix: &str) -> Option<ResultItem> {
-        let rank: usize = id.strip_prefix(prefix)?.parse().ok()?;
+    fn on_results_button(
+        &self,
+        state: &mut State,
+        prompt: &Texts,
+        on: &BTreeMap<String, String>,
+        id: &ButtonId,
+    ) -> Vec<Effect> {
+        let pages = Self::pages(state);
+        match id {
+            ButtonId::Next if state.page + 1 < pages => {
+                state.page += 1;
+                state.open = None;
+                vec![self.results_page(state, prompt)]
+            }
+            ButtonId::Prev if state.page > 0 => {
+                state.page -= 1;
+                state.open = None;
+                vec![self.results_page(state, prompt)]
+            }
+            ButtonId::Back => {
+                state.open = None;
+                vec![self.results_page(state, prompt)]
+            }
+            ButtonId::Refine | ButtonId::Restart => {
+                state.open = None;
+                let key = if *id == ButtonId::Refine {
+                    "refine"
+                } else {
+                    "restart"
+                };
+                let target = on.get(key).cloned().unwrap_or_default();
+                self.enter(state, &target)
+            }
+            ButtonId::Open(rank) => match self.rank_in(state, *rank) {
+                Some(item) => {
+                    state.open = Some(item.number.clone());
+                    let buttons = self.details_buttons(state, *rank, item.open_license);
+                    vec![Effect::Details {
+                        number: item.number,
+                        buttons,
+                    }]
+                }
+                None => self.expired(state),
+            },
+            ButtonId::Enquire(rank) => match self.rank_in(state, *rank) {
+                Some(item) => vec![Effect::Enquire {
+                    number: item.number,
+                    open: false,
+                }],
+                None => self.expired(state),
+            },
+            ButtonId::TakeOpen(rank) => match self.rank_in(state, *rank).filter(|i| i.open_license)
+            {
+                Some(item) => vec![Effect::Enquire {
+                    number: item.number,
+                    open: true,
+                }],
+                None => self.expired(state),
+            },
+            _ => self.expired(state),
+        }
+    }
+
+    fn details_buttons(&self, state: &State, rank: usize, open_license: bool) -> Vec<Button> {
+        let mut buttons = vec![Button::new(
+            ButtonId::Enquire(rank),
+            self.bot(state, "enquire", &[]),
+        )];
+        if open_license {
+            buttons.push(Button::new(
+                ButtonId::TakeOpen(rank),
+                self.bot(state, "take_open_license", &[]),
+            ));
+        }
+        buttons.push(Button::new(ButtonId::Back, self.bot(state, "back", &[])));
+        for (up, key) in [(true, "thumb_up"), (false, "thumb_down")] {
+            buttons.push(Button::new(
+                ButtonId::Feedback { up, rank },
+                self.bot(state, key, &[]),
+            ));
+        }
+        buttons
+    }
+
+    /// The result at 1-based `rank` of the current results, if there is one.
+    pub fn rank_in(&self, state: &State, rank: usize) -> Option<ResultItem> {
         state.results.get(rank.checked_sub(1)?).cloned()
     }
 
@@ -707,16 +711,16 @@ mod tests {
     /// Drives the intake up to the search action.
     fn to_search(engine: &Engine<'_>, state: &mut State) {
         engine.handle(state, Event::Command(Command::Start));
-        engine.handle(state, Event::Choice("c:zh".into()));
+        engine.handle(state, Event::Choice("c:zh".parse().unwrap()));
         engine.handle(state, Event::Text("硅基负极循环衰减快".into()));
-        engine.handle(state, Event::Choice("c:新能源及储能".into()));
+        engine.handle(state, Event::Choice("c:新能源及储能".parse().unwrap()));
         engine.handle(state, Event::Text("不限".into()));
         engine.handle(state, Event::Text("3".into())); // option 3 of the licence question: 普通许可
         let effects = engine.handle(state, Event::Text("50".into()));
         assert_eq!(
             effects,
             vec![Effect::Run {
-                action: "search".into()
+                action: Action::Search
             }]
         );
     }
@@ -743,7 +747,7 @@ mod tests {
         let engine = Engine { scripts: &s };
         let mut state = new_state(&s, None);
         engine.handle(&mut state, Event::Command(Command::Start));
-        engine.handle(&mut state, Event::Choice("c:en".into()));
+        engine.handle(&mut state, Event::Choice("c:en".parse().unwrap()));
         assert_eq!(state.lang, "en");
         let effects = engine.handle(&mut state, Event::Text("ab".into()));
         assert_eq!(state.step, "ask_need");
@@ -753,16 +757,16 @@ mod tests {
         assert!(texts(&effects)[0].contains(&format!("({} characters)", s.max_text_chars + 1)));
         engine.handle(&mut state, Event::Text("battery anode".into()));
         for _ in 0..3 {
-            engine.handle(&mut state, Event::Choice("c:any".into()));
+            engine.handle(&mut state, Event::Choice("c:any".parse().unwrap()));
         }
         assert_eq!(state.step, "ask_budget");
         let effects = engine.handle(&mut state, Event::Text("lots".into()));
         assert!(texts(&effects)[0].contains("number"));
-        let effects = engine.handle(&mut state, Event::Choice("skip".into()));
+        let effects = engine.handle(&mut state, Event::Choice("skip".parse().unwrap()));
         assert_eq!(
             effects,
             vec![Effect::Run {
-                action: "search".into()
+                action: Action::Search
             }]
         );
         assert!(!state.slots.contains_key("budget"));
@@ -790,12 +794,12 @@ mod tests {
             [1, 2, 3, 4, 5]
         );
         assert!(buttons.iter().any(|b| b.id == "next") && !buttons.iter().any(|b| b.id == "prev"));
-        let effects = engine.handle(&mut state, Event::Choice("next".into()));
+        let effects = engine.handle(&mut state, Event::Choice("next".parse().unwrap()));
         let Effect::Results { items, .. } = &effects[0] else {
             panic!()
         };
         assert_eq!(items[0].0, 6);
-        let effects = engine.handle(&mut state, Event::Choice("open:7".into()));
+        let effects = engine.handle(&mut state, Event::Choice("open:7".parse().unwrap()));
         assert!(matches!(&effects[0], Effect::Details { number, .. } if number == "CN100000007A"));
         // Forged or stale ids: a rank that does not exist, garbage, another step's choice.
         for forged in [
@@ -807,10 +811,12 @@ mod tests {
             "enquire:1000",
             "",
         ] {
-            let effects = engine.handle(&mut state, Event::Choice(forged.into()));
+            // Ids that do not even parse never reach the engine (the router answers "expired").
+            let Ok(id) = forged.parse() else { continue };
+            let effects = engine.handle(&mut state, Event::Choice(id));
             assert!(texts(&effects)[0].contains("过期"), "{forged}: {effects:?}");
         }
-        let effects = engine.handle(&mut state, Event::Choice("enquire:7".into()));
+        let effects = engine.handle(&mut state, Event::Choice("enquire:7".parse().unwrap()));
         assert_eq!(
             effects,
             vec![Effect::Enquire {
@@ -823,7 +829,7 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::Run {
-                action: "search".into()
+                action: Action::Search
             }]
         );
         assert_eq!(state.slots["need"], "换个需求：外墙保温");
@@ -835,7 +841,7 @@ mod tests {
         let engine = Engine { scripts: &s };
         let mut state = new_state(&s, None);
         engine.handle(&mut state, Event::Command(Command::Start));
-        engine.handle(&mut state, Event::Choice("c:zh".into()));
+        engine.handle(&mut state, Event::Choice("c:zh".parse().unwrap()));
         let effects = engine.handle(&mut state, Event::Command(Command::Help));
         assert!(texts(&effects)[0].contains("/start") && texts(&effects)[1].contains("技术"));
         let effects = engine.handle(&mut state, Event::Command(Command::Lang(None)));
@@ -854,7 +860,7 @@ mod tests {
         let engine = Engine { scripts: &s };
         let mut state = new_state(&s, None);
         engine.handle(&mut state, Event::Command(Command::Start));
-        engine.handle(&mut state, Event::Choice("c:zh".into()));
+        engine.handle(&mut state, Event::Choice("c:zh".parse().unwrap()));
         state.step = "ask_colour".into();
         state.script_version = s.version ^ 1;
         let effects = engine.handle(&mut state, Event::Text("随便".into()));

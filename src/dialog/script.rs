@@ -122,7 +122,7 @@ pub enum StepKind {
     },
     /// Run a named action implemented in Rust; its outcome picks the next step.
     Action {
-        name: String,
+        name: Action,
         on: BTreeMap<String, String>,
     },
     /// Show the current results page with paging, details and refine buttons.
@@ -153,73 +153,13 @@ pub struct Dialog {
     pub steps: BTreeMap<String, Step>,
 }
 
-/// An action the engine may call: its outcomes and the placeholders it provides.
-pub struct ActionSpec {
-    pub name: &'static str,
-    pub outcomes: &'static [&'static str],
-    pub provides: &'static [&'static str],
-}
-
-/// The actions implemented in Rust (see `dialog::runtime`).
-pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "search",
-        outcomes: &["found", "no_match"],
-        provides: &["count", "need"],
-    },
-    ActionSpec {
-        name: "clear_need",
-        outcomes: &["done"],
-        provides: &[],
-    },
-    ActionSpec {
-        name: "clear_filters",
-        outcomes: &["done"],
-        provides: &[],
-    },
-    ActionSpec {
-        name: "prepare_enquiry",
-        outcomes: &["ready", "notice", "duplicate", "capped"],
-        provides: &["title", "institution", "number", "limit"],
-    },
-    ActionSpec {
-        name: "submit_enquiry",
-        outcomes: &["forwarded", "queued", "duplicate", "capped"],
-        provides: &["title", "institution", "number", "limit", "id"],
-    },
-    ActionSpec {
-        name: "prepare_declaration",
-        outcomes: &["ready", "notice", "duplicate", "capped"],
-        provides: &["title", "institution", "number", "limit", "open_terms"],
-    },
-    ActionSpec {
-        name: "submit_declaration",
-        outcomes: &["forwarded", "queued", "duplicate", "capped"],
-        provides: &[
-            "title",
-            "institution",
-            "number",
-            "limit",
-            "id",
-            "open_terms",
-        ],
-    },
-    ActionSpec {
-        name: "acknowledge_privacy",
-        outcomes: &["done"],
-        provides: &[],
-    },
-    ActionSpec {
-        name: "discard_enquiry",
-        outcomes: &["done"],
-        provides: &[],
-    },
-];
+/// The actions implemented in Rust: one typed list, which the application runs and this validator reads.
+pub use crate::app::route::Action;
 
 /// The action the runtime enters when a result's "enquire" button is pressed.
-pub const ENQUIRY_ENTRY: &str = "prepare_enquiry";
+pub const ENQUIRY_ENTRY: Action = Action::PrepareEnquiry;
 /// The action the runtime enters when a result's "take the open licence" button is pressed.
-pub const DECLARATION_ENTRY: &str = "prepare_declaration";
+pub const DECLARATION_ENTRY: Action = Action::PrepareDeclaration;
 
 /// Outcomes a results step may route.
 pub const RESULT_OUTCOMES: &[&str] = &["refine", "restart"];
@@ -259,6 +199,7 @@ const BOT_PLACEHOLDERS: &[&str] = &[
     "code",
     "need",
     "score",
+    "yuan",
 ];
 
 /// A whole validated set of scripts.
@@ -356,6 +297,59 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
+    "details_region",
+    "details_open_terms",
+    "details_price",
+    "double_five_meaning",
+    "rating_none",
+    "rating_both",
+    "rating_institution",
+    "license_transfer",
+    "license_exclusive",
+    "license_sole",
+    "license_ordinary",
+    "license_open",
+    "deal_transfer",
+    "deal_license",
+    "deal_open",
+    "legal_granted",
+    "legal_pending",
+    "legal_lapsed",
+    "status_submitted",
+    "status_forwarded",
+    "status_delivered",
+    "status_accepted",
+    "status_declined",
+    "status_info_requested",
+    "status_closed",
+    "payment_lump_sum",
+    "payment_royalty",
+    "payment_entry_plus_royalty",
+    "open_fee",
+    "open_royalty",
+    "open_years",
+    "separator",
+    "amount_wan",
+    "amount_yuan",
+    "lead_reminder",
+    "contact_closed",
+    "thread_status",
+    "thread_status_note",
+    "thread_question",
+    "thread_answer",
+    "my_line",
+    "help_contact",
+    "forget_confirm",
+    "forget_yes",
+    "forget_no",
+    "forget_kept",
+    "open_patent",
+    "menu_start",
+    "menu_help",
+    "menu_lang",
+    "menu_cancel",
+    "menu_my",
+    "menu_leads",
 ];
 
 struct Ctx<'a> {
@@ -654,9 +648,9 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
             provided.insert(slot.get_ref().clone());
         }
         if let Some(a) = &s.action
-            && let Some(spec) = ACTIONS.iter().find(|x| x.name == a.get_ref())
+            && let Some(action) = Action::parse(a.get_ref())
         {
-            provided.extend(spec.provides.iter().map(|p| p.to_string()));
+            provided.extend(action.provides().iter().map(|p| p.to_string()));
         }
         if s.results.is_some() {
             provided.extend(["count", "page", "pages"].map(String::from));
@@ -813,9 +807,10 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                 s.on.as_ref()
                     .map(|o| o.get_ref().clone())
                     .unwrap_or_default();
-            match ACTIONS.iter().find(|a| a.name == action.get_ref()) {
+            let parsed = Action::parse(action.get_ref());
+            match parsed {
                 None => {
-                    let known: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
+                    let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
                     ctx.err(
                         action.span(),
                         format!(
@@ -826,14 +821,14 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                     );
                 }
                 Some(spec) => {
-                    for outcome in spec.outcomes {
+                    for outcome in spec.outcomes() {
                         if !on.contains_key(*outcome) {
-                            ctx.err(action.span(), format!("step `{id}`: outcome `{outcome}` of action `{}` has no next step in `on`", spec.name));
+                            ctx.err(action.span(), format!("step `{id}`: outcome `{outcome}` of action `{spec}` has no next step in `on`"));
                         }
                     }
                     for (outcome, target) in &on {
-                        if !spec.outcomes.contains(&outcome.as_str()) {
-                            ctx.err(target.span(), format!("step `{id}`: action `{}` has no outcome `{outcome}` (it has: {})", spec.name, spec.outcomes.join(", ")));
+                        if !spec.outcomes().contains(&outcome.as_str()) {
+                            ctx.err(target.span(), format!("step `{id}`: action `{spec}` has no outcome `{outcome}` (it has: {})", spec.outcomes().join(", ")));
                         }
                     }
                 }
@@ -842,7 +837,8 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                 edges.push((id.clone(), target.clone()));
             }
             StepKind::Action {
-                name: action.get_ref().clone(),
+                // An unknown name was reported above and the whole set is refused.
+                name: parsed.unwrap_or(Action::Search),
                 on: on.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
             }
         } else if s.results.is_some() {
@@ -915,7 +911,7 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
             .values()
             .filter(|s| {
                 matches!(&s.kind, StepKind::Action { name, .. }
-                    if name == ENQUIRY_ENTRY || name == DECLARATION_ENTRY)
+                    if *name == ENQUIRY_ENTRY || *name == DECLARATION_ENTRY)
             })
             .map(|s| s.id.clone()),
     );

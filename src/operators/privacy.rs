@@ -47,6 +47,9 @@ pub async fn forget(
         "DELETE FROM privacy_notices WHERE channel = $1 AND chat_id = $2",
         "DELETE FROM contact_chats WHERE channel = $1 AND chat_id = $2",
         "DELETE FROM outbox WHERE channel = $1 AND chat_id = $2",
+        // Questions and answers of the enquiry's thread are free text: they may quote the company.
+        "UPDATE enquiry_events SET note = NULL
+         WHERE enquiry_id IN (SELECT id FROM enquiries WHERE channel = $1 AND chat_id = $2)",
         // A forgotten company's chat id becomes minus the enquiry id: unique, and pointing at nobody.
         "UPDATE enquiries SET company = '', person = '', contact = '', message = '', terms = NULL,
              channel = 'forgotten', chat_id = -id, updated_at = now()

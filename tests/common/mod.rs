@@ -103,8 +103,9 @@ pub async fn queue_leads(
             person: "王五".into(),
             contact: "@wangwu_test".into(),
             message: "测试".into(),
-            mode: "license".into(),
-            ..Default::default()
+            mode: store::Mode::License,
+            kind: store::Kind::Enquiry,
+            terms: None,
         };
         let id = store::submit(&mut tx, &new, count).await.unwrap();
         queqiao::outbox::enqueue(
