@@ -550,6 +550,9 @@ impl Engine<'_> {
                         state.lang = value.to_owned();
                     }
                     state.slots.insert(slot.clone(), value.to_owned());
+                    // `{slot_label}` shows the choice in words (the value is a code, e.g. `license`).
+                    let label = self.t(state, &choice.label);
+                    state.vars.insert(format!("{slot}_label"), label);
                 }
                 let next = choice.next.clone();
                 self.enter(state, &next)

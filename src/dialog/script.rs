@@ -647,6 +647,9 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
         if let Some(slot) = s.ask.as_ref().or(s.slot.as_ref()) {
             provided.insert(slot.get_ref().clone());
         }
+        if let Some(slot) = s.slot.as_ref().filter(|_| s.choices.is_some()) {
+            provided.insert(format!("{}_label", slot.get_ref()));
+        }
         if let Some(a) = &s.action
             && let Some(action) = Action::parse(a.get_ref())
         {

@@ -56,6 +56,7 @@ pub fn database_url(pool: &PgPool) -> String {
     let (server, _) = base.rsplit_once('/').unwrap();
     format!("{server}/{}", opts.get_database().unwrap())
 }
+pub mod app;
 pub mod fake_telegram;
 
 /// Registers `count` contact chats (ids from `first`) for the first institution of the catalogue; returns
