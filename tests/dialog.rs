@@ -124,8 +124,8 @@ async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool
     let text = std::fs::read_to_string(&intake).unwrap();
     let start = text.find("[[step]]\nid = \"ask_industry\"").unwrap();
     let end = text[start..].find("[[step]]\nid = \"ask_region\"").unwrap() + start;
-    let edited = format!("{}{}", &text[..start], &text[end..])
-        .replace("next = \"ask_industry\"", "next = \"ask_region\"");
+    let edited =
+        format!("{}{}", &text[..start], &text[end..]).replace("\"ask_industry\"", "\"ask_region\"");
     std::fs::write(&intake, edited).unwrap();
     let mut reloaded = false;
     for _ in 0..50 {

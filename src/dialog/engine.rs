@@ -3,7 +3,7 @@
 //! show, actions to run). Channels turn their updates into [`Event`]s and [`Effect`]s into messages; the
 //! runtime runs actions and feeds their outcomes back as events.
 
-use super::script::{ScriptSet, StepKind, Texts, pick};
+use super::script::{Choice, ScriptSet, StepKind, Texts, pick};
 use crate::app::route::{Action, ButtonId, Pending};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -122,7 +122,21 @@ fn pending_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pending>,
 }
 
 /// Words that skip an optional question, in any language.
-const SKIP_WORDS: &[&str] = &["跳过", "skip", "-", "略过", "不限", "无"];
+pub(super) const SKIP_WORDS: &[&str] =
+    &["跳过", "skip", "-", "略过", "不限", "无", "都可以", "any"];
+
+/// The choices offered in this state: those whose `if_set` slots (if any) hold a real value.
+pub fn visible<'c>(state: &State, choices: &'c [Choice]) -> impl Iterator<Item = &'c Choice> {
+    choices.iter().filter(|c| {
+        c.if_set.is_empty()
+            || c.if_set.iter().any(|slot| {
+                state
+                    .slots
+                    .get(slot)
+                    .is_some_and(|v| !v.is_empty() && v != "any")
+            })
+    })
+}
 
 /// A fresh state in the start dialog's language defaults.
 pub fn new_state(scripts: &ScriptSet, lang: Option<&str>) -> State {
@@ -179,7 +193,7 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    fn t(&self, state: &State, texts: &Texts) -> String {
+    pub(super) fn t(&self, state: &State, texts: &Texts) -> String {
         render(
             &pick(texts, &state.lang, &self.scripts.default_language),
             state,
@@ -187,7 +201,7 @@ impl Engine<'_> {
         )
     }
 
-    fn bot(&self, state: &State, key: &str, extra: &[(&str, String)]) -> String {
+    pub(super) fn bot(&self, state: &State, key: &str, extra: &[(&str, String)]) -> String {
         render(&self.scripts.text(key, &state.lang), state, extra)
     }
 
@@ -211,7 +225,7 @@ impl Engine<'_> {
         effects
     }
 
-    fn enter_start(&self, state: &mut State) -> Vec<Effect> {
+    pub(super) fn enter_start(&self, state: &mut State) -> Vec<Effect> {
         let dialog = self
             .scripts
             .dialogs
@@ -228,7 +242,7 @@ impl Engine<'_> {
     }
 
     /// Moves to `step_id` and runs steps until one waits for the user or an action.
-    fn enter(&self, state: &mut State, step_id: &str) -> Vec<Effect> {
+    pub(super) fn enter(&self, state: &mut State, step_id: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         let mut next = Some(step_id.to_owned());
         // A script is a graph and say-steps may form a loop; the bound keeps a bad script from hanging us.
@@ -257,7 +271,7 @@ impl Engine<'_> {
     }
 
     /// The current step's question again (after help, a language switch, or a bad answer).
-    fn prompt(&self, state: &State) -> Vec<Effect> {
+    pub(super) fn prompt(&self, state: &State) -> Vec<Effect> {
         let Some(step) = self.scripts.step(&state.dialog, &state.step) else {
             return Vec::new();
         };
@@ -277,8 +291,7 @@ impl Engine<'_> {
                 prompt, choices, ..
             } => vec![Effect::Ask {
                 text: self.t(state, prompt),
-                buttons: choices
-                    .iter()
+                buttons: visible(state, choices)
                     .map(|c| {
                         Button::new(ButtonId::Choice(c.value.clone()), self.t(state, &c.label))
                     })
@@ -293,7 +306,10 @@ impl Engine<'_> {
         state.results.len().div_ceil(PAGE_SIZE).max(1)
     }
 
-    fn results_page(&self, state: &State, prompt: &Texts) -> Effect {
+    pub(super) fn results_page(&self, state: &State, prompt: &Texts) -> Effect {
+        let with_filters = self.scripts.step(&state.dialog, &state.step).is_some_and(
+            |s| matches!(&s.kind, StepKind::Results { on, .. } if on.contains_key("filters")),
+        );
         let pages = Self::pages(state);
         let page = state.page.min(pages - 1);
         let extra = [
@@ -339,6 +355,12 @@ impl Engine<'_> {
             ButtonId::Refine,
             self.bot(state, "refine", &[]),
         ));
+        if with_filters {
+            buttons.push(Button::new(
+                ButtonId::Filters,
+                self.bot(state, "filters", &[]),
+            ));
+        }
         buttons.push(Button::new(
             ButtonId::Restart,
             self.bot(state, "restart", &[]),
@@ -370,8 +392,9 @@ impl Engine<'_> {
                 effects.extend(self.prompt(state));
             }
             Event::Command(Command::Cancel) => {
+                // The language and the need stay: the next message goes on from them.
                 state.step.clear();
-                state.slots.clear();
+                state.slots.retain(|k, _| k == "lang" || k == "need");
                 state.vars.clear();
                 state.results.clear();
                 state.open = None;
@@ -399,100 +422,6 @@ impl Engine<'_> {
         effects
     }
 
-    fn on_text(&self, state: &mut State, text: String) -> Vec<Effect> {
-        let text = text.trim().to_owned();
-        let length = text.chars().count();
-        if length > self.scripts.max_text_chars {
-            let extra = [
-                ("length", length.to_string()),
-                ("limit", self.scripts.max_text_chars.to_string()),
-            ];
-            let mut effects = vec![Effect::Say(self.bot(state, "too_long", &extra))];
-            effects.extend(self.prompt(state));
-            return effects;
-        }
-        if state.step.is_empty() {
-            // Idle: a message starts the conversation.
-            return self.handle(state, Event::Command(Command::Start));
-        }
-        let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
-            return self.enter_start(state);
-        };
-        match &step.kind {
-            StepKind::Ask {
-                slot,
-                reprompt,
-                validate,
-                pattern,
-                skippable,
-                next,
-                ..
-            } => {
-                if *skippable && SKIP_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w)) {
-                    state.slots.remove(slot);
-                    return self.enter(state, next);
-                }
-                let chars = text.chars().count();
-                let number = text.parse::<f64>().ok();
-                let ok = !text.is_empty()
-                    && validate.min_len.is_none_or(|m| chars >= m)
-                    && validate.max_len.is_none_or(|m| chars <= m)
-                    && pattern.as_ref().is_none_or(|re| re.is_match(&text))
-                    && (validate.min.is_none() && validate.max.is_none()
-                        || number.is_some_and(|n| {
-                            validate.min.is_none_or(|m| n >= m)
-                                && validate.max.is_none_or(|m| n <= m)
-                        }));
-                if !ok {
-                    let mut effects = vec![Effect::Say(self.t(state, reprompt))];
-                    if *skippable {
-                        effects.push(Effect::Ask {
-                            text: self.bot(state, "skip_hint", &[]),
-                            buttons: vec![Button::new(
-                                ButtonId::Skip,
-                                self.bot(state, "skipped", &[]),
-                            )],
-                        });
-                    }
-                    return effects;
-                }
-                state.slots.insert(slot.clone(), text);
-                self.enter(state, next)
-            }
-            StepKind::Choose { choices, .. } => {
-                // Typed answers: a label in any language, a value, or the option's number.
-                let by_number = text
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| choices.get(i));
-                let chosen = by_number.or_else(|| {
-                    choices.iter().find(|c| {
-                        c.value.eq_ignore_ascii_case(&text)
-                            || c.label.values().any(|l| l.eq_ignore_ascii_case(&text))
-                    })
-                });
-                match chosen {
-                    Some(c) => self.on_choice(state, &ButtonId::Choice(c.value.clone())),
-                    None => {
-                        let mut effects = vec![Effect::Say(self.bot(state, "not_understood", &[]))];
-                        effects.extend(self.prompt(state));
-                        effects
-                    }
-                }
-            }
-            StepKind::Results { .. } => {
-                // A new message on the results page is a new or refined need: search again.
-                state.slots.insert("need".into(), text);
-                match self.search_step(state) {
-                    Some(id) => self.enter(state, &id),
-                    None => self.prompt(state),
-                }
-            }
-            StepKind::Say { .. } | StepKind::Action { .. } => self.prompt(state),
-        }
-    }
-
     /// Moves to the current dialog's step that runs `action` (how the runtime starts a sub-flow such as
     /// an enquiry); nothing happens if the dialog has no such step.
     pub fn enter_action(&self, state: &mut State, action: Action) -> Vec<Effect> {
@@ -509,7 +438,7 @@ impl Engine<'_> {
     }
 
     /// The dialog's step that runs the search action.
-    fn search_step(&self, state: &State) -> Option<String> {
+    pub(super) fn search_step(&self, state: &State) -> Option<String> {
         let dialog = self.scripts.dialogs.get(&state.dialog)?;
         dialog
             .steps
@@ -518,13 +447,13 @@ impl Engine<'_> {
             .map(|s| s.id.clone())
     }
 
-    fn expired(&self, state: &State) -> Vec<Effect> {
+    pub(super) fn expired(&self, state: &State) -> Vec<Effect> {
         let mut effects = vec![Effect::Say(self.bot(state, "expired", &[]))];
         effects.extend(self.prompt(state));
         effects
     }
 
-    fn on_choice(&self, state: &mut State, id: &ButtonId) -> Vec<Effect> {
+    pub(super) fn on_choice(&self, state: &mut State, id: &ButtonId) -> Vec<Effect> {
         let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
             return self.expired(state);
         };
@@ -542,7 +471,7 @@ impl Engine<'_> {
                 self.enter(state, next)
             }
             (StepKind::Choose { slot, choices, .. }, ButtonId::Choice(value)) => {
-                let Some(choice) = choices.iter().find(|c| c.value == *value) else {
+                let Some(choice) = visible(state, choices).find(|c| c.value == *value) else {
                     return self.expired(state);
                 };
                 if let Some(slot) = slot {
@@ -585,12 +514,12 @@ impl Engine<'_> {
                 state.open = None;
                 vec![self.results_page(state, prompt)]
             }
-            ButtonId::Refine | ButtonId::Restart => {
+            ButtonId::Refine | ButtonId::Restart | ButtonId::Filters => {
                 state.open = None;
-                let key = if *id == ButtonId::Refine {
-                    "refine"
-                } else {
-                    "restart"
+                let key = match id {
+                    ButtonId::Refine => "refine",
+                    ButtonId::Filters => "filters",
+                    _ => "restart",
                 };
                 let target = on.get(key).cloned().unwrap_or_default();
                 self.enter(state, &target)
@@ -764,7 +693,14 @@ mod tests {
         }
         assert_eq!(state.step, "ask_budget");
         let effects = engine.handle(&mut state, Event::Text("lots".into()));
-        assert!(texts(&effects)[0].contains("number"));
+        assert!(texts(&effects)[0].contains("amount"), "{effects:?}");
+        // Typed amounts as people write them, stored in 万元.
+        for (typed, wan) in [("30万", "30"), ("二三十万", "30"), ("300000", "30")] {
+            state.step = "ask_budget".into();
+            engine.handle(&mut state, Event::Text(typed.into()));
+            assert_eq!(state.slots["budget"], wan, "{typed}");
+        }
+        state.step = "ask_budget".into();
         let effects = engine.handle(&mut state, Event::Choice("skip".parse().unwrap()));
         assert_eq!(
             effects,
@@ -850,11 +786,17 @@ mod tests {
         let effects = engine.handle(&mut state, Event::Command(Command::Lang(None)));
         assert_eq!(state.lang, "en");
         assert!(texts(&effects)[0].contains("English") && texts(&effects)[1].contains("describe"));
+        engine.handle(&mut state, Event::Text("battery anode fading".into()));
         engine.handle(&mut state, Event::Command(Command::Cancel));
         assert!(state.step.is_empty());
-        // Any message after a cancel starts again.
-        let effects = engine.handle(&mut state, Event::Text("hello".into()));
-        assert!(texts(&effects)[0].contains("Welcome"));
+        assert_eq!(
+            state.slots["need"], "battery anode fading",
+            "/cancel keeps the need"
+        );
+        // A message after a cancel is a need, in the language already chosen: no welcome again.
+        let effects = engine.handle(&mut state, Event::Text("hi".into()));
+        assert!(texts(&effects)[0].contains("at least 4"), "{effects:?}");
+        assert_eq!(state.lang, "en");
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! and conversation state in PostgreSQL. What runs actions and routes messages is the application layer (`app`).
 //!
 //! - [`script`]: the script format, loading and validation (`FILE:LINE: problem`).
-//! - [`engine`]: (state, event) → (state, effects); knows no channel.
+//! - [`engine`]: (state, event) → (state, effects); knows no channel. What typed text means at each
+//!   step is in `typed`; amounts of money as people type them in [`amount`].
 //! - [`store`]: conversation rows.
 
+pub mod amount;
 pub mod engine;
 pub mod script;
 pub mod store;
+mod typed;
 
 pub use engine::{Engine, Event, State};
 pub use script::{ScriptError, ScriptSet};

@@ -51,6 +51,10 @@ pub struct Validate {
     pub min: Option<f64>,
     #[serde(default)]
     pub max: Option<f64>,
+    /// The answer is an amount in 万元: "30", "30万", "30 万元", "二三十万" (the upper end) and a sum in
+    /// yuan ("300000", "300000元") are all understood and stored as 万元.
+    #[serde(default)]
+    pub amount_wan: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +62,17 @@ pub struct Validate {
 struct ChoiceFile {
     value: Spanned<String>,
     label: Spanned<Texts>,
+    next: Spanned<String>,
+    /// Offered only when one of these slots holds a value other than "any".
+    #[serde(default)]
+    if_set: Vec<String>,
+}
+
+/// Where a typed answer goes on a choices step when it is none of the choices.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedFile {
+    slot: Spanned<String>,
     next: Spanned<String>,
 }
 
@@ -89,6 +104,8 @@ struct StepFile {
     on: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     #[serde(default)]
     next: Option<Spanned<String>>,
+    #[serde(default)]
+    typed: Option<TypedFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,11 +131,13 @@ pub enum StepKind {
         skippable: bool,
         next: String,
     },
-    /// Offer buttons; the chosen value goes into `slot` when given.
+    /// Offer buttons; the chosen value goes into `slot` when given. A typed answer that is none of the
+    /// choices goes into `typed.0` and on to step `typed.1`, when set.
     Choose {
         prompt: Texts,
         slot: Option<String>,
         choices: Vec<Choice>,
+        typed: Option<(String, String)>,
     },
     /// Run a named action implemented in Rust; its outcome picks the next step.
     Action {
@@ -138,6 +157,8 @@ pub struct Choice {
     pub value: String,
     pub label: Texts,
     pub next: String,
+    /// Offered only when one of these slots holds a value other than "any" (empty: always).
+    pub if_set: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +184,8 @@ pub const DECLARATION_ENTRY: Action = Action::PrepareDeclaration;
 
 /// Outcomes a results step may route.
 pub const RESULT_OUTCOMES: &[&str] = &["refine", "restart"];
+/// Outcomes a results step may route besides those: `filters` adds a "change filters" button.
+pub const RESULT_OPTIONAL_OUTCOMES: &[&str] = &["filters"];
 
 /// Placeholders every text may use.
 const GLOBAL_PLACEHOLDERS: &[&str] = &["lang"];
@@ -297,6 +320,8 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
+    "not_understood_results",
+    "filters",
     "details_region",
     "details_open_terms",
     "details_price",
@@ -798,12 +823,18 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                     value: c.value.get_ref().clone(),
                     label: c.label.get_ref().clone(),
                     next: c.next.get_ref().clone(),
+                    if_set: c.if_set.clone(),
                 });
             }
+            let typed = s.typed.as_ref().map(|t| {
+                edges.push((id.clone(), t.next.clone()));
+                (t.slot.get_ref().clone(), t.next.get_ref().clone())
+            });
             StepKind::Choose {
                 prompt,
                 slot: s.slot.as_ref().map(|x| x.get_ref().clone()),
                 choices: out,
+                typed,
             }
         } else if let Some(action) = &s.action {
             let on =
@@ -858,7 +889,9 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                 }
             }
             for (outcome, target) in &on {
-                if !RESULT_OUTCOMES.contains(&outcome.as_str()) {
+                if !RESULT_OUTCOMES.contains(&outcome.as_str())
+                    && !RESULT_OPTIONAL_OUTCOMES.contains(&outcome.as_str())
+                {
                     ctx.err(
                         target.span(),
                         format!(
