@@ -160,11 +160,12 @@ fn chat(url: &str, user: &str, input: &str) -> String {
 #[sqlx::test]
 async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
     let url = database_url(&pool);
-    // 中文; the need; industry any; region any; licence any; budget skipped; next page; details of #6.
+    // The numbers the screen shows: 中文; the need; industry, region, licence "any"; budget "[1] 跳过";
+    // then "[6] 下一页" and result 7 by its own number on page 2.
     let out = chat(
         &url,
         "7",
-        "1\n您好，我们是做锂电池的小厂，硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n6\n1\n",
+        "1\n您好，我们是做锂电池的小厂，硅基负极循环衰减快，想找改进方案\n1\n1\n1\n1\n6\n7\n",
     );
     assert!(out.contains("欢迎使用鹊桥"), "{out}");
     assert!(
@@ -179,6 +180,17 @@ async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
     assert!(
         out.contains("专利号：") && out.contains("摘要："),
         "details view: {out}"
+    );
+    let seventh = out
+        .lines()
+        .find_map(|l| l.strip_prefix("7. 【"))
+        .and_then(|l| l.split_once('】'))
+        .map(|(_, rest)| rest.split('（').next().unwrap_or(rest).to_owned())
+        .unwrap_or_else(|| panic!("no result 7: {out}"));
+    let details = out.split("[7] 详情 7").nth(1).unwrap_or_default();
+    assert!(
+        details.contains(&format!("\n{seventh}\n专利号：")),
+        "\"7\" on page 2 opened result 7 ({seventh}): {details}"
     );
 
     // The same user comes back later and switches to English: the conversation continues.

@@ -11,25 +11,45 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 /// The conversation channel name stored with the state.
 pub const CHANNEL: &str = "console";
 
-/// Options the user can pick by number (only when the last reply offered real choices; a lone "skip"
-/// button must not swallow a numeric answer such as a budget).
+/// Options the user can pick by number: (number, button) of the last reply that offered any.
 #[derive(Default)]
-struct Numbered(Vec<Button>);
+struct Numbered(Vec<(usize, Button)>);
+
+impl Numbered {
+    fn get(&self, n: usize) -> Option<&Button> {
+        self.0.iter().find(|(k, _)| *k == n).map(|(_, b)| b)
+    }
+}
+
+/// The numbers shown for `buttons`: a result's details button has the result's own number (so on page
+/// 2, "7" is result 7 as listed), the other options follow the highest of them.
+fn numbers(buttons: &[Button]) -> Vec<(usize, Button)> {
+    let rank = |b: &Button| match b.id.parse::<ButtonId>() {
+        Ok(ButtonId::Open(n)) => Some(n),
+        _ => None,
+    };
+    let mut next = buttons.iter().filter_map(rank).max().unwrap_or(0);
+    buttons
+        .iter()
+        .map(|b| {
+            let n = rank(b).unwrap_or_else(|| {
+                next += 1;
+                next
+            });
+            (n, b.clone())
+        })
+        .collect()
+}
 
 fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> std::io::Result<()> {
     for reply in replies {
         writeln!(out, "{}", reply.plain_text())?;
         let buttons = reply.buttons();
         if !buttons.is_empty() {
-            for (i, b) in buttons.iter().enumerate() {
-                writeln!(out, "  [{}] {}", i + 1, b.label)?;
+            numbered.0 = numbers(buttons);
+            for (n, b) in &numbered.0 {
+                writeln!(out, "  [{n}] {}", b.label)?;
             }
-            let only_skip = buttons.len() == 1 && buttons[0].id == ButtonId::Skip.to_string();
-            numbered.0 = if only_skip {
-                Vec::new()
-            } else {
-                buttons.to_vec()
-            };
         }
     }
     writeln!(out)?;
@@ -96,12 +116,7 @@ pub async fn run(
         if matches!(line, "/quit" | "/exit") {
             break;
         }
-        let incoming = match line
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| numbered.0.get(i))
-        {
+        let incoming = match line.parse::<usize>().ok().and_then(|n| numbered.get(n)) {
             Some(button) => Incoming::Choice(button.id.clone()),
             None => Incoming::Text(line.to_owned()),
         };

@@ -72,7 +72,9 @@ impl TestApp {
     pub async fn with_settings(pool: &PgPool, mut settings: Settings) -> Self {
         load_demo_if_empty(pool).await.unwrap();
         let (fake, url) = fake_api::start().await;
-        let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
+        // The shipped lay-term list, as a served bot has it.
+        let synonyms = Synonyms::load(std::path::Path::new("dialogs/synonyms.toml")).unwrap();
+        let matcher = Arc::new(Matcher::load(pool, synonyms).await.unwrap());
         settings.admins = vec![ADMIN];
         let app = Arc::new(
             App::new(
