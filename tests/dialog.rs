@@ -237,7 +237,7 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
     let out = chat(
         &url,
         "7",
-        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n1\n1\n1\n重庆某某电池有限公司\n张三\n13800000000\n想用于动力电池负极\n2\n1\n",
+        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n1\n1\n1\n重庆某某电池有限公司\n张三\n13800000000\n想用于动力电池负极\n1\n1\n",
     );
     assert!(
         out.contains("个人信息说明") && out.contains("同意发送吗"),

@@ -145,8 +145,9 @@ async fn fill_enquiry(bot: &mut Bot, chat: i64, rank: usize) -> String {
         "a bad contact is asked again: {sent:?}"
     );
     bot.text(chat, "+86 138 0000 0000").await;
-    bot.text(chat, "想用于动力电池负极，年产 500 吨").await;
-    texts(&bot.press(chat, "c:license").await)
+    // The deal question offers the patent's own modes; the first is taken.
+    let modes = buttons(&bot.text(chat, "想用于动力电池负极，年产 500 吨").await);
+    texts(&bot.press(chat, &modes[0]).await)
 }
 
 async fn institution_id(pool: &PgPool, name: &str) -> i64 {
@@ -649,8 +650,8 @@ async fn each_side_is_told_in_its_own_language(pool: PgPool) {
     bot.text(COMPANY, "Chongqing Battery Ltd").await;
     bot.text(COMPANY, "Li Lei").await;
     bot.text(COMPANY, "@lilei_cq").await;
-    bot.text(COMPANY, "For our pouch cells, 500 t a year").await;
-    bot.press(COMPANY, "c:license").await;
+    let modes = buttons(&bot.text(COMPANY, "For our pouch cells, 500 t a year").await);
+    bot.press(COMPANY, &modes[0]).await;
     let sent = bot.press(COMPANY, "c:yes").await;
     assert!(
         texts(&to(&sent, COMPANY)).contains("on its way"),

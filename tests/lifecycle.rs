@@ -74,9 +74,11 @@ async fn enquire(t: &mut TestApp, institution: &str) {
     t.say(COMPANY, "张三").await;
     t.say(COMPANY, "+86 138 0000 0000").await;
     t.say(COMPANY, "想用于动力电池负极，年产 500 吨").await;
-    let consent = t.press(COMPANY, "许可").await;
+    // The deal question offers only what the patent offers (this one: its open licence).
+    assert_eq!(t.offered(COMPANY), ["开放许可"]);
+    let consent = t.press(COMPANY, "开放许可").await;
     assert!(
-        contains(&consent, institution) && contains(&consent, "意向方式：许可"),
+        contains(&consent, institution) && contains(&consent, "意向方式：开放许可"),
         "no internal codes: {consent:?}"
     );
     let sent = t.press(COMPANY, "同意发送").await;

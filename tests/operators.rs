@@ -426,8 +426,8 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
     say(&rt, company, "独一无二测试公司").await;
     say(&rt, company, "赵独一").await;
     say(&rt, company, "13912345678").await;
-    say(&rt, company, "独一无二的留言内容").await;
-    press(&rt, company, "c:license").await;
+    let modes = say(&rt, company, "独一无二的留言内容").await;
+    press(&rt, company, &modes[0].buttons()[0].id).await;
     let sent = text(&press(&rt, company, "c:yes").await);
     assert!(sent.contains("咨询 #"), "{sent}");
     for needle in [
@@ -494,7 +494,7 @@ async fn personal_data_never_reaches_the_logs(pool: PgPool) {
         "5",
         &[],
         &[("RUST_LOG", "trace")],
-        "1\n硅基负极循环衰减快\n1\n1\n1\n跳过\n1\n1\n1\n保密测试有限公司\n钱保密\n13700001111\n保密的留言\n2\n1\n/forget\n1\n",
+        "1\n硅基负极循环衰减快\n1\n1\n1\n跳过\n1\n1\n1\n保密测试有限公司\n钱保密\n13700001111\n保密的留言\n1\n1\n/forget\n1\n",
     );
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -125,17 +125,20 @@ fn pending_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pending>,
 pub(super) const SKIP_WORDS: &[&str] =
     &["跳过", "skip", "-", "略过", "不限", "无", "都可以", "any"];
 
-/// The choices offered in this state: those whose `if_set` slots (if any) hold a real value.
-pub fn visible<'c>(state: &State, choices: &'c [Choice]) -> impl Iterator<Item = &'c Choice> {
-    choices.iter().filter(|c| {
-        c.if_set.is_empty()
-            || c.if_set.iter().any(|slot| {
-                state
-                    .slots
-                    .get(slot)
-                    .is_some_and(|v| !v.is_empty() && v != "any")
-            })
-    })
+/// The choices offered in this state: those whose `if_set` names (if any) include a slot or an action
+/// variable with a real value (not empty, "any" or "no"). Should that hide every choice, all are shown
+/// rather than none.
+pub fn visible<'c>(state: &State, choices: &'c [Choice]) -> Vec<&'c Choice> {
+    let set = |name: &String| {
+        state
+            .slots
+            .get(name)
+            .or_else(|| state.vars.get(name))
+            .is_some_and(|v| !v.is_empty() && v != "any" && v != "no")
+    };
+    let shown = |c: &Choice| c.if_set.is_empty() || c.if_set.iter().any(set);
+    let any_shown = choices.iter().any(shown);
+    choices.iter().filter(|c| !any_shown || shown(c)).collect()
 }
 
 /// A fresh state in the start dialog's language defaults.
@@ -292,6 +295,7 @@ impl Engine<'_> {
             } => vec![Effect::Ask {
                 text: self.t(state, prompt),
                 buttons: visible(state, choices)
+                    .into_iter()
                     .map(|c| {
                         Button::new(ButtonId::Choice(c.value.clone()), self.t(state, &c.label))
                     })
@@ -471,7 +475,10 @@ impl Engine<'_> {
                 self.enter(state, next)
             }
             (StepKind::Choose { slot, choices, .. }, ButtonId::Choice(value)) => {
-                let Some(choice) = visible(state, choices).find(|c| c.value == *value) else {
+                let Some(choice) = visible(state, choices)
+                    .into_iter()
+                    .find(|c| c.value == *value)
+                else {
                     return self.expired(state);
                 };
                 if let Some(slot) = slot {

@@ -51,6 +51,7 @@ impl Engine<'_> {
                 skippable: true, ..
             } if n == 1 => Some(ButtonId::Skip),
             StepKind::Choose { choices, .. } => visible(state, choices)
+                .into_iter()
                 .nth(n.checked_sub(1)?)
                 .map(|c| ButtonId::Choice(c.value.clone())),
             // On a results page the numbers are the results' own.
@@ -147,7 +148,7 @@ impl Engine<'_> {
             }
             StepKind::Choose { choices, typed, .. } => {
                 // Typed answers: a label in any language or a value; a skip word picks "any".
-                let shown: Vec<_> = visible(state, choices).collect();
+                let shown = visible(state, choices);
                 let chosen = shown
                     .iter()
                     .find(|c| {

@@ -9,6 +9,7 @@ use crate::app::context::{Context, Who};
 use crate::app::present;
 use crate::app::reply::Reply;
 use crate::app::route::{Action, ButtonId, Pending};
+use crate::catalog::record::LicenseMode;
 use crate::dialog::engine::State;
 use crate::operators::privacy;
 use sqlx::PgConnection;
@@ -65,6 +66,24 @@ pub async fn run_action(
     let patent = crate::catalog::store::patent_by_number(&mut *conn, &number).await?;
     let mut vars = BTreeMap::new();
     if let Some(p) = &patent {
+        // Which deals this patent offers: the deal question shows only these (`if_set` in the script).
+        let modes = &p.record.license_modes;
+        let offers = [
+            ("deal_transfer", modes.contains(&LicenseMode::Transfer)),
+            (
+                "deal_license",
+                modes.iter().any(|m| {
+                    matches!(
+                        m,
+                        LicenseMode::Exclusive | LicenseMode::Sole | LicenseMode::Ordinary
+                    )
+                }),
+            ),
+            ("deal_open", modes.contains(&LicenseMode::Open)),
+        ];
+        for (name, offered) in offers {
+            vars.insert(name.into(), if offered { "yes" } else { "no" }.into());
+        }
         vars.insert("title".into(), p.record.title.clone());
         vars.insert("institution".into(), p.record.institution.clone());
         vars.insert("number".into(), p.record.number.clone());
