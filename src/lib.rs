@@ -10,6 +10,7 @@
 //!   router of every message, what screens show, background tasks under one shutdown.
 //! - [`dialog`]: admin-editable dialog scripts, the pure conversation engine and conversation state.
 //! - [`metrics`]: counters and a latency histogram, rendered for Prometheus.
+//! - [`inbox`]: updates as received, stored before they are acknowledged, handled one chat at a time.
 //! - [`outbox`]: messages waiting for delivery, written with the change that caused them.
 //! - [`enquiry`]: consented enquiries, their delivery to institutions' contacts, and the answers.
 //! - [`operators`]: statistics, saved needs with pushes, the audit log, personal-data rights.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod db;
 pub mod dialog;
 pub mod enquiry;
+pub mod inbox;
 pub mod matching;
 pub mod metrics;
 pub mod operators;

@@ -7,6 +7,7 @@
 use super::throttle::{Limits, Throttle};
 use crate::app::{App, Incoming, Reply};
 use crate::dialog::engine::Button;
+use crate::inbox;
 use crate::metrics::Metrics;
 use crate::outbox::{self, Message};
 use futures::FutureExt;
@@ -259,16 +260,7 @@ impl Telegram {
             chats.push(understood.as_ref().map(|i| i.chat_id));
             payloads.push(serde_json::to_value(understood).unwrap_or(serde_json::Value::Null));
         }
-        let inserted = sqlx::query(
-            "INSERT INTO telegram_updates (update_id, chat_id, payload)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::jsonb[]) ON CONFLICT DO NOTHING",
-        )
-        .bind(&ids)
-        .bind(&chats)
-        .bind(&payloads)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let inserted = inbox::store(&self.pool, &ids, &chats, &payloads).await?;
         if inserted > 0 {
             self.metrics
                 .updates_received
@@ -300,9 +292,7 @@ impl Telegram {
 
     /// Where polling resumes after a restart: past the newest stored update.
     pub async fn resume_offset(&self) -> Result<i32, TelegramError> {
-        let max: Option<i64> = sqlx::query_scalar("SELECT max(update_id) FROM telegram_updates")
-            .fetch_one(&self.pool)
-            .await?;
+        let max = inbox::newest(&self.pool).await?;
         Ok(max.map(|m| m as i32 + 1).unwrap_or(0))
     }
 
@@ -312,19 +302,10 @@ impl Telegram {
     pub async fn process_one(&self) -> Result<Option<i64>, TelegramError> {
         let started = Instant::now();
         let mut tx = self.pool.begin().await?;
-        let row: Option<(i64, sqlx::types::Json<serde_json::Value>)> = sqlx::query_as(
-            "SELECT u.update_id, u.payload FROM telegram_updates u
-             WHERE u.processed_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM telegram_updates p WHERE p.processed_at IS NULL
-                               AND p.chat_id = u.chat_id AND p.update_id < u.update_id)
-             ORDER BY u.update_id LIMIT 1 FOR UPDATE OF u SKIP LOCKED",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((update_id, payload)) = row else {
+        let Some((update_id, payload)) = inbox::claim(&mut tx).await? else {
             return Ok(None);
         };
-        let inbound = match serde_json::from_value::<Option<Inbound>>(payload.0) {
+        let inbound = match serde_json::from_value::<Option<Inbound>>(payload) {
             Ok(inbound) => inbound,
             Err(e) => {
                 tracing::error!(update_id, error = %e, "unreadable inbox entry skipped");
@@ -349,14 +330,7 @@ impl Telegram {
                 // outcome stands and this one records nothing.)
                 let _ = tx.rollback().await;
                 tx = self.pool.begin().await?;
-                let still_ours: Option<i64> = sqlx::query_scalar(
-                    "SELECT update_id FROM telegram_updates WHERE update_id = $1 AND processed_at IS NULL
-                     FOR UPDATE SKIP LOCKED",
-                )
-                .bind(update_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if still_ours.is_none() {
+                if !inbox::reclaim(&mut tx, update_id).await? {
                     return Ok(Some(update_id));
                 }
                 let apology = Message::from(&self.runtime.apology());
@@ -364,16 +338,7 @@ impl Telegram {
                 error = Some(e);
             }
         }
-        sqlx::query(
-            // The payload (the user's words) is not kept once handled.
-            "UPDATE telegram_updates SET processed_at = clock_timestamp(), attempts = attempts + 1, last_error = $2,
-                 payload = 'null'::jsonb
-             WHERE update_id = $1",
-        )
-        .bind(update_id)
-        .bind(error)
-        .execute(&mut *tx)
-        .await?;
+        inbox::mark_handled(&mut tx, update_id, error).await?;
         tx.commit().await?;
         Metrics::inc(&self.metrics.updates_processed);
         self.metrics.handler_seconds.observe(started.elapsed());

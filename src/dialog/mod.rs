@@ -8,6 +8,7 @@
 
 pub mod amount;
 pub mod engine;
+mod flow;
 pub mod script;
 pub mod store;
 mod typed;
