@@ -208,3 +208,76 @@ async fn details_have_no_bare_dashes_and_explain_double_five(pool: PgPool) {
         t.press(COMPANY, "返回结果").await;
     }
 }
+
+/// From an open result's details: the enquiry up to the deal question (privacy notice the first time).
+async fn enquire_from_details(t: &mut TestApp, first: bool) -> Vec<Sent> {
+    let sent = t.press(COMPANY, "我想咨询这项专利").await;
+    if !first {
+        return sent;
+    }
+    t.press(COMPANY, "知道了，继续").await;
+    t.say(COMPANY, "重庆某某电池有限公司").await;
+    t.say(COMPANY, "张三").await;
+    t.say(COMPANY, "+86 138 0000 0000").await;
+    t.say(COMPANY, "想用于动力电池负极").await
+}
+
+#[sqlx::test]
+async fn the_company_profile_is_confirmed_once_and_reused(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "详情 1").await;
+    enquire_from_details(&mut t, true).await;
+    let first_mode = t.offered(COMPANY)[0].clone();
+    t.press(COMPANY, &first_mode).await;
+    t.press(COMPANY, "同意发送").await;
+
+    // The second enquiry offers the same details, to use or change.
+    t.press(COMPANY, "详情 2").await;
+    let sent = enquire_from_details(&mut t, false).await;
+    assert!(
+        contains(&sent, "沿用上次的联系信息")
+            && contains(&sent, "重庆某某电池有限公司")
+            && contains(&sent, "+86 138 0000 0000"),
+        "{sent:?}"
+    );
+    assert_eq!(t.offered(COMPANY), ["沿用", "修改"]);
+    let sent = t.press(COMPANY, "沿用").await;
+    assert!(
+        contains(&sent, "想对专利方说的话"),
+        "straight to the message: {sent:?}"
+    );
+    let sent = t.say(COMPANY, "第二项专利也想了解").await;
+    let mode = t.offered(COMPANY)[0].clone();
+    assert!(!sent.is_empty());
+    let consent = t.press(COMPANY, &mode).await;
+    assert!(
+        contains(&consent, "重庆某某电池有限公司") && contains(&consent, "张三"),
+        "{consent:?}"
+    );
+    t.press(COMPANY, "同意发送").await;
+    let kept: Vec<String> = sqlx::query_scalar("SELECT company FROM enquiries ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, ["重庆某某电池有限公司", "重庆某某电池有限公司"]);
+}
+
+#[sqlx::test]
+async fn the_results_header_does_not_repeat_a_chatty_need(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let chatty = "老板您好，我们是重庆做锂电池的小厂，这两年客户一直反映硅基负极循环衰减快，想找找有没有高校的改进方案可以合作";
+    to_budget(&mut t, chatty).await;
+    let results = t.press(COMPANY, "跳过").await;
+    let header = results[0]
+        .text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        header.contains('…') && !header.contains("可以合作"),
+        "{header}"
+    );
+}

@@ -334,8 +334,9 @@ impl Action {
             | Action::ClearFilters
             | Action::AcknowledgePrivacy
             | Action::DiscardEnquiry => &["done"],
+            // `known`: the company enquired before; its details are offered for reuse.
             Action::PrepareEnquiry | Action::PrepareDeclaration => {
-                &["ready", "notice", "duplicate", "capped"]
+                &["ready", "known", "notice", "duplicate", "capped"]
             }
             Action::SubmitEnquiry | Action::SubmitDeclaration => {
                 &["forwarded", "queued", "duplicate", "capped"]
@@ -347,11 +348,26 @@ impl Action {
     pub fn provides(self) -> &'static [&'static str] {
         match self {
             Action::Search => &["count", "need"],
-            Action::PrepareEnquiry => &["title", "institution", "number", "limit"],
+            Action::PrepareEnquiry => &[
+                "title",
+                "institution",
+                "number",
+                "limit",
+                "company",
+                "person",
+                "contact",
+            ],
             Action::SubmitEnquiry => &["title", "institution", "number", "limit", "id"],
-            Action::PrepareDeclaration => {
-                &["title", "institution", "number", "limit", "open_terms"]
-            }
+            Action::PrepareDeclaration => &[
+                "title",
+                "institution",
+                "number",
+                "limit",
+                "open_terms",
+                "company",
+                "person",
+                "contact",
+            ],
             Action::SubmitDeclaration => &[
                 "title",
                 "institution",

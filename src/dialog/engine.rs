@@ -154,7 +154,7 @@ pub fn new_state(scripts: &ScriptSet, lang: Option<&str>) -> State {
     }
 }
 
-/// Fills `{name}` placeholders from the slots, the action variables and the language.
+/// Fills `{name}` placeholders from `extra`, the action variables, the slots and the language.
 pub fn render(template: &str, state: &State, extra: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -173,8 +173,9 @@ pub fn render(template: &str, state: &State, extra: &[(&str, String)]) -> String
                     .iter()
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| v.clone())
-                    .or_else(|| state.slots.get(name).cloned())
+                    // An action's variable is the newer, shown form (the search's `{need}` is cut short).
                     .or_else(|| state.vars.get(name).cloned())
+                    .or_else(|| state.slots.get(name).cloned())
                     .or_else(|| (name == "lang").then(|| state.lang.clone()))
                     .unwrap_or_default();
                 out.push_str(&value);

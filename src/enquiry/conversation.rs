@@ -104,7 +104,20 @@ pub async fn run_action(
         match store::may_enquire(conn, who.channel, who.chat_id, &number, cap).await {
             // The privacy notice comes before a company's first enquiry.
             Ok(()) if !privacy::acknowledged(conn, who.channel, who.chat_id).await? => "notice",
-            Ok(()) => "ready",
+            // The details confirmed last time are offered again (the script asks to use or edit them).
+            Ok(()) => match store::profile(conn, who.channel, who.chat_id).await? {
+                Some(p) => {
+                    for (slot, value) in [
+                        ("company", p.company),
+                        ("person", p.person),
+                        ("contact", p.contact),
+                    ] {
+                        state.slots.insert(slot.into(), value);
+                    }
+                    "known"
+                }
+                None => "ready",
+            },
             Err(EnquiryError::Db(e)) => return Err(e),
             Err(e) => refusal(&e, &mut vars),
         }
@@ -142,6 +155,7 @@ pub async fn run_action(
         }
         match store::submit(conn, &new, cap).await {
             Ok(id) => {
+                store::save_profile(conn, &new).await?;
                 vars.insert("id".into(), id.to_string());
                 let e = store::lock(conn, id)
                     .await?

@@ -485,3 +485,42 @@ pub async fn rate(
         .await?;
     Ok(())
 }
+
+/// The contact details a company confirmed in its last enquiry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Profile {
+    pub company: String,
+    pub person: String,
+    pub contact: String,
+}
+
+pub async fn profile(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<Option<Profile>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT company, person, contact FROM company_profiles WHERE channel = $1 AND chat_id = $2",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Keeps the details of a submitted enquiry for the next one.
+pub async fn save_profile(conn: &mut PgConnection, new: &NewEnquiry) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO company_profiles (channel, chat_id, company, person, contact) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (channel, chat_id) DO UPDATE SET company = EXCLUDED.company, person = EXCLUDED.person,
+             contact = EXCLUDED.contact, updated_at = now()",
+    )
+    .bind(&new.channel)
+    .bind(new.chat_id)
+    .bind(&new.company)
+    .bind(&new.person)
+    .bind(&new.contact)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -45,6 +45,7 @@ pub async fn forget(
         "DELETE FROM conversations WHERE channel = $1 AND chat_id = $2",
         "DELETE FROM subscriptions WHERE channel = $1 AND chat_id = $2",
         "DELETE FROM privacy_notices WHERE channel = $1 AND chat_id = $2",
+        "DELETE FROM company_profiles WHERE channel = $1 AND chat_id = $2",
         "DELETE FROM contact_chats WHERE channel = $1 AND chat_id = $2",
         "DELETE FROM outbox WHERE channel = $1 AND chat_id = $2",
         // Questions and answers of the enquiry's thread are free text: they may quote the company.
