@@ -305,8 +305,13 @@ async fn statistics_on_a_seeded_history_are_exact(pool: PgPool) {
     );
     let json: analytics::Stats = serde_json::from_str(&out).unwrap();
     assert_eq!(json, s);
-    // And in the chat, for the admin.
-    assert!(text(&say(&rt, ADMIN, "/stats").await).contains("acceptance rate: 50%"));
+    // And in the chat, for the admin: in the admin's language, statuses in words.
+    let chat = text(&say(&rt, ADMIN, "/stats").await);
+    assert!(
+        chat.contains("接受率：50%") && chat.contains("已接受"),
+        "{chat}"
+    );
+    assert!(!chat.contains("accepted"), "no status codes: {chat}");
     drop(rt);
 }
 
@@ -329,7 +334,7 @@ async fn admin_commands_are_refused_to_others_and_audited(pool: PgPool) {
     // The admin: each command works and leaves an audit row.
     assert!(text(&say(&rt, ADMIN, "/reload").await).contains("已重新加载"));
     assert!(text(&say(&rt, ADMIN, "/invite 嘉陵理工大学").await).contains("邀请码"));
-    assert!(text(&say(&rt, ADMIN, "/stats").await).contains("needs received"));
+    assert!(text(&say(&rt, ADMIN, "/stats").await).contains("收到需求"));
     // A dead letter, listed and retried.
     let mut conn = pool.acquire().await.unwrap();
     let id = queqiao::outbox::enqueue(
@@ -511,4 +516,18 @@ async fn personal_data_never_reaches_the_logs(pool: PgPool) {
     for needle in ["保密测试有限公司", "钱保密", "13700001111", "保密的留言"] {
         assert!(!logs.contains(needle), "{needle} appeared in the logs");
     }
+}
+
+#[sqlx::test]
+async fn words_of_chat_are_not_unmet_demand(pool: PgPool) {
+    common::with_institutions(&pool, tempfile::tempdir().unwrap().path()).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let words: Vec<String> = ["老板", "您好", "重庆", "成都市", "钛合金", "钛合金"]
+        .map(String::from)
+        .to_vec();
+    analytics::record(&mut conn, analytics::Kind::NoMatch, None, None, &words)
+        .await
+        .unwrap();
+    let s = analytics::stats(&pool, None, None).await.unwrap();
+    assert_eq!(s.unmet_terms, [("钛合金".to_owned(), 2)]);
 }

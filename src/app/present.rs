@@ -199,6 +199,84 @@ pub fn details(ctx: &Context, state: &State, p: &StoredPatent) -> String {
     body
 }
 
+/// The statistics as a chat shows them: in the reader's language, statuses in words, patents by title.
+pub fn stats(
+    ctx: &Context,
+    s: &crate::operators::analytics::Stats,
+    titles: &std::collections::HashMap<String, String>,
+    lang: &str,
+) -> String {
+    let none = || ctx.text("stats_none", lang, &[]);
+    let sep = ctx.text("separator", lang, &[]);
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            none()
+        } else {
+            items.join(&sep)
+        }
+    };
+    let counted =
+        |pairs: &[(String, i64)]| list(pairs.iter().map(|(k, v)| format!("{k} ({v})")).collect());
+    let patents = |pairs: &[(String, i64)]| {
+        list(
+            pairs
+                .iter()
+                .map(|(n, v)| format!("{} ({v})", titles.get(n).unwrap_or(n)))
+                .collect(),
+        )
+    };
+    let statuses = list(
+        s.enquiries_by_status
+            .iter()
+            .map(|(k, v)| {
+                let label = Status::parse(k).map(|st| status(ctx, st, lang));
+                format!("{} {v}", label.unwrap_or_else(|| k.clone()))
+            })
+            .collect(),
+    );
+    let hours = list(
+        s.median_first_response_hours
+            .iter()
+            .map(|(k, h)| {
+                ctx.text(
+                    "stats_hours",
+                    lang,
+                    &[("institution", k.clone()), ("count", format!("{h:.1}"))],
+                )
+            })
+            .collect(),
+    );
+    let scope = s
+        .institution
+        .clone()
+        .unwrap_or_else(|| ctx.text("stats_everyone", lang, &[]));
+    ctx.text(
+        "stats",
+        lang,
+        &[
+            ("institution", scope),
+            ("needs", s.needs.to_string()),
+            ("no_match", s.no_good_match.to_string()),
+            ("unmet", counted(&s.unmet_terms)),
+            ("shown", s.results_shown.to_string()),
+            ("opened", s.details_opened.to_string()),
+            ("enquiries", statuses),
+            (
+                "acceptance",
+                s.acceptance_rate
+                    .map(|r| format!("{:.0}%", r * 100.0))
+                    .unwrap_or_else(none),
+            ),
+            ("response", hours),
+            ("industries", counted(&s.top_industries)),
+            ("institutions", counted(&s.top_institutions)),
+            ("never_opened", patents(&s.shown_never_opened)),
+            ("thumbs_up", patents(&s.thumbs_up)),
+            ("thumbs_down", patents(&s.thumbs_down)),
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -182,6 +182,19 @@ pub async fn institutions(pool: &PgPool) -> Result<Vec<InstitutionRecord>, sqlx:
         .collect())
 }
 
+/// Patents' titles by number (numbers not in the catalogue are left out).
+pub async fn titles<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    numbers: &[String],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT number, title FROM patents WHERE number = ANY($1)")
+            .bind(numbers)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// An institution's name by id.
 pub async fn institution_name<'c>(
     conn: impl sqlx::PgExecutor<'c>,

@@ -137,7 +137,18 @@ pub async fn stats(
         crate::catalog::store::institution_name(&mut *conn, id).await?
     };
     let figures = analytics::stats(&ctx.pool, None, institution.as_deref()).await?;
-    Ok(say(ctx, "stats", state, &[("list", figures.render())]))
+    let numbers: Vec<String> = [
+        &figures.shown_never_opened,
+        &figures.thumbs_up,
+        &figures.thumbs_down,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(n, _)| n.clone())
+    .collect();
+    let titles = crate::catalog::store::titles(&mut *conn, &numbers).await?;
+    let text = crate::app::present::stats(ctx, &figures, &titles, &state.lang);
+    Ok(vec![Reply::Text(text)])
 }
 
 /// `/outbox` (admins): the dead letters, each with a retry button.
