@@ -165,6 +165,12 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
     assert!(ids[0].starts_with("patent:CN90000000"), "{ids:?}");
     let unsub = ids[1].to_owned();
     assert!(unsub.starts_with("unsub:"));
+    // Opening the pushed patent shows its details, from which the company can enquire.
+    let opened = press(&rt, 7, ids[0]).await;
+    assert!(text(&opened).contains("专利号：CN90000000"), "{opened:?}");
+    let enquire = opened[0].buttons()[0].id.clone();
+    assert!(enquire.starts_with("enquire-patent:"), "{enquire}");
+    assert!(text(&press(&rt, 7, &enquire).await).contains("个人信息说明"));
 
     // With a higher cap, the third arrives; an already pushed patent that changes is not pushed again.
     import_variants(&pool, "一种负极材料", &["CN900000001A"], "（再改进）").await;

@@ -134,6 +134,8 @@ pub enum ButtonId {
     },
     /// A pushed patent, opened by its number.
     Patent(String),
+    /// Enquire about a patent by its number (from a pushed patent's details, which are no result).
+    EnquirePatent(String),
     LeadAccept(i64),
     LeadDecline(i64),
     /// One of the offered decline reasons (1-based).
@@ -182,6 +184,7 @@ impl FromStr for ButtonId {
                 rank: rank(n).ok_or_else(bad)?,
             },
             ["patent", n] if !n.is_empty() => ButtonId::Patent((*n).to_owned()),
+            ["enquire-patent", n] if !n.is_empty() => ButtonId::EnquirePatent((*n).to_owned()),
             ["lead", "accept", n] => ButtonId::LeadAccept(num(n).ok_or_else(bad)?),
             ["lead", "decline", n] => ButtonId::LeadDecline(num(n).ok_or_else(bad)?),
             ["lead", "decline", n, r] => ButtonId::LeadReason(
@@ -230,6 +233,7 @@ impl fmt::Display for ButtonId {
                 write!(f, "fb:{}:{rank}", if *up { "up" } else { "down" })
             }
             ButtonId::Patent(n) => write!(f, "patent:{n}"),
+            ButtonId::EnquirePatent(n) => write!(f, "enquire-patent:{n}"),
             ButtonId::LeadAccept(n) => write!(f, "lead:accept:{n}"),
             ButtonId::LeadDecline(n) => write!(f, "lead:decline:{n}"),
             ButtonId::LeadReason(n, r) => write!(f, "lead:decline:{n}:{r}"),
@@ -410,6 +414,7 @@ mod tests {
             ButtonId::Feedback { up: true, rank: 3 },
             ButtonId::Feedback { up: false, rank: 4 },
             ButtonId::Patent("CN1234567A".into()),
+            ButtonId::EnquirePatent("CN1234567A".into()),
             ButtonId::LeadAccept(5),
             ButtonId::LeadDecline(5),
             ButtonId::LeadReason(5, 2),

@@ -138,6 +138,9 @@ async fn on_button(
         B::Patent(number) => steps::open_patent(ctx, conn, who, state, number)
             .await?
             .into(),
+        B::EnquirePatent(number) => steps::enquire_patent(ctx, conn, who, state, number)
+            .await?
+            .into(),
         _ => steps::run(ctx, conn, who, state, Some(Event::Choice(id)))
             .await?
             .into(),

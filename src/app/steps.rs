@@ -209,8 +209,26 @@ pub(super) async fn open_patent(
     };
     let text = present::details(ctx, state, &p);
     let buttons = vec![Button::new(
-        ButtonId::Restart,
-        ctx.text("restart", &state.lang, &[]),
+        ButtonId::EnquirePatent(p.record.number.clone()),
+        ctx.text("enquire", &state.lang, &[]),
     )];
     Ok(vec![Reply::Details { text, buttons }])
+}
+
+/// The enquiry about a patent opened from a notice: the same flow as from a result's details.
+pub(super) async fn enquire_patent(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    number: &str,
+) -> Result<Vec<Reply>, AppError> {
+    if patent_by_number(&mut *conn, number).await?.is_none() {
+        return Ok(vec![Reply::Text(ctx.text("expired", &state.lang, &[]))]);
+    }
+    let effects = VecDeque::from([Effect::Enquire {
+        number: number.to_owned(),
+        open: false,
+    }]);
+    carry_out(ctx, conn, who, state, effects).await
 }
