@@ -281,3 +281,26 @@ async fn the_results_header_does_not_repeat_a_chatty_need(pool: PgPool) {
         "{header}"
     );
 }
+
+#[sqlx::test]
+async fn region_choices_come_from_the_catalogue(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "more.jsonl",
+        "{\"name\": \"秦岭大学\", \"region\": \"陕西\", \"contacts\": []}\n",
+    );
+    let reports = common::import(&pool, &[file], &Default::default()).await;
+    assert!(reports[0].committed);
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, NEED).await;
+    t.press(COMPANY, "不限").await;
+    assert_eq!(
+        t.offered(COMPANY),
+        ["不限", "重庆", "四川", "湖南", "广东", "陕西"]
+    );
+    t.press(COMPANY, "陕西").await;
+    assert_eq!(slots(&pool).await["region"], "陕西");
+}

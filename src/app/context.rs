@@ -2,7 +2,7 @@
 //! this message, the pool, the matcher and the settings, plus who is talking. Handlers take these
 //! instead of the application itself, so they never depend on the router that calls them.
 
-use crate::dialog::engine::{State, render};
+use crate::dialog::engine::{Lists, State, render};
 use crate::dialog::script::ScriptSet;
 use crate::matching::Matcher;
 use sqlx::{PgConnection, PgPool};
@@ -50,6 +50,8 @@ pub struct Context {
     pub pool: PgPool,
     pub matcher: Arc<Matcher>,
     pub settings: Arc<Settings>,
+    /// The catalogue's lists for `choices_from` steps (regions), refreshed every minute.
+    pub lists: Arc<Lists>,
 }
 
 /// Who is talking, on which channel.

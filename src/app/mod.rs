@@ -21,11 +21,13 @@ pub mod tasks;
 pub use context::{Context, Settings, Who};
 pub use reply::{Incoming, Reply};
 
+use crate::dialog::engine::Lists;
 use crate::dialog::{ScriptError, ScriptSet};
 use crate::matching::{Matcher, Synonyms};
 use sqlx::PgPool;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// Why a message could not be handled (the user gets the `error` text; this goes to the log).
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +43,12 @@ pub struct App {
     pool: PgPool,
     matcher: Arc<Matcher>,
     settings: Arc<Settings>,
+    /// The catalogue's lists and when they were read (none yet: `None`).
+    lists: RwLock<(Option<Instant>, Arc<Lists>)>,
 }
+
+/// How long the catalogue's lists (regions) are used before they are read again.
+const LISTS_FOR: Duration = Duration::from_secs(60);
 
 impl App {
     /// Loads the scripts of `dir`; an invalid set is an error with every problem listed.
@@ -61,6 +68,7 @@ impl App {
                 admins,
                 ..Settings::default()
             }),
+            lists: RwLock::new((None, Arc::default())),
         })
     }
 
@@ -120,7 +128,31 @@ impl App {
             pool: self.pool.clone(),
             matcher: self.matcher.clone(),
             settings: self.settings.clone(),
+            lists: self
+                .lists
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .1
+                .clone(),
         }
+    }
+
+    /// Reads the catalogue's lists again when they are older than a minute (an import adds regions
+    /// rarely; a minute's delay is harmless).
+    pub async fn refresh_lists(&self, conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+        let fresh = self
+            .lists
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .is_some_and(|at| at.elapsed() < LISTS_FOR);
+        if fresh {
+            return Ok(());
+        }
+        let regions = crate::catalog::store::regions(&mut *conn).await?;
+        *self.lists.write().unwrap_or_else(|e| e.into_inner()) =
+            (Some(Instant::now()), Arc::new(Lists { regions }));
+        Ok(())
     }
 
     /// Reloads scripts and synonyms from the folder. A valid set replaces the old one atomically; an

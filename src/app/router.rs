@@ -57,6 +57,7 @@ pub(super) async fn handle(
     who: &Who<'_>,
     incoming: Incoming,
 ) -> Result<Vec<Reply>, AppError> {
+    app.refresh_lists(conn).await?;
     let ctx = app.context();
     let stored = store::lock(conn, who.channel, who.chat_id).await?;
     let mut state = stored.unwrap_or_else(|| new_state(&ctx.scripts, None));

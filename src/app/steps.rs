@@ -35,6 +35,7 @@ pub(super) async fn run(
 ) -> Result<Vec<Reply>, AppError> {
     let engine = Engine {
         scripts: &ctx.scripts,
+        lists: &ctx.lists,
     };
     let effects: VecDeque<Effect> = match event {
         Some(e) => engine.handle(state, e).into(),
@@ -52,6 +53,7 @@ async fn carry_out(
 ) -> Result<Vec<Reply>, AppError> {
     let engine = Engine {
         scripts: &ctx.scripts,
+        lists: &ctx.lists,
     };
     let mut replies = Vec::new();
     let mut budget = MAX_EFFECTS;
@@ -200,6 +202,7 @@ pub(super) async fn open_patent(
         let event = Event::Choice(ButtonId::Open(rank + 1));
         let effects = Engine {
             scripts: &ctx.scripts,
+            lists: &ctx.lists,
         }
         .handle(state, event);
         return carry_out(ctx, conn, who, state, effects.into()).await;

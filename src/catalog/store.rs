@@ -195,6 +195,16 @@ pub async fn titles<'c>(
     Ok(rows.into_iter().collect())
 }
 
+/// The institutions' regions, the region with most institutions first.
+pub async fn regions<'c>(conn: impl sqlx::PgExecutor<'c>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT region FROM institutions WHERE coalesce(region, '') <> ''
+         GROUP BY region ORDER BY count(*) DESC, region",
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// An institution's name by id.
 pub async fn institution_name<'c>(
     conn: impl sqlx::PgExecutor<'c>,

@@ -141,6 +141,47 @@ pub fn visible<'c>(state: &State, choices: &'c [Choice]) -> Vec<&'c Choice> {
     choices.iter().filter(|c| !any_shown || shown(c)).collect()
 }
 
+impl Engine<'_> {
+    /// The choices a step offers now: its scripted ones (filtered by `if_set`), merged with a catalogue
+    /// list when it has `choices_from`.
+    pub fn offered(
+        &self,
+        state: &State,
+        choices: &[Choice],
+        from: &Option<super::script::ChoicesFrom>,
+    ) -> Vec<Choice> {
+        let scripted: Vec<Choice> = visible(state, choices).into_iter().cloned().collect();
+        let Some(from) = from else {
+            return scripted;
+        };
+        let list = self.lists.get(&from.list);
+        if list.is_empty() {
+            return scripted;
+        }
+        let mut out: Vec<Choice> = scripted
+            .iter()
+            .filter(|c| c.value == "any" || list.contains(&c.value))
+            .cloned()
+            .collect();
+        for entry in list {
+            if !out.iter().any(|c| c.value == *entry) {
+                out.push(Choice {
+                    value: entry.clone(),
+                    label: self
+                        .scripts
+                        .languages
+                        .iter()
+                        .map(|l| (l.clone(), entry.clone()))
+                        .collect(),
+                    next: from.next.clone(),
+                    if_set: Vec::new(),
+                });
+            }
+        }
+        out
+    }
+}
+
 /// A fresh state in the start dialog's language defaults.
 pub fn new_state(scripts: &ScriptSet, lang: Option<&str>) -> State {
     State {
@@ -194,6 +235,28 @@ pub fn render(template: &str, state: &State, extra: &[(&str, String)]) -> String
 /// The engine over one script set.
 pub struct Engine<'a> {
     pub scripts: &'a ScriptSet,
+    /// The catalogue's lists that `choices_from` steps offer.
+    pub lists: &'a Lists,
+}
+
+/// Lists of the catalogue, as of now (empty: the scripted choices are offered as written).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lists {
+    /// Institutions' regions, most institutions first.
+    pub regions: Vec<String>,
+}
+
+impl Lists {
+    pub const EMPTY: Lists = Lists {
+        regions: Vec::new(),
+    };
+
+    fn get(&self, name: &str) -> &[String] {
+        match name {
+            "regions" => &self.regions,
+            _ => &[],
+        }
+    }
 }
 
 impl Engine<'_> {
@@ -292,10 +355,14 @@ impl Engine<'_> {
                 vec![Effect::Ask { text, buttons }]
             }
             StepKind::Choose {
-                prompt, choices, ..
+                prompt,
+                choices,
+                from,
+                ..
             } => vec![Effect::Ask {
                 text: self.t(state, prompt),
-                buttons: visible(state, choices)
+                buttons: self
+                    .offered(state, choices, from)
                     .into_iter()
                     .map(|c| {
                         Button::new(ButtonId::Choice(c.value.clone()), self.t(state, &c.label))
@@ -475,8 +542,17 @@ impl Engine<'_> {
                 state.slots.remove(slot);
                 self.enter(state, next)
             }
-            (StepKind::Choose { slot, choices, .. }, ButtonId::Choice(value)) => {
-                let Some(choice) = visible(state, choices)
+            (
+                StepKind::Choose {
+                    slot,
+                    choices,
+                    from,
+                    ..
+                },
+                ButtonId::Choice(value),
+            ) => {
+                let Some(choice) = self
+                    .offered(state, choices, from)
                     .into_iter()
                     .find(|c| c.value == *value)
                 else {
@@ -668,7 +744,10 @@ mod tests {
     #[test]
     fn intake_collects_slots_and_runs_the_search() {
         let s = scripts();
-        let engine = Engine { scripts: &s };
+        let engine = Engine {
+            scripts: &s,
+            lists: &Lists::EMPTY,
+        };
         let mut state = new_state(&s, None);
         let effects = engine.handle(&mut state, Event::Command(Command::Start));
         assert!(texts(&effects)[0].contains("欢迎"));
@@ -684,7 +763,10 @@ mod tests {
     #[test]
     fn validation_reprompts_and_skip_skips() {
         let s = scripts();
-        let engine = Engine { scripts: &s };
+        let engine = Engine {
+            scripts: &s,
+            lists: &Lists::EMPTY,
+        };
         let mut state = new_state(&s, None);
         engine.handle(&mut state, Event::Command(Command::Start));
         engine.handle(&mut state, Event::Choice("c:en".parse().unwrap()));
@@ -722,7 +804,10 @@ mod tests {
     #[test]
     fn results_page_details_and_stale_buttons() {
         let s = scripts();
-        let engine = Engine { scripts: &s };
+        let engine = Engine {
+            scripts: &s,
+            lists: &Lists::EMPTY,
+        };
         let mut state = new_state(&s, None);
         to_search(&engine, &mut state);
         state.results = (1..=12).map(item).collect();
@@ -785,7 +870,10 @@ mod tests {
     #[test]
     fn commands_help_cancel_lang() {
         let s = scripts();
-        let engine = Engine { scripts: &s };
+        let engine = Engine {
+            scripts: &s,
+            lists: &Lists::EMPTY,
+        };
         let mut state = new_state(&s, None);
         engine.handle(&mut state, Event::Command(Command::Start));
         engine.handle(&mut state, Event::Choice("c:zh".parse().unwrap()));
@@ -810,7 +898,10 @@ mod tests {
     #[test]
     fn a_removed_step_restarts_politely() {
         let s = scripts();
-        let engine = Engine { scripts: &s };
+        let engine = Engine {
+            scripts: &s,
+            lists: &Lists::EMPTY,
+        };
         let mut state = new_state(&s, None);
         engine.handle(&mut state, Event::Command(Command::Start));
         engine.handle(&mut state, Event::Choice("c:zh".parse().unwrap()));

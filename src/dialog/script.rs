@@ -68,6 +68,26 @@ struct ChoiceFile {
     if_set: Vec<String>,
 }
 
+/// Choices taken from the catalogue at the time of asking (`list = "regions"`), each going to `next`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoicesFromFile {
+    list: Spanned<String>,
+    next: Spanned<String>,
+}
+
+/// The lists of the catalogue a choices step may offer (`choices_from`).
+pub const CATALOGUE_LISTS: &[&str] = &["regions"];
+
+/// Choices from a catalogue list: one per entry, labelled with the entry itself unless a scripted
+/// choice of the same value gives it words; scripted choices whose value the list lacks are dropped
+/// (except `any`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoicesFrom {
+    pub list: String,
+    pub next: String,
+}
+
 /// Where a typed answer goes on a choices step when it is none of the choices.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +126,8 @@ struct StepFile {
     next: Option<Spanned<String>>,
     #[serde(default)]
     typed: Option<TypedFile>,
+    #[serde(default)]
+    choices_from: Option<ChoicesFromFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +160,7 @@ pub enum StepKind {
         slot: Option<String>,
         choices: Vec<Choice>,
         typed: Option<(String, String)>,
+        from: Option<ChoicesFrom>,
     },
     /// Run a named action implemented in Rust; its outcome picks the next step.
     Action {
@@ -846,11 +869,29 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                 edges.push((id.clone(), t.next.clone()));
                 (t.slot.get_ref().clone(), t.next.get_ref().clone())
             });
+            let from = s.choices_from.as_ref().map(|f| {
+                if !CATALOGUE_LISTS.contains(&f.list.get_ref().as_str()) {
+                    ctx.err(
+                        f.list.span(),
+                        format!(
+                            "step `{id}`: choices_from list `{}` is unknown (known: {})",
+                            f.list.get_ref(),
+                            CATALOGUE_LISTS.join(", ")
+                        ),
+                    );
+                }
+                edges.push((id.clone(), f.next.clone()));
+                ChoicesFrom {
+                    list: f.list.get_ref().clone(),
+                    next: f.next.get_ref().clone(),
+                }
+            });
             StepKind::Choose {
                 prompt,
                 slot: s.slot.as_ref().map(|x| x.get_ref().clone()),
                 choices: out,
                 typed,
+                from,
             }
         } else if let Some(action) = &s.action {
             let on =

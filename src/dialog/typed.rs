@@ -4,7 +4,7 @@
 //! word too short to be a need) starts a search.
 
 use super::amount::parse_wan;
-use super::engine::{Command, Effect, Engine, Event, PAGE_SIZE, SKIP_WORDS, State, visible};
+use super::engine::{Command, Effect, Engine, Event, PAGE_SIZE, SKIP_WORDS, State};
 use super::script::{StepKind, Validate};
 use crate::app::route::ButtonId;
 
@@ -50,7 +50,8 @@ impl Engine<'_> {
             StepKind::Ask {
                 skippable: true, ..
             } if n == 1 => Some(ButtonId::Skip),
-            StepKind::Choose { choices, .. } => visible(state, choices)
+            StepKind::Choose { choices, from, .. } => self
+                .offered(state, choices, from)
                 .into_iter()
                 .nth(n.checked_sub(1)?)
                 .map(|c| ButtonId::Choice(c.value.clone())),
@@ -146,9 +147,14 @@ impl Engine<'_> {
                     }
                 }
             }
-            StepKind::Choose { choices, typed, .. } => {
+            StepKind::Choose {
+                choices,
+                typed,
+                from,
+                ..
+            } => {
                 // Typed answers: a label in any language or a value; a skip word picks "any".
-                let shown = visible(state, choices);
+                let shown = self.offered(state, choices, from);
                 let chosen = shown
                     .iter()
                     .find(|c| {
