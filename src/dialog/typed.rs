@@ -116,67 +116,8 @@ impl Engine<'_> {
             return self.on_choice(state, &id);
         }
         match &step.kind {
-            StepKind::Ask {
-                slot,
-                reprompt,
-                validate,
-                pattern,
-                skippable,
-                next,
-                ..
-            } => {
-                if *skippable && is_skip(&text) {
-                    state.slots.remove(slot);
-                    return self.enter(state, next);
-                }
-                let numeric =
-                    validate.min.is_some() || validate.max.is_some() || validate.amount_wan;
-                // A required free-text answer is not a skip word or an option number (a phone number,
-                // all digits too, is longer than any option number).
-                let option_like = is_number(&text) && text.len() <= 2;
-                let refused = !skippable && !numeric && (is_skip(&text) || option_like);
-                match valid(validate, pattern.as_ref(), &text).filter(|_| !refused) {
-                    Some(value) => {
-                        state.slots.insert(slot.clone(), value);
-                        self.enter(state, next)
-                    }
-                    None => {
-                        let mut effects = vec![Effect::Say(self.t(state, reprompt))];
-                        effects.extend(self.prompt(state));
-                        effects
-                    }
-                }
-            }
-            StepKind::Choose {
-                choices,
-                typed,
-                from,
-                ..
-            } => {
-                // Typed answers: a label in any language or a value; a skip word picks "any".
-                let shown = self.offered(state, choices, from);
-                let chosen = shown
-                    .iter()
-                    .find(|c| {
-                        c.value.eq_ignore_ascii_case(&text)
-                            || c.label.values().any(|l| l.eq_ignore_ascii_case(&text))
-                    })
-                    .or_else(|| {
-                        is_skip(&text)
-                            .then(|| shown.iter().find(|c| c.value == "any"))
-                            .flatten()
-                    });
-                if let Some(c) = chosen {
-                    return self.on_choice(state, &ButtonId::Choice(c.value.clone()));
-                }
-                match typed {
-                    Some((slot, next)) if self.reads_as_need(state, slot, &text) => {
-                        state.slots.insert(slot.clone(), text);
-                        self.enter(state, next)
-                    }
-                    _ => self.not_understood(state, "not_understood"),
-                }
-            }
+            StepKind::Ask { .. } => self.on_answer(state, &step.kind, text),
+            StepKind::Choose { .. } => self.on_typed_choice(state, &step.kind, text),
             StepKind::Results { .. } => {
                 // A new wording on the results page is a new or refined need: search again (with the
                 // same filters); a stray digit or word is not.
@@ -190,6 +131,78 @@ impl Engine<'_> {
                 }
             }
             StepKind::Say { .. } | StepKind::Action { .. } => self.prompt(state),
+        }
+    }
+
+    /// Typed text at a choices step: a label in any language or a value; a skip word picks "any";
+    /// otherwise the step's `typed` target, if the text reads as what that slot's question accepts.
+    fn on_typed_choice(&self, state: &mut State, kind: &StepKind, text: String) -> Vec<Effect> {
+        let StepKind::Choose {
+            choices,
+            typed,
+            from,
+            ..
+        } = kind
+        else {
+            return self.prompt(state);
+        };
+        let shown = self.offered(state, choices, from);
+        let chosen = shown
+            .iter()
+            .find(|c| {
+                c.value.eq_ignore_ascii_case(&text)
+                    || c.label.values().any(|l| l.eq_ignore_ascii_case(&text))
+            })
+            .or_else(|| {
+                is_skip(&text)
+                    .then(|| shown.iter().find(|c| c.value == "any"))
+                    .flatten()
+            });
+        if let Some(c) = chosen {
+            return self.on_choice(state, &ButtonId::Choice(c.value.clone()));
+        }
+        match typed {
+            Some((slot, next)) if self.reads_as_need(state, slot, &text) => {
+                state.slots.insert(slot.clone(), text);
+                self.enter(state, next)
+            }
+            _ => self.not_understood(state, "not_understood"),
+        }
+    }
+
+    /// Typed text at a question (`ask`): skipped, stored (normalised) or asked again.
+    fn on_answer(&self, state: &mut State, kind: &StepKind, text: String) -> Vec<Effect> {
+        let StepKind::Ask {
+            slot,
+            reprompt,
+            validate,
+            pattern,
+            skippable,
+            next,
+            ..
+        } = kind
+        else {
+            return self.prompt(state);
+        };
+        if *skippable && is_skip(&text) {
+            state.slots.remove(slot);
+            return self.enter(state, next);
+        }
+        let numeric = validate.min.is_some() || validate.max.is_some() || validate.amount_wan;
+        // A required free-text answer is not a skip word or an option number (a phone number, all
+        // digits too, is longer than any option number).
+        let option_like = is_number(&text) && text.len() <= 2;
+        let refused = !skippable && !numeric && (is_skip(&text) || option_like);
+        match valid(validate, pattern.as_ref(), &text).filter(|_| !refused) {
+            Some(value) => {
+                state.slots.insert(slot.clone(), value);
+                self.enter(state, next)
+            }
+            None => {
+                let mut effects = vec![Effect::Say(self.t(state, reprompt))];
+                effects.extend(self.prompt(state));
+                effects
+            }
         }
     }
 

@@ -36,6 +36,8 @@ fn refusal(e: &EnquiryError, vars: &mut BTreeMap<String, String>) -> &'static st
     }
 }
 
+type Outcome = (String, BTreeMap<String, String>);
+
 /// Runs one of the enquiry actions; returns the outcome and placeholders.
 pub async fn run_action(
     ctx: &Context,
@@ -43,7 +45,7 @@ pub async fn run_action(
     who: &Who<'_>,
     state: &mut State,
     action: Action,
-) -> Result<(String, BTreeMap<String, String>)> {
+) -> Result<Outcome> {
     // The two actions that need no patent.
     match action {
         Action::AcknowledgePrivacy => {
@@ -64,48 +66,71 @@ pub async fn run_action(
         .cloned()
         .unwrap_or_default();
     let patent = crate::catalog::store::patent_by_number(&mut *conn, &number).await?;
-    let mut vars = BTreeMap::new();
-    if let Some(p) = &patent {
-        // Which deals this patent offers: the deal question shows only these (`if_set` in the script).
-        let modes = &p.record.license_modes;
-        let offers = [
-            ("deal_transfer", modes.contains(&LicenseMode::Transfer)),
-            (
-                "deal_license",
-                modes.iter().any(|m| {
-                    matches!(
-                        m,
-                        LicenseMode::Exclusive | LicenseMode::Sole | LicenseMode::Ordinary
-                    )
-                }),
-            ),
-            ("deal_open", modes.contains(&LicenseMode::Open)),
-        ];
-        for (name, offered) in offers {
-            vars.insert(name.into(), if offered { "yes" } else { "no" }.into());
-        }
-        vars.insert("title".into(), p.record.title.clone());
-        vars.insert("institution".into(), p.record.institution.clone());
-        vars.insert("number".into(), p.record.number.clone());
-    }
-    let terms = patent
-        .as_ref()
-        .map(|p| present::open_terms(ctx, &p.record, &state.lang))
-        .unwrap_or_default();
+    let mut vars = patent.as_ref().map(patent_vars).unwrap_or_default();
     let declaring = matches!(
         action,
         Action::PrepareDeclaration | Action::SubmitDeclaration
     );
+    let terms = patent
+        .as_ref()
+        .map(|p| present::open_terms(ctx, &p.record, &state.lang))
+        .unwrap_or_default();
     if declaring {
         vars.insert("open_terms".into(), terms.clone());
     }
-    let cap = ctx.settings.enquiry_cap;
     let outcome = if matches!(action, Action::PrepareEnquiry | Action::PrepareDeclaration) {
-        match store::may_enquire(conn, who.channel, who.chat_id, &number, cap).await {
-            // The privacy notice comes before a company's first enquiry.
-            Ok(()) if !privacy::acknowledged(conn, who.channel, who.chat_id).await? => "notice",
-            // The details confirmed last time are offered again (the script asks to use or edit them).
-            Ok(()) => match store::profile(conn, who.channel, who.chat_id).await? {
+        prepare(ctx, conn, who, state, &number, &mut vars).await?
+    } else {
+        let new = new_enquiry(ctx, who, state, &number, declaring, terms);
+        // Whatever happens, the personal details leave the conversation state now.
+        for s in PERSONAL_SLOTS {
+            state.slots.remove(*s);
+        }
+        submit(ctx, conn, &new, &mut vars).await?
+    };
+    Ok((outcome.to_owned(), vars))
+}
+
+/// The placeholders of the patent enquired about, and which deals it offers: the deal question shows
+/// only those (`if_set` in the script).
+fn patent_vars(p: &crate::catalog::store::StoredPatent) -> BTreeMap<String, String> {
+    let modes = &p.record.license_modes;
+    let licence = |m: &LicenseMode| {
+        matches!(
+            m,
+            LicenseMode::Exclusive | LicenseMode::Sole | LicenseMode::Ordinary
+        )
+    };
+    let offers = [
+        ("deal_transfer", modes.contains(&LicenseMode::Transfer)),
+        ("deal_license", modes.iter().any(licence)),
+        ("deal_open", modes.contains(&LicenseMode::Open)),
+    ];
+    let mut vars: BTreeMap<String, String> = offers
+        .into_iter()
+        .map(|(name, offered)| (name.into(), if offered { "yes" } else { "no" }.into()))
+        .collect();
+    vars.insert("title".into(), p.record.title.clone());
+    vars.insert("institution".into(), p.record.institution.clone());
+    vars.insert("number".into(), p.record.number.clone());
+    vars
+}
+
+/// May the company enquire (duplicate, cap), has it read the privacy notice, did it give its details
+/// before (they are offered again: the script asks to use or change them)?
+async fn prepare(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    number: &str,
+    vars: &mut BTreeMap<String, String>,
+) -> Result<&'static str> {
+    let cap = ctx.settings.enquiry_cap;
+    match store::may_enquire(conn, who.channel, who.chat_id, number, cap).await {
+        Ok(()) if !privacy::acknowledged(conn, who.channel, who.chat_id).await? => Ok("notice"),
+        Ok(()) => Ok(
+            match store::profile(conn, who.channel, who.chat_id).await? {
                 Some(p) => {
                     for (slot, value) in [
                         ("company", p.company),
@@ -118,59 +143,73 @@ pub async fn run_action(
                 }
                 None => "ready",
             },
-            Err(EnquiryError::Db(e)) => return Err(e),
-            Err(e) => refusal(&e, &mut vars),
-        }
+        ),
+        Err(EnquiryError::Db(e)) => Err(e),
+        Err(e) => Ok(refusal(&e, vars)),
+    }
+}
+
+/// What the company consented to send, from the conversation's slots.
+fn new_enquiry(
+    ctx: &Context,
+    who: &Who<'_>,
+    state: &State,
+    number: &str,
+    declaring: bool,
+    terms: String,
+) -> NewEnquiry {
+    let slot = |k: &str| state.slots.get(k).cloned().unwrap_or_default();
+    let message = if declaring {
+        let terms = [("open_terms", terms.clone())];
+        ctx.text("declaration_message", &ctx.default_lang(), &terms)
     } else {
-        let slot = |k: &str| state.slots.get(k).cloned().unwrap_or_default();
-        let lang = ctx.default_lang();
-        let new = NewEnquiry {
-            patent_number: number.clone(),
-            channel: who.channel.to_owned(),
-            chat_id: who.chat_id,
-            company: slot("company"),
-            person: slot("person"),
-            contact: slot("contact"),
-            message: if declaring {
-                let terms = [("open_terms", terms.clone())];
-                ctx.text("declaration_message", &lang, &terms)
-            } else {
-                slot("message")
-            },
-            mode: if declaring {
-                Mode::Open
-            } else {
-                Mode::parse(&slot("mode")).unwrap_or(Mode::License)
-            },
-            kind: if declaring {
-                Kind::Declaration
-            } else {
-                Kind::Enquiry
-            },
-            terms: declaring.then(|| terms.clone()),
-        };
-        // Whatever happens, the personal details leave the conversation state now.
-        for s in PERSONAL_SLOTS {
-            state.slots.remove(*s);
-        }
-        match store::submit(conn, &new, cap).await {
-            Ok(id) => {
-                store::save_profile(conn, &new).await?;
-                vars.insert("id".into(), id.to_string());
-                let e = store::lock(conn, id)
-                    .await?
-                    .ok_or(sqlx::Error::RowNotFound)?;
-                if contact::forward(ctx, conn, &e).await? {
-                    "forwarded"
-                } else {
-                    "queued"
-                }
-            }
-            Err(EnquiryError::Db(e)) => return Err(e),
-            Err(e) => refusal(&e, &mut vars),
-        }
+        slot("message")
     };
-    Ok((outcome.to_owned(), vars))
+    NewEnquiry {
+        patent_number: number.to_owned(),
+        channel: who.channel.to_owned(),
+        chat_id: who.chat_id,
+        company: slot("company"),
+        person: slot("person"),
+        contact: slot("contact"),
+        message,
+        mode: if declaring {
+            Mode::Open
+        } else {
+            Mode::parse(&slot("mode")).unwrap_or(Mode::License)
+        },
+        kind: if declaring {
+            Kind::Declaration
+        } else {
+            Kind::Enquiry
+        },
+        terms: declaring.then_some(terms),
+    }
+}
+
+/// Stores the enquiry (and the details for next time) and forwards it to the institution's contacts.
+async fn submit(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    new: &NewEnquiry,
+    vars: &mut BTreeMap<String, String>,
+) -> Result<&'static str> {
+    match store::submit(conn, new, ctx.settings.enquiry_cap).await {
+        Ok(id) => {
+            store::save_profile(conn, new).await?;
+            vars.insert("id".into(), id.to_string());
+            let e = store::lock(conn, id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            Ok(if contact::forward(ctx, conn, &e).await? {
+                "forwarded"
+            } else {
+                "queued"
+            })
+        }
+        Err(EnquiryError::Db(e)) => Err(e),
+        Err(e) => Ok(refusal(&e, vars)),
+    }
 }
 
 /// `/my`: the company's enquiries, each with its thread.
