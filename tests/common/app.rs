@@ -60,7 +60,55 @@ pub struct TestApp {
     pub app: Arc<App>,
     pub tg: Arc<Telegram>,
     pub fake: Shared,
+    /// The fake Bot API's address, for a second channel over the same app.
+    pub url: url::Url,
     next_update: i64,
+}
+
+/// The application over `pool` with the scripts of `dialogs/` and the shipped synonyms, [`ADMIN`] as
+/// admin unless `settings` names admins: what every test that talks to the bot builds.
+pub async fn build_app(pool: &PgPool, mut settings: Settings) -> Arc<App> {
+    let synonyms = Synonyms::load(std::path::Path::new("dialogs/synonyms.toml")).unwrap();
+    let matcher = Arc::new(Matcher::load(pool, synonyms).await.unwrap());
+    if settings.admins.is_empty() {
+        settings.admins = vec![ADMIN];
+    }
+    let admins = settings.admins.clone();
+    Arc::new(
+        App::new(
+            std::path::Path::new("dialogs"),
+            pool.clone(),
+            matcher,
+            admins,
+        )
+        .unwrap()
+        .with_settings(settings),
+    )
+}
+
+/// Telegram's limits lifted, so tests do not wait.
+pub fn fast() -> Options {
+    Options {
+        limits: Limits {
+            per_second: 10_000,
+            per_chat_interval: Duration::ZERO,
+        },
+        ..Options::default()
+    }
+}
+
+/// A Telegram channel over `app`, talking to the fake Bot API at `url`.
+pub fn telegram(pool: &PgPool, url: &url::Url, app: Arc<App>, options: Options) -> Arc<Telegram> {
+    // Short, so that tests of slow answers (timeouts) run quickly.
+    let bot = telegram::client("1:T", Some(url), Duration::from_secs(1)).unwrap();
+    Arc::new(Telegram::with_options(
+        bot.clone(),
+        bot,
+        pool.clone(),
+        app,
+        options,
+        Arc::default(),
+    ))
 }
 
 impl TestApp {
@@ -69,51 +117,25 @@ impl TestApp {
         Self::with_settings(pool, Settings::default()).await
     }
 
-    pub async fn with_settings(pool: &PgPool, mut settings: Settings) -> Self {
+    pub async fn with_settings(pool: &PgPool, settings: Settings) -> Self {
         load_demo_if_empty(pool).await.unwrap();
         let (fake, url) = fake_api::start().await;
-        // The shipped lay-term list, as a served bot has it.
-        let synonyms = Synonyms::load(std::path::Path::new("dialogs/synonyms.toml")).unwrap();
-        let matcher = Arc::new(Matcher::load(pool, synonyms).await.unwrap());
-        settings.admins = vec![ADMIN];
-        let app = Arc::new(
-            App::new(
-                std::path::Path::new("dialogs"),
-                pool.clone(),
-                matcher,
-                vec![ADMIN],
-            )
-            .unwrap()
-            .with_settings(settings),
-        );
-        let bot =
-            telegram::client("1:T", Some(&url.parse().unwrap()), Duration::from_secs(2)).unwrap();
-        let options = Options {
-            limits: Limits {
-                per_second: 10_000,
-                per_chat_interval: Duration::ZERO,
-            },
-            ..Options::default()
-        };
-        let tg = Arc::new(Telegram::with_options(
-            bot.clone(),
-            bot,
-            pool.clone(),
-            app.clone(),
-            options,
-            Arc::default(),
-        ));
+        let url: url::Url = url.parse().unwrap();
+        let app = build_app(pool, settings).await;
+        let tg = telegram(pool, &url, app.clone(), fast());
         Self {
             pool: pool.clone(),
             app,
             tg,
             fake,
+            url,
             next_update: 1,
         }
     }
 
-    /// Delivers one update and everything it causes; returns what `chat` received meanwhile.
-    async fn deliver(&mut self, chat: i64, update: impl Fn(i64) -> Value) -> Vec<Sent> {
+    /// Delivers one update (made from its id) and everything it causes; returns every message sent
+    /// meanwhile, to any chat.
+    pub async fn deliver_all(&mut self, update: impl Fn(i64) -> Value) -> Vec<Value> {
         let id = self.next_update;
         self.next_update += 1;
         let before = {
@@ -124,7 +146,13 @@ impl TestApp {
         self.tg.poll_once(id as i32, 0).await.unwrap();
         self.tg.process_pending().await.unwrap();
         self.flush().await;
-        self.fake.lock().unwrap().sent[before..]
+        self.fake.lock().unwrap().sent[before..].to_vec()
+    }
+
+    /// Delivers one update and everything it causes; returns what `chat` received meanwhile.
+    async fn deliver(&mut self, chat: i64, update: impl Fn(i64) -> Value) -> Vec<Sent> {
+        self.deliver_all(update)
+            .await
             .iter()
             .filter(|m| m["chat_id"].as_i64() == Some(chat))
             .map(Sent::from_json)
