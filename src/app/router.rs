@@ -67,8 +67,8 @@ pub(super) async fn handle(
         state.pending = None;
     }
     let handled = match input {
-        Input::Text(text) if state.pending.is_some() => {
-            let pending = state.pending.take().unwrap_or(Pending::Answer(0));
+        // Text while the application waits for a reason, a question or an answer is that answer.
+        Input::Text(text) if let Some(pending) = state.pending.take() => {
             on_pending(&ctx, conn, who, &mut state, pending, &text)
                 .await?
                 .into()
