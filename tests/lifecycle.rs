@@ -191,3 +191,21 @@ async fn an_unanswered_lead_is_reminded_once(pool: PgPool) {
     let sent = t.press(CONTACT, "接受").await;
     assert!(contains(&sent, "+86 138 0000 0000"), "{sent:?}");
 }
+
+#[sqlx::test]
+async fn one_shutdown_signal_stops_every_background_task(pool: PgPool) {
+    let t = TestApp::new(&pool).await;
+    let (stop, shutdown) = queqiao::app::tasks::shutdown();
+    let dir = std::path::PathBuf::from("dialogs");
+    let mut tasks = queqiao::app::tasks::spawn_all(&t.app, Some(dir), &shutdown);
+    assert_eq!(tasks.len(), 4, "SIGHUP reload, pusher, reminders, --watch");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stop.send(true).unwrap();
+    let all_stopped = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+    })
+    .await;
+    assert!(all_stopped.is_ok(), "a task ignored the shutdown signal");
+}
