@@ -74,13 +74,11 @@ pub(super) async fn handle(
                 .into()
         }
         Input::Button(id) => on_button(&ctx, conn, who, &mut state, id).await?,
-        Input::UnknownButton => steps::run(&ctx, conn, who, &mut state, None)
-            .await
-            .map(|mut r| {
-                r.insert(0, Reply::Text(ctx.text("expired", &state.lang, &[])));
-                r
-            })?
-            .into(),
+        Input::UnknownButton => {
+            let mut replies = vec![Reply::Text(ctx.text("expired", &state.lang, &[]))];
+            replies.extend(steps::run(&ctx, conn, who, &mut state, None).await?);
+            replies.into()
+        }
         Input::Command(command) => on_command(app, &ctx, conn, who, &mut state, command).await?,
         Input::Text(text) => steps::run(&ctx, conn, who, &mut state, Some(Event::Text(text)))
             .await?
