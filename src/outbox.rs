@@ -221,3 +221,16 @@ pub async fn retry_dead<'c>(conn: impl sqlx::PgExecutor<'c>, id: i64) -> Result<
     .await?;
     Ok(done.rows_affected() == 1)
 }
+/// Deletes the messages still waiting for a chat (`/forget`).
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM outbox WHERE channel = $1 AND chat_id = $2")
+        .bind(channel)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

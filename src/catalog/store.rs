@@ -205,6 +205,23 @@ pub async fn regions<'c>(conn: impl sqlx::PgExecutor<'c>) -> Result<Vec<String>,
     .await
 }
 
+/// The institution's published contact (from the catalogue), shown to a company after acceptance.
+pub async fn published_contact(
+    conn: &mut sqlx::PgConnection,
+    institution_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT name, email FROM contacts WHERE institution_id = $1 ORDER BY position LIMIT 1",
+    )
+    .bind(institution_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(name, email)| match email {
+        Some(email) if !email.is_empty() => format!("{name} <{email}>"),
+        _ => name,
+    }))
+}
+
 /// An institution's name by id.
 pub async fn institution_name<'c>(
     conn: impl sqlx::PgExecutor<'c>,

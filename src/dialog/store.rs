@@ -76,3 +76,17 @@ pub async fn lang_of(
     .await?
     .flatten())
 }
+
+/// Deletes a chat's conversation (`/forget`).
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM conversations WHERE channel = $1 AND chat_id = $2")
+        .bind(channel)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -192,7 +192,7 @@ async fn accept(
     lang: &str,
 ) -> Result<Vec<Reply>> {
     store::set_status(conn, e.id, Status::Accepted, None).await?;
-    let published = store::published_contact(conn, e.institution_id)
+    let published = crate::catalog::store::published_contact(conn, e.institution_id)
         .await?
         .unwrap_or_default();
     let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;

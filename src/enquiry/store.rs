@@ -360,23 +360,6 @@ pub async fn contact_chats(
     .await
 }
 
-/// The institution's published contact (from the catalogue), shown to a company after acceptance.
-pub async fn published_contact(
-    conn: &mut PgConnection,
-    institution_id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT name, email FROM contacts WHERE institution_id = $1 ORDER BY position LIMIT 1",
-    )
-    .bind(institution_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|(name, email)| match email {
-        Some(email) if !email.is_empty() => format!("{name} <{email}>"),
-        _ => name,
-    }))
-}
-
 /// Letters and digits without look-alikes (0/O, 1/I/L), so a code read aloud or retyped survives.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
@@ -522,5 +505,33 @@ pub async fn save_profile(conn: &mut PgConnection, new: &NewEnquiry) -> Result<(
     .bind(&new.contact)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Forgets a chat (`/forget`): its contact registration and saved details go; its enquiries keep only
+/// what statistics need (patent, institution, status history) — the company's name, person, contact,
+/// message, terms, the thread's questions and answers (free text that may quote the company) and the
+/// chat itself are removed.
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    for sql in [
+        "DELETE FROM company_profiles WHERE channel = $1 AND chat_id = $2",
+        "DELETE FROM contact_chats WHERE channel = $1 AND chat_id = $2",
+        "UPDATE enquiry_events SET note = NULL
+         WHERE enquiry_id IN (SELECT id FROM enquiries WHERE channel = $1 AND chat_id = $2)",
+        // A forgotten company's chat id becomes minus the enquiry id: unique, and pointing at nobody.
+        "UPDATE enquiries SET company = '', person = '', contact = '', message = '', terms = NULL,
+             channel = 'forgotten', chat_id = -id, updated_at = now()
+         WHERE channel = $1 AND chat_id = $2",
+    ] {
+        sqlx::query(sql)
+            .bind(channel)
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }

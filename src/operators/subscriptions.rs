@@ -203,3 +203,17 @@ pub async fn push_new_matches(ctx: &Context, weekly_cap: i64) -> Result<usize, s
     tx.commit().await?;
     Ok(pushed)
 }
+
+/// Deletes a chat's saved needs and what was pushed for them (`/forget`).
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM subscriptions WHERE channel = $1 AND chat_id = $2")
+        .bind(channel)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
