@@ -265,3 +265,27 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
         "{out}"
     );
 }
+
+/// `dialogs check` (the binary) refuses a placeholder that is not set on every way to its step: the
+/// patent's title in the first question, before any enquiry was prepared.
+#[test]
+fn dialogs_check_flags_a_placeholder_not_available_at_its_step() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dialogs(dir.path());
+    let intake = dir.path().join("intake.toml");
+    let text = std::fs::read_to_string(&intake).unwrap();
+    let edited = text.replacen("请用一两句话描述", "关于{title}，请用一两句话描述", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&intake, edited).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["dialogs", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("step `ask_need` prompt uses {title}, which is not set on every way"),
+        "{stderr}"
+    );
+}
