@@ -9,6 +9,7 @@
 pub mod amount;
 pub mod engine;
 mod flow;
+mod results;
 pub mod script;
 pub mod store;
 mod typed;
