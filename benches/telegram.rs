@@ -14,9 +14,9 @@ mod common;
 #[path = "../tests/common/fake_telegram.rs"]
 mod fake_api;
 
+use queqiao::app::App;
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::telegram::{self, Options, Telegram};
-use queqiao::dialog::Runtime;
 use queqiao::matching::{Matcher, Synonyms};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -58,7 +58,7 @@ struct Run {
 
 async fn run_once(
     pool: &PgPool,
-    runtime: &Arc<Runtime>,
+    runtime: &Arc<App>,
     workers: usize,
     rate: Option<u32>,
     chats: i64,
@@ -170,7 +170,7 @@ fn main() {
         let pool = queqiao::db::connect_and_migrate(&format!("{server}/queqiao_bench_telegram")).await.unwrap();
         load_demo_if_empty(&pool).await.unwrap();
         let matcher = Arc::new(Matcher::load(&pool, Synonyms::load(std::path::Path::new("dialogs/synonyms.toml")).unwrap()).await.unwrap());
-        let runtime = Arc::new(Runtime::new(std::path::Path::new("dialogs"), pool.clone(), matcher, vec![]).unwrap());
+        let runtime = Arc::new(App::new(std::path::Path::new("dialogs"), pool.clone(), matcher, vec![]).unwrap());
         let workers = Options::default().workers;
         let total = chats as usize * STEPS;
         println!("{total} updates ({chats} companies x {STEPS} steps), {reps} runs each, medians:");

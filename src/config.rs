@@ -42,6 +42,8 @@ pub struct Settings {
     pub enquiry_daily_cap: i64,
     /// New-match notices one company gets per week.
     pub push_weekly_cap: i64,
+    /// Days a delivered lead waits for its contact's answer before the contact is reminded (once).
+    pub lead_reminder_days: i64,
 }
 
 impl fmt::Debug for Settings {
@@ -67,6 +69,7 @@ impl fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("enquiry_daily_cap", &self.enquiry_daily_cap)
             .field("push_weekly_cap", &self.push_weekly_cap)
+            .field("lead_reminder_days", &self.lead_reminder_days)
             .finish()
     }
 }
@@ -145,6 +148,7 @@ impl Settings {
             workers: parse_or("WORKERS", &get, 4)?,
             enquiry_daily_cap: parse_or("ENQUIRY_DAILY_CAP", &get, 10)?,
             push_weekly_cap: parse_or("PUSH_WEEKLY_CAP", &get, 5)?,
+            lead_reminder_days: parse_or("LEAD_REMINDER_DAYS", &get, 3)?,
             database_url: non_empty("DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             teloxide_token: non_empty("TELOXIDE_TOKEN"),

@@ -6,14 +6,18 @@
 //! - [`db`]: connecting to PostgreSQL, creating the database when missing, running migrations.
 //! - [`catalog`]: the patent catalogue: interchange format, validated streaming import, reading back.
 //! - [`matching`]: explainable text similarity between needs and patents, over an in-memory index.
-//! - [`dialog`]: admin-editable dialog scripts, the pure conversation engine, its runtime and state.
+//! - [`app`]: the application layer: typed routes (commands, buttons, actions, pending answers), the
+//!   router of every message, what screens show, background tasks under one shutdown.
+//! - [`dialog`]: admin-editable dialog scripts, the pure conversation engine and conversation state.
 //! - [`metrics`]: counters and a latency histogram, rendered for Prometheus.
+//! - [`inbox`]: updates as received, stored before they are acknowledged, handled one chat at a time.
 //! - [`outbox`]: messages waiting for delivery, written with the change that caused them.
 //! - [`enquiry`]: consented enquiries, their delivery to institutions' contacts, and the answers.
 //! - [`operators`]: statistics, saved needs with pushes, the audit log, personal-data rights.
-//! - [`channel`]: thin adapters (console, Telegram) between a medium and the dialog runtime.
+//! - [`channel`]: thin adapters (console, Telegram) between a medium and the application.
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
+pub mod app;
 pub mod catalog;
 pub mod channel;
 pub mod cli;
@@ -21,6 +25,7 @@ pub mod config;
 pub mod db;
 pub mod dialog;
 pub mod enquiry;
+pub mod inbox;
 pub mod matching;
 pub mod metrics;
 pub mod operators;

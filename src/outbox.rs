@@ -3,7 +3,7 @@
 //! neither lose one nor create one twice; channel workers then claim and deliver them, one chat's messages
 //! strictly in order.
 
-use crate::dialog::Reply;
+use crate::app::reply::Reply;
 use crate::dialog::engine::Button;
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
@@ -220,4 +220,17 @@ pub async fn retry_dead<'c>(conn: impl sqlx::PgExecutor<'c>, id: i64) -> Result<
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+/// Deletes the messages still waiting for a chat (`/forget`).
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM outbox WHERE channel = $1 AND chat_id = $2")
+        .bind(channel)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
+use queqiao::app::{App, Incoming, Reply};
 use queqiao::catalog::store::load_demo_if_empty;
-use queqiao::dialog::{Incoming, Reply, Runtime};
 use queqiao::matching::{Matcher, Synonyms};
 use sqlx::PgPool;
 use std::path::Path;
@@ -19,9 +19,9 @@ fn copy_dialogs(to: &Path) {
     }
 }
 
-async fn runtime(pool: &PgPool, dir: &Path) -> Runtime {
+async fn runtime(pool: &PgPool, dir: &Path) -> App {
     let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-    Runtime::new(dir, pool.clone(), matcher, vec![ADMIN]).unwrap()
+    App::new(dir, pool.clone(), matcher, vec![ADMIN]).unwrap()
 }
 
 fn text(replies: &[Reply]) -> String {
@@ -37,7 +37,7 @@ fn text(replies: &[Reply]) -> String {
         .join("\n")
 }
 
-async fn say(rt: &Runtime, chat: i64, message: &str) -> String {
+async fn say(rt: &App, chat: i64, message: &str) -> String {
     text(
         &rt.handle("console", chat, chat, Incoming::Text(message.into()))
             .await,
@@ -108,7 +108,12 @@ async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool
     let dir = tempfile::tempdir().unwrap();
     copy_dialogs(dir.path());
     let rt = Arc::new(runtime(&pool, dir.path()).await);
-    queqiao::channel::reload::spawn_watch(rt.clone(), dir.path().to_path_buf());
+    let (stop, shutdown) = queqiao::app::tasks::shutdown();
+    let watcher = tokio::spawn(queqiao::app::tasks::watch_folder(
+        rt.clone(),
+        dir.path().to_path_buf(),
+        shutdown,
+    ));
     say(&rt, 3, "/start").await;
     say(&rt, 3, "1").await;
     say(&rt, 3, "外墙保温一体板防火").await; // now on ask_industry
@@ -119,8 +124,8 @@ async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool
     let text = std::fs::read_to_string(&intake).unwrap();
     let start = text.find("[[step]]\nid = \"ask_industry\"").unwrap();
     let end = text[start..].find("[[step]]\nid = \"ask_region\"").unwrap() + start;
-    let edited = format!("{}{}", &text[..start], &text[end..])
-        .replace("next = \"ask_industry\"", "next = \"ask_region\"");
+    let edited =
+        format!("{}{}", &text[..start], &text[end..]).replace("\"ask_industry\"", "\"ask_region\"");
     std::fs::write(&intake, edited).unwrap();
     let mut reloaded = false;
     for _ in 0..50 {
@@ -133,6 +138,12 @@ async fn watch_reloads_and_a_removed_step_restarts_the_conversation(pool: PgPool
     assert!(reloaded, "--watch did not pick up the change");
     let reply = say(&rt, 3, "1").await;
     assert!(reply.contains("从头开始"), "{reply}");
+    // The one shutdown signal ends the watcher.
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(3), watcher)
+        .await
+        .expect("the watcher stops on shutdown")
+        .unwrap();
 }
 
 /// Runs `queqiao chat --demo` with the given stdin and returns stdout.
@@ -149,11 +160,12 @@ fn chat(url: &str, user: &str, input: &str) -> String {
 #[sqlx::test]
 async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
     let url = database_url(&pool);
-    // 中文; the need; industry any; region any; licence any; budget skipped; next page; details of #6.
+    // The numbers the screen shows: 中文; the need; industry, region, licence "any"; budget "[1] 跳过";
+    // then "[6] 下一页" and result 7 by its own number on page 2.
     let out = chat(
         &url,
         "7",
-        "1\n您好，我们是做锂电池的小厂，硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n6\n1\n",
+        "1\n您好，我们是做锂电池的小厂，硅基负极循环衰减快，想找改进方案\n1\n1\n1\n1\n6\n7\n",
     );
     assert!(out.contains("欢迎使用鹊桥"), "{out}");
     assert!(
@@ -168,6 +180,17 @@ async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
     assert!(
         out.contains("专利号：") && out.contains("摘要："),
         "details view: {out}"
+    );
+    let seventh = out
+        .lines()
+        .find_map(|l| l.strip_prefix("7. 【"))
+        .and_then(|l| l.split_once('】'))
+        .map(|(_, rest)| rest.split('（').next().unwrap_or(rest).to_owned())
+        .unwrap_or_else(|| panic!("no result 7: {out}"));
+    let details = out.split("[7] 详情 7").nth(1).unwrap_or_default();
+    assert!(
+        details.contains(&format!("\n{seventh}\n专利号：")),
+        "\"7\" on page 2 opened result 7 ({seventh}): {details}"
     );
 
     // The same user comes back later and switches to English: the conversation continues.
@@ -214,7 +237,7 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
     let out = chat(
         &url,
         "7",
-        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n1\n1\n1\n重庆某某电池有限公司\n张三\n13800000000\n想用于动力电池负极\n2\n1\n",
+        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n跳过\n1\n1\n1\n重庆某某电池有限公司\n张三\n13800000000\n想用于动力电池负极\n1\n1\n",
     );
     assert!(
         out.contains("个人信息说明") && out.contains("同意发送吗"),
@@ -240,5 +263,29 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
     assert!(
         out.contains("已送达") && out.contains("好消息") && out.contains("已接受"),
         "{out}"
+    );
+}
+
+/// `dialogs check` (the binary) refuses a placeholder that is not set on every way to its step: the
+/// patent's title in the first question, before any enquiry was prepared.
+#[test]
+fn dialogs_check_flags_a_placeholder_not_available_at_its_step() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dialogs(dir.path());
+    let intake = dir.path().join("intake.toml");
+    let text = std::fs::read_to_string(&intake).unwrap();
+    let edited = text.replacen("请用一两句话描述", "关于{title}，请用一两句话描述", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&intake, edited).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["dialogs", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("step `ask_need` prompt uses {title}, which is not set on every way"),
+        "{stderr}"
     );
 }

@@ -4,14 +4,12 @@
 
 mod common;
 
+use common::app::TestApp;
 use common::fake_telegram::{
     self as fake_api, Shared, buttons, message, press, sent_starting_with, texts,
 };
-use queqiao::catalog::store::load_demo_if_empty;
-use queqiao::channel::telegram::{self, Options, Telegram};
-use queqiao::channel::throttle::Limits;
-use queqiao::dialog::Runtime;
-use queqiao::matching::{Matcher, Synonyms};
+use queqiao::app::Settings;
+use queqiao::channel::telegram::Telegram;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -21,77 +19,34 @@ const COMPANY: i64 = 100;
 const CONTACT: i64 = 900;
 const STRANGER: i64 = 901;
 
+/// The one test application, driven by update: `text` and `press` return every message sent meanwhile,
+/// to any chat (these tests follow both sides at once; `press` here also presses forged ids).
 struct Bot {
+    t: TestApp,
     tg: Arc<Telegram>,
     fake: Shared,
-    next_id: i64,
-    url: url::Url,
-}
-
-/// A channel over `pool` talking to the fake at `url`, as one `serve` process would.
-async fn channel(pool: &PgPool, url: &url::Url, cap: i64) -> Arc<Telegram> {
-    let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-    let runtime = Runtime::new(
-        std::path::Path::new("dialogs"),
-        pool.clone(),
-        matcher,
-        vec![1],
-    )
-    .unwrap()
-    .with_enquiry_cap(cap);
-    let bot = telegram::client("1:T", Some(url), Duration::from_secs(2)).unwrap();
-    let options = Options {
-        limits: Limits {
-            per_second: 10_000,
-            per_chat_interval: Duration::ZERO,
-        },
-        ..Options::default()
-    };
-    Arc::new(Telegram::with_options(
-        bot.clone(),
-        bot,
-        pool.clone(),
-        Arc::new(runtime),
-        options,
-        Arc::default(),
-    ))
 }
 
 impl Bot {
     async fn new(pool: &PgPool, cap: i64) -> Self {
-        load_demo_if_empty(pool).await.unwrap();
-        let (fake, url) = fake_api::start().await;
-        let url: url::Url = url.parse().unwrap();
-        let tg = channel(pool, &url, cap).await;
+        let settings = Settings {
+            enquiry_cap: cap,
+            ..Settings::default()
+        };
+        let t = TestApp::with_settings(pool, settings).await;
         Self {
-            tg,
-            fake,
-            next_id: 1,
-            url,
+            tg: t.tg.clone(),
+            fake: t.fake.clone(),
+            t,
         }
     }
 
-    /// Delivers an update and everything it causes; returns what each chat received.
-    async fn send(&mut self, make: impl Fn(i64) -> Value) -> Vec<Value> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let before = {
-            let mut f = self.fake.lock().unwrap();
-            f.updates.push(make(id));
-            f.sent.len()
-        };
-        self.tg.poll_once(id as i32, 0).await.unwrap();
-        self.tg.process_pending().await.unwrap();
-        self.tg.send_pending().await.unwrap();
-        self.fake.lock().unwrap().sent[before..].to_vec()
-    }
-
     async fn text(&mut self, chat: i64, text: &str) -> Vec<Value> {
-        self.send(|id| message(id, chat, text)).await
+        self.t.deliver_all(|id| message(id, chat, text)).await
     }
 
     async fn press(&mut self, chat: i64, data: &str) -> Vec<Value> {
-        self.send(|id| press(id, chat, data)).await
+        self.t.deliver_all(|id| press(id, chat, data)).await
     }
 }
 
@@ -135,6 +90,10 @@ async fn fill_enquiry(bot: &mut Bot, chat: i64, rank: usize) -> String {
     if first {
         sent = bot.press(chat, "c:agree").await;
     }
+    if texts(&sent).contains("沿用上次") {
+        // A company that enquired before is offered its details again; these tests type them anew.
+        sent = bot.press(chat, "c:edit").await;
+    }
     assert!(texts(&sent).contains("公司全称"), "{sent:?}");
     bot.text(chat, "重庆某某电池有限公司").await;
     bot.text(chat, "张三").await;
@@ -144,8 +103,9 @@ async fn fill_enquiry(bot: &mut Bot, chat: i64, rank: usize) -> String {
         "a bad contact is asked again: {sent:?}"
     );
     bot.text(chat, "+86 138 0000 0000").await;
-    bot.text(chat, "想用于动力电池负极，年产 500 吨").await;
-    texts(&bot.press(chat, "c:license").await)
+    // The deal question offers the patent's own modes; the first is taken.
+    let modes = buttons(&bot.text(chat, "想用于动力电池负极，年产 500 吨").await);
+    texts(&bot.press(chat, &modes[0]).await)
 }
 
 async fn institution_id(pool: &PgPool, name: &str) -> i64 {
@@ -234,8 +194,9 @@ async fn company_to_contact_and_back(pool: PgPool) {
     assert!(texts(&sent).contains("不属于"), "{sent:?}");
     let sent = bot.press(COMPANY, &format!("lead:accept:{id}")).await;
     assert!(texts(&to(&sent, COMPANY)).contains("不属于"));
+    // A forged id that is not even well formed is an expired button.
     let sent = bot.press(CONTACT, "lead:accept:abc").await;
-    assert!(texts(&sent).contains("不属于"));
+    assert!(texts(&sent).contains("过期"), "{sent:?}");
 
     // A question and its answer, with no contact details revealed.
     bot.press(CONTACT, &format!("lead:info:{id}")).await;
@@ -291,7 +252,7 @@ async fn company_to_contact_and_back(pool: PgPool) {
     assert!(texts(&prompt).contains("打分"), "{sent:?}");
     assert_eq!(buttons(&prompt).len(), 5);
     let sent = bot.press(COMPANY, &format!("rate:{id}:9")).await;
-    assert!(texts(&sent).contains("不属于"), "out of range: {sent:?}");
+    assert!(texts(&sent).contains("过期"), "out of range: {sent:?}");
     assert!(
         texts(&bot.press(STRANGER, &format!("rate:{id}:1")).await).contains("不属于"),
         "not their enquiry"
@@ -421,7 +382,7 @@ async fn two_senders_deliver_a_thousand_leads_exactly_once(pool: PgPool) {
     let patent = common::register_contacts(&pool, CONTACT, 50).await;
     common::queue_leads(&pool, &patent, 1000, CONTACT, 50).await;
     // A second process's sender: another channel over the same database and the same fake Telegram.
-    let other = channel(&pool, &bot.url, 10_000).await;
+    let other = common::app::telegram(&pool, &bot.t.url, bot.t.app.clone(), common::app::fast());
     let (a, b) = tokio::join!(other.send_pending(), bot.tg.send_pending());
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(
@@ -586,7 +547,7 @@ async fn declines_chosen_or_typed_reach_the_company(pool: PgPool) {
     // A declined enquiry no longer blocks a new one on the same patent.
     bot.press(COMPANY, "open:1").await;
     let sent = bot.press(COMPANY, "enquire:1").await;
-    assert!(texts(&sent).contains("公司全称"), "{sent:?}");
+    assert!(texts(&sent).contains("沿用上次的联系信息"), "{sent:?}");
 }
 
 #[sqlx::test]
@@ -647,8 +608,8 @@ async fn each_side_is_told_in_its_own_language(pool: PgPool) {
     bot.text(COMPANY, "Chongqing Battery Ltd").await;
     bot.text(COMPANY, "Li Lei").await;
     bot.text(COMPANY, "@lilei_cq").await;
-    bot.text(COMPANY, "For our pouch cells, 500 t a year").await;
-    bot.press(COMPANY, "c:license").await;
+    let modes = buttons(&bot.text(COMPANY, "For our pouch cells, 500 t a year").await);
+    bot.press(COMPANY, &modes[0]).await;
     let sent = bot.press(COMPANY, "c:yes").await;
     assert!(
         texts(&to(&sent, COMPANY)).contains("on its way"),

@@ -4,10 +4,10 @@
 
 mod common;
 
+use queqiao::app::{App, Incoming, Reply};
 use queqiao::catalog::PatentRecord;
 use queqiao::catalog::import::ImportOptions;
 use queqiao::catalog::store::load_demo_if_empty;
-use queqiao::dialog::{Incoming, Reply, Runtime};
 use queqiao::matching::{Matcher, Synonyms};
 use queqiao::operators::{analytics, subscriptions};
 use sqlx::PgPool;
@@ -16,10 +16,10 @@ use std::sync::Arc;
 const CHANNEL: &str = "console";
 const ADMIN: i64 = 1;
 
-async fn runtime(pool: &PgPool) -> Runtime {
+async fn runtime(pool: &PgPool) -> App {
     load_demo_if_empty(pool).await.unwrap();
     let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-    Runtime::new(
+    App::new(
         std::path::Path::new("dialogs"),
         pool.clone(),
         matcher,
@@ -44,18 +44,18 @@ fn ids(replies: &[Reply]) -> Vec<String> {
         .collect()
 }
 
-async fn say(rt: &Runtime, chat: i64, message: &str) -> Vec<Reply> {
+async fn say(rt: &App, chat: i64, message: &str) -> Vec<Reply> {
     rt.handle(CHANNEL, chat, chat, Incoming::Text(message.into()))
         .await
 }
 
-async fn press(rt: &Runtime, chat: i64, id: &str) -> Vec<Reply> {
+async fn press(rt: &App, chat: i64, id: &str) -> Vec<Reply> {
     rt.handle(CHANNEL, chat, chat, Incoming::Choice(id.into()))
         .await
 }
 
 /// A company searches for `need` (all filters any) and sees results.
-async fn search(rt: &Runtime, chat: i64, need: &str) -> Vec<Reply> {
+async fn search(rt: &App, chat: i64, need: &str) -> Vec<Reply> {
     say(rt, chat, "/start").await;
     press(rt, chat, "c:zh").await;
     say(rt, chat, need).await;
@@ -107,7 +107,12 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
 
     // Nothing new yet: no push.
     rt.matcher().refresh(&pool, true).await.unwrap();
-    assert_eq!(subscriptions::push_new_matches(&rt, 2).await.unwrap(), 0);
+    assert_eq!(
+        subscriptions::push_new_matches(&rt.context(), 2)
+            .await
+            .unwrap(),
+        0
+    );
 
     // Three new patents that match, and one that does not.
     import_variants(
@@ -125,12 +130,16 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
     import_variants(&pool, &unrelated, &["CN900000004A"], "（新）").await;
     rt.matcher().refresh(&pool, true).await.unwrap();
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 2).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 2)
+            .await
+            .unwrap(),
         2,
         "the weekly cap is 2"
     );
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 2).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 2)
+            .await
+            .unwrap(),
         0,
         "each change is looked at once"
     );
@@ -151,14 +160,25 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
         "{:?}",
         waiting[0]
     );
-    let unsub = waiting[0].0.buttons[0].id.clone();
+    // The notice opens its patent with one tap, and unsubscribes with another.
+    let ids: Vec<&str> = waiting[0].0.buttons.iter().map(|b| b.id.as_str()).collect();
+    assert!(ids[0].starts_with("patent:CN90000000"), "{ids:?}");
+    let unsub = ids[1].to_owned();
     assert!(unsub.starts_with("unsub:"));
+    // Opening the pushed patent shows its details, from which the company can enquire.
+    let opened = press(&rt, 7, ids[0]).await;
+    assert!(text(&opened).contains("专利号：CN90000000"), "{opened:?}");
+    let enquire = opened[0].buttons()[0].id.clone();
+    assert!(enquire.starts_with("enquire-patent:"), "{enquire}");
+    assert!(text(&press(&rt, 7, &enquire).await).contains("个人信息说明"));
 
     // With a higher cap, the third arrives; an already pushed patent that changes is not pushed again.
     import_variants(&pool, "一种负极材料", &["CN900000001A"], "（再改进）").await;
     rt.matcher().refresh(&pool, true).await.unwrap();
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 10).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 10)
+            .await
+            .unwrap(),
         0,
         "already pushed"
     );
@@ -168,7 +188,9 @@ async fn a_saved_need_is_pushed_once_per_new_patent_within_the_weekly_cap(pool: 
         .unwrap();
     rt.matcher().refresh(&pool, true).await.unwrap();
     assert_eq!(
-        subscriptions::push_new_matches(&rt, 10).await.unwrap(),
+        subscriptions::push_new_matches(&rt.context(), 10)
+            .await
+            .unwrap(),
         1,
         "the third one, once"
     );
@@ -289,8 +311,13 @@ async fn statistics_on_a_seeded_history_are_exact(pool: PgPool) {
     );
     let json: analytics::Stats = serde_json::from_str(&out).unwrap();
     assert_eq!(json, s);
-    // And in the chat, for the admin.
-    assert!(text(&say(&rt, ADMIN, "/stats").await).contains("acceptance rate: 50%"));
+    // And in the chat, for the admin: in the admin's language, statuses in words.
+    let chat = text(&say(&rt, ADMIN, "/stats").await);
+    assert!(
+        chat.contains("接受率：50%") && chat.contains("已接受"),
+        "{chat}"
+    );
+    assert!(!chat.contains("accepted"), "no status codes: {chat}");
     drop(rt);
 }
 
@@ -313,7 +340,7 @@ async fn admin_commands_are_refused_to_others_and_audited(pool: PgPool) {
     // The admin: each command works and leaves an audit row.
     assert!(text(&say(&rt, ADMIN, "/reload").await).contains("已重新加载"));
     assert!(text(&say(&rt, ADMIN, "/invite 嘉陵理工大学").await).contains("邀请码"));
-    assert!(text(&say(&rt, ADMIN, "/stats").await).contains("needs received"));
+    assert!(text(&say(&rt, ADMIN, "/stats").await).contains("收到需求"));
     // A dead letter, listed and retried.
     let mut conn = pool.acquire().await.unwrap();
     let id = queqiao::outbox::enqueue(
@@ -410,8 +437,8 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
     say(&rt, company, "独一无二测试公司").await;
     say(&rt, company, "赵独一").await;
     say(&rt, company, "13912345678").await;
-    say(&rt, company, "独一无二的留言内容").await;
-    press(&rt, company, "c:license").await;
+    let modes = say(&rt, company, "独一无二的留言内容").await;
+    press(&rt, company, &modes[0].buttons()[0].id).await;
     let sent = text(&press(&rt, company, "c:yes").await);
     assert!(sent.contains("咨询 #"), "{sent}");
     for needle in [
@@ -425,7 +452,15 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
             "{needle} is stored before /forget"
         );
     }
-    let reply = text(&say(&rt, company, "/forget").await);
+    // /forget asks first: saying no deletes nothing.
+    let asked = say(&rt, company, "/forget").await;
+    assert!(text(&asked).contains("确定要删除"), "{asked:?}");
+    let ids: Vec<&str> = asked[0].buttons().iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["forget:yes", "forget:no"]);
+    assert!(text(&press(&rt, company, "forget:no").await).contains("没有删除"));
+    assert!(!rows_containing(&pool, "赵独一").await.is_empty());
+    say(&rt, company, "/forget").await;
+    let reply = text(&press(&rt, company, "forget:yes").await);
     assert!(reply.contains("已删除您的个人信息"), "{reply}");
     for needle in [
         "独一无二测试公司",
@@ -470,7 +505,7 @@ async fn personal_data_never_reaches_the_logs(pool: PgPool) {
         "5",
         &[],
         &[("RUST_LOG", "trace")],
-        "1\n硅基负极循环衰减快\n1\n1\n1\n跳过\n1\n1\n1\n保密测试有限公司\n钱保密\n13700001111\n保密的留言\n2\n1\n/forget\n",
+        "1\n硅基负极循环衰减快\n1\n1\n1\n跳过\n1\n1\n1\n保密测试有限公司\n钱保密\n13700001111\n保密的留言\n1\n1\n/forget\n1\n",
     );
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -487,4 +522,18 @@ async fn personal_data_never_reaches_the_logs(pool: PgPool) {
     for needle in ["保密测试有限公司", "钱保密", "13700001111", "保密的留言"] {
         assert!(!logs.contains(needle), "{needle} appeared in the logs");
     }
+}
+
+#[sqlx::test]
+async fn words_of_chat_are_not_unmet_demand(pool: PgPool) {
+    common::with_institutions(&pool, tempfile::tempdir().unwrap().path()).await;
+    let mut conn = pool.acquire().await.unwrap();
+    let words: Vec<String> = ["老板", "您好", "重庆", "成都市", "钛合金", "钛合金"]
+        .map(String::from)
+        .to_vec();
+    analytics::record(&mut conn, analytics::Kind::NoMatch, None, None, &words)
+        .await
+        .unwrap();
+    let s = analytics::stats(&pool, None, None).await.unwrap();
+    assert_eq!(s.unmet_terms, [("钛合金".to_owned(), 2)]);
 }

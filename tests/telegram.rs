@@ -7,10 +7,8 @@ mod common;
 use common::fake_telegram::{self as fake_api, Fault, Shared, buttons, message, press, texts};
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::http::{self, HttpState, SECRET_HEADER};
-use queqiao::channel::telegram::{self, Options, Sent, Telegram};
+use queqiao::channel::telegram::{Options, Sent, Telegram};
 use queqiao::channel::throttle::Limits;
-use queqiao::dialog::Runtime;
-use queqiao::matching::{Matcher, Synonyms};
 use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -28,26 +26,8 @@ fn fast() -> Options {
 }
 
 async fn channel_with(pool: &PgPool, url: &str, options: Options) -> Arc<Telegram> {
-    let matcher = Arc::new(Matcher::load(pool, Synonyms::default()).await.unwrap());
-    let runtime = Arc::new(
-        Runtime::new(
-            std::path::Path::new("dialogs"),
-            pool.clone(),
-            matcher,
-            vec![],
-        )
-        .unwrap(),
-    );
-    let url: url::Url = url.parse().unwrap();
-    let bot = telegram::client("123:TEST", Some(&url), Duration::from_secs(1)).unwrap();
-    Arc::new(Telegram::with_options(
-        bot.clone(),
-        bot,
-        pool.clone(),
-        runtime,
-        options,
-        Arc::default(),
-    ))
+    let app = common::app::build_app(pool, Default::default()).await;
+    common::app::telegram(pool, &url.parse().unwrap(), app, options)
 }
 
 async fn channel(pool: &PgPool, url: &str) -> Arc<Telegram> {

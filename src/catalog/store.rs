@@ -182,6 +182,57 @@ pub async fn institutions(pool: &PgPool) -> Result<Vec<InstitutionRecord>, sqlx:
         .collect())
 }
 
+/// Patents' titles by number (numbers not in the catalogue are left out).
+pub async fn titles<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    numbers: &[String],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT number, title FROM patents WHERE number = ANY($1)")
+            .bind(numbers)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The institutions' regions, the region with most institutions first.
+pub async fn regions<'c>(conn: impl sqlx::PgExecutor<'c>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT region FROM institutions WHERE coalesce(region, '') <> ''
+         GROUP BY region ORDER BY count(*) DESC, region",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The institution's published contact (from the catalogue), shown to a company after acceptance.
+pub async fn published_contact(
+    conn: &mut sqlx::PgConnection,
+    institution_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT name, email FROM contacts WHERE institution_id = $1 ORDER BY position LIMIT 1",
+    )
+    .bind(institution_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(name, email)| match email {
+        Some(email) if !email.is_empty() => format!("{name} <{email}>"),
+        _ => name,
+    }))
+}
+
+/// An institution's name by id.
+pub async fn institution_name<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM institutions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// Number of patents in the catalogue.
 pub async fn patent_count(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM patents")

@@ -2,33 +2,54 @@
 //! number presses the button. When stdin is not a terminal the console reads it line by line, so a script
 //! can drive a whole conversation.
 
-use crate::dialog::engine::{Button, ids};
-use crate::dialog::{Incoming, Reply, Runtime};
+use crate::app::route::ButtonId;
+use crate::app::{App, Incoming, Reply};
+use crate::dialog::engine::Button;
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 /// The conversation channel name stored with the state.
 pub const CHANNEL: &str = "console";
 
-/// Options the user can pick by number (only when the last reply offered real choices; a lone "skip"
-/// button must not swallow a numeric answer such as a budget).
+/// Options the user can pick by number: (number, button) of the last reply that offered any.
 #[derive(Default)]
-struct Numbered(Vec<Button>);
+struct Numbered(Vec<(usize, Button)>);
+
+impl Numbered {
+    fn get(&self, n: usize) -> Option<&Button> {
+        self.0.iter().find(|(k, _)| *k == n).map(|(_, b)| b)
+    }
+}
+
+/// The numbers shown for `buttons`: a result's details button has the result's own number (so on page
+/// 2, "7" is result 7 as listed), the other options follow the highest of them.
+fn numbers(buttons: &[Button]) -> Vec<(usize, Button)> {
+    let rank = |b: &Button| match b.id.parse::<ButtonId>() {
+        Ok(ButtonId::Open(n)) => Some(n),
+        _ => None,
+    };
+    let mut next = buttons.iter().filter_map(rank).max().unwrap_or(0);
+    buttons
+        .iter()
+        .map(|b| {
+            let n = rank(b).unwrap_or_else(|| {
+                next += 1;
+                next
+            });
+            (n, b.clone())
+        })
+        .collect()
+}
 
 fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> std::io::Result<()> {
     for reply in replies {
         writeln!(out, "{}", reply.plain_text())?;
         let buttons = reply.buttons();
         if !buttons.is_empty() {
-            for (i, b) in buttons.iter().enumerate() {
-                writeln!(out, "  [{}] {}", i + 1, b.label)?;
+            numbered.0 = numbers(buttons);
+            for (n, b) in &numbered.0 {
+                writeln!(out, "  [{n}] {}", b.label)?;
             }
-            let only_skip = buttons.len() == 1 && buttons[0].id == ids::SKIP;
-            numbered.0 = if only_skip {
-                Vec::new()
-            } else {
-                buttons.to_vec()
-            };
         }
     }
     writeln!(out)?;
@@ -37,7 +58,7 @@ fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> st
 
 /// Runs the console conversation of `user` until the input ends.
 pub async fn run(
-    runtime: &Runtime,
+    runtime: &App,
     user: i64,
     lang: Option<&str>,
     input: impl AsyncBufRead + Unpin,
@@ -95,12 +116,7 @@ pub async fn run(
         if matches!(line, "/quit" | "/exit") {
             break;
         }
-        let incoming = match line
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| numbered.0.get(i))
-        {
+        let incoming = match line.parse::<usize>().ok().and_then(|n| numbered.get(n)) {
             Some(button) => Incoming::Choice(button.id.clone()),
             None => Incoming::Text(line.to_owned()),
         };
@@ -113,16 +129,16 @@ pub async fn run(
 }
 
 /// A lead shown here reached its contact, as one Telegram accepted would have.
-async fn mark_delivered(runtime: &Runtime, enquiry: i64) -> Result<(), sqlx::Error> {
+async fn mark_delivered(runtime: &App, enquiry: i64) -> Result<(), sqlx::Error> {
     let mut tx = runtime.pool().begin().await?;
-    crate::enquiry::conversation::delivered(runtime, &mut tx, enquiry).await?;
+    runtime.on_delivered(&mut tx, Some(enquiry)).await?;
     tx.commit().await
 }
 
 /// Prints the messages other parties caused for this user (a lead, an answer, a status change), which
 /// wait in the outbox; true if there were any.
 async fn show_waiting(
-    runtime: &Runtime,
+    runtime: &App,
     user: i64,
     out: &mut impl Write,
     numbered: &mut Numbered,
@@ -154,6 +170,6 @@ async fn show_waiting(
     Ok(true)
 }
 
-fn runtime_pool(runtime: &Runtime) -> &sqlx::PgPool {
+fn runtime_pool(runtime: &App) -> &sqlx::PgPool {
     runtime.pool()
 }

@@ -1,14 +1,12 @@
 //! Channels: thin adapters that turn a medium's input into dialog runtime messages and its replies into
-//! that medium's output. All conversation logic lives in [`crate::dialog`].
+//! that medium's output. All conversation logic lives in the application layer and the dialogs.
 //!
 //! - [`console`]: `queqiao chat`, the same dialogs in a terminal (or driven line by line through stdin).
 //! - [`telegram`]: a durable inbox (long polling or webhook), per-chat ordered workers, outbox senders.
 //! - [`throttle`]: send-side rate limits.
 //! - [`http`]: /healthz, /readyz, /metrics and the webhook endpoint.
-//! - [`reload`]: hot reload of the dialog scripts on SIGHUP and on file changes (`--watch`).
 
 pub mod console;
 pub mod http;
-pub mod reload;
 pub mod telegram;
 pub mod throttle;

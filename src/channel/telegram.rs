@@ -5,8 +5,9 @@
 //! outbox within Telegram's rate limits, retrying 429s, 5xx and network errors with backoff.
 
 use super::throttle::{Limits, Throttle};
+use crate::app::{App, Incoming, Reply};
 use crate::dialog::engine::Button;
-use crate::dialog::{Incoming, Reply, Runtime};
+use crate::inbox;
 use crate::metrics::Metrics;
 use crate::outbox::{self, Message};
 use futures::FutureExt;
@@ -170,7 +171,7 @@ pub struct Telegram {
     bot: Bot,
     poll_bot: Bot,
     pool: PgPool,
-    runtime: Arc<Runtime>,
+    runtime: Arc<App>,
     metrics: Arc<Metrics>,
     throttle: Throttle,
     options: Options,
@@ -197,7 +198,7 @@ pub fn client(
 
 impl Telegram {
     /// A channel with default options, sending and polling through `bot`.
-    pub fn new(bot: Bot, pool: PgPool, runtime: Arc<Runtime>) -> Self {
+    pub fn new(bot: Bot, pool: PgPool, runtime: Arc<App>) -> Self {
         Self::with_options(
             bot.clone(),
             bot,
@@ -212,7 +213,7 @@ impl Telegram {
         bot: Bot,
         poll_bot: Bot,
         pool: PgPool,
-        runtime: Arc<Runtime>,
+        runtime: Arc<App>,
         options: Options,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -259,16 +260,7 @@ impl Telegram {
             chats.push(understood.as_ref().map(|i| i.chat_id));
             payloads.push(serde_json::to_value(understood).unwrap_or(serde_json::Value::Null));
         }
-        let inserted = sqlx::query(
-            "INSERT INTO telegram_updates (update_id, chat_id, payload)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::jsonb[]) ON CONFLICT DO NOTHING",
-        )
-        .bind(&ids)
-        .bind(&chats)
-        .bind(&payloads)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let inserted = inbox::store(&self.pool, &ids, &chats, &payloads).await?;
         if inserted > 0 {
             self.metrics
                 .updates_received
@@ -300,9 +292,7 @@ impl Telegram {
 
     /// Where polling resumes after a restart: past the newest stored update.
     pub async fn resume_offset(&self) -> Result<i32, TelegramError> {
-        let max: Option<i64> = sqlx::query_scalar("SELECT max(update_id) FROM telegram_updates")
-            .fetch_one(&self.pool)
-            .await?;
+        let max = inbox::newest(&self.pool).await?;
         Ok(max.map(|m| m as i32 + 1).unwrap_or(0))
     }
 
@@ -312,19 +302,10 @@ impl Telegram {
     pub async fn process_one(&self) -> Result<Option<i64>, TelegramError> {
         let started = Instant::now();
         let mut tx = self.pool.begin().await?;
-        let row: Option<(i64, sqlx::types::Json<serde_json::Value>)> = sqlx::query_as(
-            "SELECT u.update_id, u.payload FROM telegram_updates u
-             WHERE u.processed_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM telegram_updates p WHERE p.processed_at IS NULL
-                               AND p.chat_id = u.chat_id AND p.update_id < u.update_id)
-             ORDER BY u.update_id LIMIT 1 FOR UPDATE OF u SKIP LOCKED",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((update_id, payload)) = row else {
+        let Some((update_id, payload)) = inbox::claim(&mut tx).await? else {
             return Ok(None);
         };
-        let inbound = match serde_json::from_value::<Option<Inbound>>(payload.0) {
+        let inbound = match serde_json::from_value::<Option<Inbound>>(payload) {
             Ok(inbound) => inbound,
             Err(e) => {
                 tracing::error!(update_id, error = %e, "unreadable inbox entry skipped");
@@ -349,14 +330,7 @@ impl Telegram {
                 // outcome stands and this one records nothing.)
                 let _ = tx.rollback().await;
                 tx = self.pool.begin().await?;
-                let still_ours: Option<i64> = sqlx::query_scalar(
-                    "SELECT update_id FROM telegram_updates WHERE update_id = $1 AND processed_at IS NULL
-                     FOR UPDATE SKIP LOCKED",
-                )
-                .bind(update_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if still_ours.is_none() {
+                if !inbox::reclaim(&mut tx, update_id).await? {
                     return Ok(Some(update_id));
                 }
                 let apology = Message::from(&self.runtime.apology());
@@ -364,16 +338,7 @@ impl Telegram {
                 error = Some(e);
             }
         }
-        sqlx::query(
-            // The payload (the user's words) is not kept once handled.
-            "UPDATE telegram_updates SET processed_at = clock_timestamp(), attempts = attempts + 1, last_error = $2,
-                 payload = 'null'::jsonb
-             WHERE update_id = $1",
-        )
-        .bind(update_id)
-        .bind(error)
-        .execute(&mut *tx)
-        .await?;
+        inbox::mark_handled(&mut tx, update_id, error).await?;
         tx.commit().await?;
         Metrics::inc(&self.metrics.updates_processed);
         self.metrics.handler_seconds.observe(started.elapsed());
@@ -439,10 +404,9 @@ impl Telegram {
         let sent = match result {
             Ok(()) => {
                 outbox::mark_sent(&mut tx, claimed.id).await?;
-                if let Some(enquiry) = claimed.enquiry_id {
-                    crate::enquiry::conversation::delivered(&self.runtime, &mut tx, enquiry)
-                        .await?;
-                }
+                self.runtime
+                    .on_delivered(&mut tx, claimed.enquiry_id)
+                    .await?;
                 Metrics::inc(&self.metrics.messages_sent);
                 Sent::Delivered
             }
@@ -459,14 +423,9 @@ impl Telegram {
                     }
                     None => {
                         Metrics::inc(&self.metrics.dead_letters);
-                        if let Some(enquiry) = claimed.enquiry_id {
-                            crate::enquiry::conversation::dead_lettered(
-                                &self.runtime,
-                                &mut tx,
-                                enquiry,
-                            )
+                        self.runtime
+                            .on_dead_letter(&mut tx, claimed.enquiry_id)
                             .await?;
-                        }
                         Sent::Dead
                     }
                 }
@@ -503,17 +462,27 @@ impl Telegram {
     /// Publishes the command menu in Chinese (default) and English.
     pub async fn set_commands(&self) -> Result<(), TelegramError> {
         use teloxide::types::BotCommand;
+        let scripts = self.runtime.scripts();
         let menu = |lang: &str| -> Vec<BotCommand> {
-            crate::dialog::runtime::COMMANDS
+            crate::app::route::Command::MENU
                 .iter()
-                .map(|(c, zh, en)| BotCommand::new(*c, if lang == "zh" { *zh } else { *en }))
+                .map(|c| BotCommand::new(*c, scripts.text(&format!("menu_{c}"), lang)))
                 .collect()
         };
-        self.bot.set_my_commands(menu("zh")).await?;
+        // The default language's menu is everyone's; each other language's goes to its users.
         self.bot
-            .set_my_commands(menu("en"))
-            .language_code("en")
+            .set_my_commands(menu(&scripts.default_language))
             .await?;
+        for lang in scripts
+            .languages
+            .iter()
+            .filter(|l| **l != scripts.default_language)
+        {
+            self.bot
+                .set_my_commands(menu(lang))
+                .language_code(lang.clone())
+                .await?;
+        }
         Ok(())
     }
 
@@ -706,7 +675,7 @@ mod tests {
                 .unwrap(),
         );
         let runtime = Arc::new(
-            Runtime::new(
+            App::new(
                 std::path::Path::new("dialogs"),
                 pool.clone(),
                 matcher,

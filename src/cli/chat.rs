@@ -1,8 +1,9 @@
 //! `chat` and `dialogs check`: the console channel and script validation.
 
 use super::*;
-use crate::channel::{console, reload};
-use crate::dialog::{Runtime, ScriptSet};
+use crate::app::{App, tasks};
+use crate::channel::console;
+use crate::dialog::ScriptSet;
 use crate::matching::Matcher;
 use std::sync::Arc;
 
@@ -59,8 +60,24 @@ pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The search index (kept current) and the dialog runtime over it, with reload on SIGHUP and, when asked,
-/// on file changes: what every channel starts from.
+/// What every channel starts from: the search index (kept current), the application over it and its
+/// background tasks (reload on SIGHUP and, when asked, on file changes; pushes; reminders), which all
+/// stop when the returned sender is told to.
+struct Started {
+    app: Arc<App>,
+    refresher: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Started {
+    async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        self.refresher.abort();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
 async fn start_runtime(
     settings: &Settings,
     pool: &sqlx::PgPool,
@@ -68,7 +85,7 @@ async fn start_runtime(
     admins: Vec<i64>,
     admin_channel: &str,
     watch: bool,
-) -> anyhow::Result<(Arc<Runtime>, tokio::task::JoinHandle<()>)> {
+) -> anyhow::Result<Started> {
     let synonyms_path = dialogs.join("synonyms.toml");
     let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
     let matcher = Arc::new(
@@ -80,18 +97,26 @@ async fn start_runtime(
         eprintln!("note: the catalogue is empty; import patents or run chat with --demo");
     }
     let refresher = matcher.clone().spawn_refresher(pool.clone());
-    let runtime = Arc::new(
-        Runtime::new(dialogs, pool.clone(), matcher, admins)
+    let app_settings = crate::app::Settings {
+        admins: admins.clone(),
+        admin_channel: admin_channel.to_owned(),
+        enquiry_cap: settings.enquiry_daily_cap.max(1),
+        push_weekly_cap: settings.push_weekly_cap,
+        lead_reminder_days: settings.lead_reminder_days.max(1),
+    };
+    let app = Arc::new(
+        App::new(dialogs, pool.clone(), matcher, admins)
             .map_err(invalid_scripts)?
-            .with_enquiry_cap(settings.enquiry_daily_cap)
-            .with_admin_channel(admin_channel),
+            .with_settings(app_settings),
     );
-    reload::spawn_sighup(runtime.clone());
-    crate::operators::subscriptions::spawn_pusher(runtime.clone(), settings.push_weekly_cap);
-    if watch {
-        reload::spawn_watch(runtime.clone(), dialogs.to_path_buf());
-    }
-    Ok((runtime, refresher))
+    let (stop, shutdown) = tasks::shutdown();
+    let tasks = tasks::spawn_all(&app, watch.then(|| dialogs.to_path_buf()), &shutdown);
+    Ok(Started {
+        app,
+        refresher,
+        stop,
+        tasks,
+    })
 }
 
 pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<ExitCode> {
@@ -113,7 +138,7 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
     } else {
         crate::channel::telegram::CHANNEL
     };
-    let (runtime, refresher) = start_runtime(
+    let started = start_runtime(
         settings,
         &pool,
         &args.dialogs,
@@ -126,7 +151,7 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
     let input = tokio::io::BufReader::new(tokio::io::stdin());
     let mut out = std::io::stdout();
     console::run(
-        &runtime,
+        &started.app,
         args.user,
         args.lang.as_deref(),
         input,
@@ -135,7 +160,7 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
     )
     .await
     .context("console I/O failed")?;
-    refresher.abort();
+    started.stop().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -185,7 +210,7 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
     );
 
     let pool = connect(settings).await?;
-    let (runtime, refresher) = start_runtime(
+    let started = start_runtime(
         settings,
         &pool,
         &args.dialogs,
@@ -211,7 +236,12 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         Duration::from_secs(u64::from(args.poll_timeout) + 10),
     )?;
     let channel = Arc::new(Telegram::with_options(
-        send_bot, poll_bot, pool, runtime, options, metrics,
+        send_bot,
+        poll_bot,
+        pool,
+        started.app.clone(),
+        options,
+        metrics,
     ));
     if let Some(url) = &settings.webhook_url
         && let Some((_, secret)) = &webhook
@@ -232,7 +262,7 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         .await;
     let _ = http_stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(1), http_server).await;
-    refresher.abort();
+    started.stop().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,8 @@
 //! show, actions to run). Channels turn their updates into [`Event`]s and [`Effect`]s into messages; the
 //! runtime runs actions and feeds their outcomes back as events.
 
-use super::script::{ScriptSet, StepKind, Texts, pick};
+use super::script::{Choice, ScriptSet, StepKind, Texts, pick};
+use crate::app::route::{Action, ButtonId, Pending};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,9 +29,14 @@ pub struct State {
     /// The patent whose details are open, if any.
     pub open: Option<String>,
     pub script_version: u64,
-    /// A free-text answer the runtime (not the script) waits for, such as a decline reason: `kind:id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pending: Option<String>,
+    /// A free-text answer the application (not the script) waits for, such as a decline reason.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "pending_out",
+        deserialize_with = "pending_in"
+    )]
+    pub pending: Option<Pending>,
 }
 
 /// Commands every channel offers.
@@ -47,8 +53,8 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Text(String),
-    /// A button id, as offered in an earlier effect.
-    Choice(String),
+    /// A pressed button, as offered in an earlier effect.
+    Choice(ButtonId),
     Command(Command),
     /// The outcome of the action the current step asked for, with the placeholders it provides.
     Outcome {
@@ -81,7 +87,7 @@ pub enum Effect {
     },
     /// The runtime must run this action and send back an [`Event::Outcome`].
     Run {
-        action: String,
+        action: Action,
     },
     /// The runtime must show this patent's details, then the buttons.
     Details {
@@ -96,26 +102,85 @@ pub enum Effect {
     },
 }
 
-/// Button ids the engine itself uses.
-pub mod ids {
-    pub const SKIP: &str = "skip";
-    pub const NEXT: &str = "next";
-    pub const PREV: &str = "prev";
-    pub const REFINE: &str = "refine";
-    pub const RESTART: &str = "restart";
-    pub const BACK: &str = "back";
-    pub const OPEN: &str = "open:";
-    pub const ENQUIRE: &str = "enquire:";
-    pub const TAKE_OPEN: &str = "take:";
-    /// Save the current need and be told of new matching patents (handled by the runtime).
-    pub const SUBSCRIBE: &str = "subscribe";
-    /// `fb:up:N` / `fb:down:N`: a thumb on result N (handled by the runtime).
-    pub const FEEDBACK: &str = "fb:";
-    pub const CHOICE: &str = "c:";
+impl Button {
+    /// A button whose id is formatted the one way [`ButtonId`] is.
+    pub fn new(id: ButtonId, label: impl Into<String>) -> Self {
+        Self {
+            id: id.to_string(),
+            label: label.into(),
+        }
+    }
+}
+
+fn pending_out<S: serde::Serializer>(p: &Option<Pending>, s: S) -> Result<S::Ok, S::Error> {
+    p.map(|p| p.to_string()).serialize(s)
+}
+
+/// A stored pending answer that no longer parses is dropped rather than losing the conversation.
+fn pending_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pending>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.and_then(|s| s.parse().ok()))
 }
 
 /// Words that skip an optional question, in any language.
-const SKIP_WORDS: &[&str] = &["跳过", "skip", "-", "略过", "不限", "无"];
+pub(super) const SKIP_WORDS: &[&str] =
+    &["跳过", "skip", "-", "略过", "不限", "无", "都可以", "any"];
+
+/// The choices offered in this state: those whose `if_set` names (if any) include a slot or an action
+/// variable with a real value (not empty, "any" or "no"). Should that hide every choice, all are shown
+/// rather than none.
+pub fn visible<'c>(state: &State, choices: &'c [Choice]) -> Vec<&'c Choice> {
+    let set = |name: &String| {
+        state
+            .slots
+            .get(name)
+            .or_else(|| state.vars.get(name))
+            .is_some_and(|v| !v.is_empty() && v != "any" && v != "no")
+    };
+    let shown = |c: &Choice| c.if_set.is_empty() || c.if_set.iter().any(set);
+    let any_shown = choices.iter().any(shown);
+    choices.iter().filter(|c| !any_shown || shown(c)).collect()
+}
+
+impl Engine<'_> {
+    /// The choices a step offers now: its scripted ones (filtered by `if_set`), merged with a catalogue
+    /// list when it has `choices_from`.
+    pub fn offered(
+        &self,
+        state: &State,
+        choices: &[Choice],
+        from: &Option<super::script::ChoicesFrom>,
+    ) -> Vec<Choice> {
+        let scripted: Vec<Choice> = visible(state, choices).into_iter().cloned().collect();
+        let Some(from) = from else {
+            return scripted;
+        };
+        let list = self.lists.get(&from.list);
+        if list.is_empty() {
+            return scripted;
+        }
+        let mut out: Vec<Choice> = scripted
+            .iter()
+            .filter(|c| c.value == "any" || list.contains(&c.value))
+            .cloned()
+            .collect();
+        for entry in list {
+            if !out.iter().any(|c| c.value == *entry) {
+                out.push(Choice {
+                    value: entry.clone(),
+                    label: self
+                        .scripts
+                        .languages
+                        .iter()
+                        .map(|l| (l.clone(), entry.clone()))
+                        .collect(),
+                    next: from.next.clone(),
+                    if_set: Vec::new(),
+                });
+            }
+        }
+        out
+    }
+}
 
 /// A fresh state in the start dialog's language defaults.
 pub fn new_state(scripts: &ScriptSet, lang: Option<&str>) -> State {
@@ -130,7 +195,7 @@ pub fn new_state(scripts: &ScriptSet, lang: Option<&str>) -> State {
     }
 }
 
-/// Fills `{name}` placeholders from the slots, the action variables and the language.
+/// Fills `{name}` placeholders from `extra`, the action variables, the slots and the language.
 pub fn render(template: &str, state: &State, extra: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -149,8 +214,9 @@ pub fn render(template: &str, state: &State, extra: &[(&str, String)]) -> String
                     .iter()
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| v.clone())
-                    .or_else(|| state.slots.get(name).cloned())
+                    // An action's variable is the newer, shown form (the search's `{need}` is cut short).
                     .or_else(|| state.vars.get(name).cloned())
+                    .or_else(|| state.slots.get(name).cloned())
                     .or_else(|| (name == "lang").then(|| state.lang.clone()))
                     .unwrap_or_default();
                 out.push_str(&value);
@@ -169,10 +235,32 @@ pub fn render(template: &str, state: &State, extra: &[(&str, String)]) -> String
 /// The engine over one script set.
 pub struct Engine<'a> {
     pub scripts: &'a ScriptSet,
+    /// The catalogue's lists that `choices_from` steps offer.
+    pub lists: &'a Lists,
+}
+
+/// Lists of the catalogue, as of now (empty: the scripted choices are offered as written).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lists {
+    /// Institutions' regions, most institutions first.
+    pub regions: Vec<String>,
+}
+
+impl Lists {
+    pub const EMPTY: Lists = Lists {
+        regions: Vec::new(),
+    };
+
+    fn get(&self, name: &str) -> &[String] {
+        match name {
+            "regions" => &self.regions,
+            _ => &[],
+        }
+    }
 }
 
 impl Engine<'_> {
-    fn t(&self, state: &State, texts: &Texts) -> String {
+    pub(super) fn t(&self, state: &State, texts: &Texts) -> String {
         render(
             &pick(texts, &state.lang, &self.scripts.default_language),
             state,
@@ -180,7 +268,7 @@ impl Engine<'_> {
         )
     }
 
-    fn bot(&self, state: &State, key: &str, extra: &[(&str, String)]) -> String {
+    pub(super) fn bot(&self, state: &State, key: &str, extra: &[(&str, String)]) -> String {
         render(&self.scripts.text(key, &state.lang), state, extra)
     }
 
@@ -204,7 +292,7 @@ impl Engine<'_> {
         effects
     }
 
-    fn enter_start(&self, state: &mut State) -> Vec<Effect> {
+    pub(super) fn enter_start(&self, state: &mut State) -> Vec<Effect> {
         let dialog = self
             .scripts
             .dialogs
@@ -221,7 +309,7 @@ impl Engine<'_> {
     }
 
     /// Moves to `step_id` and runs steps until one waits for the user or an action.
-    fn enter(&self, state: &mut State, step_id: &str) -> Vec<Effect> {
+    pub(super) fn enter(&self, state: &mut State, step_id: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         let mut next = Some(step_id.to_owned());
         // A script is a graph and say-steps may form a loop; the bound keeps a bad script from hanging us.
@@ -243,16 +331,14 @@ impl Engine<'_> {
                 StepKind::Ask { .. } | StepKind::Choose { .. } | StepKind::Results { .. } => {
                     effects.extend(self.prompt(state));
                 }
-                StepKind::Action { name, .. } => effects.push(Effect::Run {
-                    action: name.clone(),
-                }),
+                StepKind::Action { name, .. } => effects.push(Effect::Run { action: *name }),
             }
         }
         effects
     }
 
     /// The current step's question again (after help, a language switch, or a bad answer).
-    fn prompt(&self, state: &State) -> Vec<Effect> {
+    pub(super) fn prompt(&self, state: &State) -> Vec<Effect> {
         let Some(step) = self.scripts.step(&state.dialog, &state.step) else {
             return Vec::new();
         };
@@ -264,98 +350,27 @@ impl Engine<'_> {
                 let mut buttons = Vec::new();
                 if *skippable {
                     text = format!("{text}\n{}", self.bot(state, "skip_hint", &[]));
-                    buttons.push(Button {
-                        id: ids::SKIP.into(),
-                        label: self.bot(state, "skipped", &[]),
-                    });
+                    buttons.push(Button::new(ButtonId::Skip, self.bot(state, "skipped", &[])));
                 }
                 vec![Effect::Ask { text, buttons }]
             }
             StepKind::Choose {
-                prompt, choices, ..
+                prompt,
+                choices,
+                from,
+                ..
             } => vec![Effect::Ask {
                 text: self.t(state, prompt),
-                buttons: choices
-                    .iter()
-                    .map(|c| Button {
-                        id: format!("{}{}", ids::CHOICE, c.value),
-                        label: self.t(state, &c.label),
+                buttons: self
+                    .offered(state, choices, from)
+                    .into_iter()
+                    .map(|c| {
+                        Button::new(ButtonId::Choice(c.value.clone()), self.t(state, &c.label))
                     })
                     .collect(),
             }],
             StepKind::Results { prompt, .. } => vec![self.results_page(state, prompt)],
             _ => Vec::new(),
-        }
-    }
-
-    fn pages(state: &State) -> usize {
-        state.results.len().div_ceil(PAGE_SIZE).max(1)
-    }
-
-    fn results_page(&self, state: &State, prompt: &Texts) -> Effect {
-        let pages = Self::pages(state);
-        let page = state.page.min(pages - 1);
-        let extra = [
-            ("page", (page + 1).to_string()),
-            ("pages", pages.to_string()),
-            ("count", state.results.len().to_string()),
-        ];
-        let mut text = render(
-            &pick(prompt, &state.lang, &self.scripts.default_language),
-            state,
-            &extra,
-        );
-        if state.results.is_empty() {
-            text = self.bot(state, "no_results", &extra);
-        } else {
-            text = format!("{text}\n{}", self.bot(state, "page", &extra));
-        }
-        let start = page * PAGE_SIZE;
-        let items: Vec<(usize, ResultItem)> = state
-            .results
-            .iter()
-            .enumerate()
-            .skip(start)
-            .take(PAGE_SIZE)
-            .map(|(i, r)| (i + 1, r.clone()))
-            .collect();
-        let mut buttons: Vec<Button> = items
-            .iter()
-            .map(|(rank, _)| Button {
-                id: format!("{}{}", ids::OPEN, rank),
-                label: self.bot(state, "details", &[("number", rank.to_string())]),
-            })
-            .collect();
-        if page > 0 {
-            buttons.push(Button {
-                id: ids::PREV.into(),
-                label: self.bot(state, "prev", &[]),
-            });
-        }
-        if page + 1 < pages {
-            buttons.push(Button {
-                id: ids::NEXT.into(),
-                label: self.bot(state, "next", &[]),
-            });
-        }
-        buttons.push(Button {
-            id: ids::REFINE.into(),
-            label: self.bot(state, "refine", &[]),
-        });
-        buttons.push(Button {
-            id: ids::RESTART.into(),
-            label: self.bot(state, "restart", &[]),
-        });
-        if !state.results.is_empty() {
-            buttons.push(Button {
-                id: ids::SUBSCRIBE.into(),
-                label: self.bot(state, "subscribe", &[]),
-            });
-        }
-        Effect::Results {
-            text,
-            items,
-            buttons,
         }
     }
 
@@ -373,8 +388,9 @@ impl Engine<'_> {
                 effects.extend(self.prompt(state));
             }
             Event::Command(Command::Cancel) => {
+                // The language and the need stay: the next message goes on from them.
                 state.step.clear();
-                state.slots.clear();
+                state.slots.retain(|k, _| k == "lang" || k == "need");
                 state.vars.clear();
                 state.results.clear();
                 state.open = None;
@@ -402,107 +418,13 @@ impl Engine<'_> {
         effects
     }
 
-    fn on_text(&self, state: &mut State, text: String) -> Vec<Effect> {
-        let text = text.trim().to_owned();
-        let length = text.chars().count();
-        if length > self.scripts.max_text_chars {
-            let extra = [
-                ("length", length.to_string()),
-                ("limit", self.scripts.max_text_chars.to_string()),
-            ];
-            let mut effects = vec![Effect::Say(self.bot(state, "too_long", &extra))];
-            effects.extend(self.prompt(state));
-            return effects;
-        }
-        if state.step.is_empty() {
-            // Idle: a message starts the conversation.
-            return self.handle(state, Event::Command(Command::Start));
-        }
-        let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
-            return self.enter_start(state);
-        };
-        match &step.kind {
-            StepKind::Ask {
-                slot,
-                reprompt,
-                validate,
-                pattern,
-                skippable,
-                next,
-                ..
-            } => {
-                if *skippable && SKIP_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w)) {
-                    state.slots.remove(slot);
-                    return self.enter(state, next);
-                }
-                let chars = text.chars().count();
-                let number = text.parse::<f64>().ok();
-                let ok = !text.is_empty()
-                    && validate.min_len.is_none_or(|m| chars >= m)
-                    && validate.max_len.is_none_or(|m| chars <= m)
-                    && pattern.as_ref().is_none_or(|re| re.is_match(&text))
-                    && (validate.min.is_none() && validate.max.is_none()
-                        || number.is_some_and(|n| {
-                            validate.min.is_none_or(|m| n >= m)
-                                && validate.max.is_none_or(|m| n <= m)
-                        }));
-                if !ok {
-                    let mut effects = vec![Effect::Say(self.t(state, reprompt))];
-                    if *skippable {
-                        effects.push(Effect::Ask {
-                            text: self.bot(state, "skip_hint", &[]),
-                            buttons: vec![Button {
-                                id: ids::SKIP.into(),
-                                label: self.bot(state, "skipped", &[]),
-                            }],
-                        });
-                    }
-                    return effects;
-                }
-                state.slots.insert(slot.clone(), text);
-                self.enter(state, next)
-            }
-            StepKind::Choose { choices, .. } => {
-                // Typed answers: a label in any language, a value, or the option's number.
-                let by_number = text
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| choices.get(i));
-                let chosen = by_number.or_else(|| {
-                    choices.iter().find(|c| {
-                        c.value.eq_ignore_ascii_case(&text)
-                            || c.label.values().any(|l| l.eq_ignore_ascii_case(&text))
-                    })
-                });
-                match chosen {
-                    Some(c) => self.on_choice(state, &format!("{}{}", ids::CHOICE, c.value)),
-                    None => {
-                        let mut effects = vec![Effect::Say(self.bot(state, "not_understood", &[]))];
-                        effects.extend(self.prompt(state));
-                        effects
-                    }
-                }
-            }
-            StepKind::Results { .. } => {
-                // A new message on the results page is a new or refined need: search again.
-                state.slots.insert("need".into(), text);
-                match self.search_step(state) {
-                    Some(id) => self.enter(state, &id),
-                    None => self.prompt(state),
-                }
-            }
-            StepKind::Say { .. } | StepKind::Action { .. } => self.prompt(state),
-        }
-    }
-
     /// Moves to the current dialog's step that runs `action` (how the runtime starts a sub-flow such as
     /// an enquiry); nothing happens if the dialog has no such step.
-    pub fn enter_action(&self, state: &mut State, action: &str) -> Vec<Effect> {
+    pub fn enter_action(&self, state: &mut State, action: Action) -> Vec<Effect> {
         let step = self.scripts.dialogs.get(&state.dialog).and_then(|d| {
             d.steps
                 .values()
-                .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == action))
+                .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if *name == action))
                 .map(|s| s.id.clone())
         });
         match step {
@@ -512,40 +434,52 @@ impl Engine<'_> {
     }
 
     /// The dialog's step that runs the search action.
-    fn search_step(&self, state: &State) -> Option<String> {
+    pub(super) fn search_step(&self, state: &State) -> Option<String> {
         let dialog = self.scripts.dialogs.get(&state.dialog)?;
         dialog
             .steps
             .values()
-            .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if name == "search"))
+            .find(|s| matches!(&s.kind, StepKind::Action { name, .. } if *name == Action::Search))
             .map(|s| s.id.clone())
     }
 
-    fn expired(&self, state: &State) -> Vec<Effect> {
+    pub(super) fn expired(&self, state: &State) -> Vec<Effect> {
         let mut effects = vec![Effect::Say(self.bot(state, "expired", &[]))];
         effects.extend(self.prompt(state));
         effects
     }
 
-    fn on_choice(&self, state: &mut State, id: &str) -> Vec<Effect> {
+    pub(super) fn on_choice(&self, state: &mut State, id: &ButtonId) -> Vec<Effect> {
         let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
             return self.expired(state);
         };
-        match &step.kind {
-            StepKind::Ask {
-                slot,
-                skippable: true,
-                next,
-                ..
-            } if id == ids::SKIP => {
+        match (&step.kind, id) {
+            (
+                StepKind::Ask {
+                    slot,
+                    skippable: true,
+                    next,
+                    ..
+                },
+                ButtonId::Skip,
+            ) => {
                 state.slots.remove(slot);
                 self.enter(state, next)
             }
-            StepKind::Choose { slot, choices, .. } => {
-                let Some(value) = id.strip_prefix(ids::CHOICE) else {
-                    return self.expired(state);
-                };
-                let Some(choice) = choices.iter().find(|c| c.value == value) else {
+            (
+                StepKind::Choose {
+                    slot,
+                    choices,
+                    from,
+                    ..
+                },
+                ButtonId::Choice(value),
+            ) => {
+                let Some(choice) = self
+                    .offered(state, choices, from)
+                    .into_iter()
+                    .find(|c| c.value == *value)
+                else {
                     return self.expired(state);
                 };
                 if let Some(slot) = slot {
@@ -553,95 +487,16 @@ impl Engine<'_> {
                         state.lang = value.to_owned();
                     }
                     state.slots.insert(slot.clone(), value.to_owned());
+                    // `{slot_label}` shows the choice in words (the value is a code, e.g. `license`).
+                    let label = self.t(state, &choice.label);
+                    state.vars.insert(format!("{slot}_label"), label);
                 }
                 let next = choice.next.clone();
                 self.enter(state, &next)
             }
-            StepKind::Results { prompt, on } => {
-                let pages = Self::pages(state);
-                match id {
-                    ids::NEXT if state.page + 1 < pages => {
-                        state.page += 1;
-                        state.open = None;
-                        vec![self.results_page(state, prompt)]
-                    }
-                    ids::PREV if state.page > 0 => {
-                        state.page -= 1;
-                        state.open = None;
-                        vec![self.results_page(state, prompt)]
-                    }
-                    ids::BACK => {
-                        state.open = None;
-                        vec![self.results_page(state, prompt)]
-                    }
-                    ids::REFINE | ids::RESTART => {
-                        state.open = None;
-                        let target = on
-                            .get(if id == ids::REFINE {
-                                "refine"
-                            } else {
-                                "restart"
-                            })
-                            .cloned()
-                            .unwrap_or_default();
-                        self.enter(state, &target)
-                    }
-                    _ => {
-                        if let Some(item) = self.rank_in(state, id, ids::OPEN) {
-                            state.open = Some(item.number.clone());
-                            let rank = id.trim_start_matches(ids::OPEN).to_owned();
-                            let mut buttons = vec![Button {
-                                id: format!("{}{rank}", ids::ENQUIRE),
-                                label: self.bot(state, "enquire", &[]),
-                            }];
-                            if item.open_license {
-                                buttons.push(Button {
-                                    id: format!("{}{rank}", ids::TAKE_OPEN),
-                                    label: self.bot(state, "take_open_license", &[]),
-                                });
-                            }
-                            buttons.push(Button {
-                                id: ids::BACK.into(),
-                                label: self.bot(state, "back", &[]),
-                            });
-                            for (dir, key) in [("up", "thumb_up"), ("down", "thumb_down")] {
-                                buttons.push(Button {
-                                    id: format!("{}{dir}:{rank}", ids::FEEDBACK),
-                                    label: self.bot(state, key, &[]),
-                                });
-                            }
-                            return vec![Effect::Details {
-                                number: item.number,
-                                buttons,
-                            }];
-                        }
-                        if let Some(item) = self.rank_in(state, id, ids::ENQUIRE) {
-                            return vec![Effect::Enquire {
-                                number: item.number,
-                                open: false,
-                            }];
-                        }
-                        if let Some(item) = self
-                            .rank_in(state, id, ids::TAKE_OPEN)
-                            .filter(|i| i.open_license)
-                        {
-                            return vec![Effect::Enquire {
-                                number: item.number,
-                                open: true,
-                            }];
-                        }
-                        self.expired(state)
-                    }
-                }
-            }
+            (StepKind::Results { prompt, on }, id) => self.on_results_button(state, prompt, on, id),
             _ => self.expired(state),
         }
-    }
-
-    /// The result a `open:N` / `enquire:N` id points at, if N is a valid rank of the current results.
-    pub fn rank_in(&self, state: &State, id: &str, prefix: &str) -> Option<ResultItem> {
-        let rank: usize = id.strip_prefix(prefix)?.parse().ok()?;
-        state.results.get(rank.checked_sub(1)?).cloned()
     }
 
     fn on_outcome(
@@ -669,211 +524,4 @@ impl Engine<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scripts() -> ScriptSet {
-        let bot = include_str!("../../dialogs/bot.toml");
-        let intake = include_str!("../../dialogs/intake.toml");
-        ScriptSet::parse("bot.toml", bot, &[("intake.toml".into(), intake.into())]).unwrap()
-    }
-
-    fn item(n: usize) -> ResultItem {
-        ResultItem {
-            number: format!("CN1000000{n:02}A"),
-            score: 90 - n as u8,
-            title: format!("专利{n}"),
-            institution: "渝州大学".into(),
-            matched: vec!["负极".into()],
-            snippet: String::new(),
-            double_five: false,
-            open_license: false,
-            industry: "新能源及储能".into(),
-        }
-    }
-
-    fn texts(effects: &[Effect]) -> Vec<String> {
-        effects
-            .iter()
-            .map(|e| match e {
-                Effect::Say(t) | Effect::Ask { text: t, .. } | Effect::Results { text: t, .. } => {
-                    t.clone()
-                }
-                other => format!("{other:?}"),
-            })
-            .collect()
-    }
-
-    /// Drives the intake up to the search action.
-    fn to_search(engine: &Engine<'_>, state: &mut State) {
-        engine.handle(state, Event::Command(Command::Start));
-        engine.handle(state, Event::Choice("c:zh".into()));
-        engine.handle(state, Event::Text("硅基负极循环衰减快".into()));
-        engine.handle(state, Event::Choice("c:新能源及储能".into()));
-        engine.handle(state, Event::Text("不限".into()));
-        engine.handle(state, Event::Text("3".into())); // option 3 of the licence question: 普通许可
-        let effects = engine.handle(state, Event::Text("50".into()));
-        assert_eq!(
-            effects,
-            vec![Effect::Run {
-                action: "search".into()
-            }]
-        );
-    }
-
-    #[test]
-    fn intake_collects_slots_and_runs_the_search() {
-        let s = scripts();
-        let engine = Engine { scripts: &s };
-        let mut state = new_state(&s, None);
-        let effects = engine.handle(&mut state, Event::Command(Command::Start));
-        assert!(texts(&effects)[0].contains("欢迎"));
-        assert_eq!(state.step, "language");
-        to_search(&engine, &mut state);
-        assert_eq!(state.slots["need"], "硅基负极循环衰减快");
-        assert_eq!(state.slots["industry"], "新能源及储能");
-        assert_eq!(state.slots["region"], "any");
-        assert_eq!(state.slots["license"], "ordinary");
-        assert_eq!(state.slots["budget"], "50");
-    }
-
-    #[test]
-    fn validation_reprompts_and_skip_skips() {
-        let s = scripts();
-        let engine = Engine { scripts: &s };
-        let mut state = new_state(&s, None);
-        engine.handle(&mut state, Event::Command(Command::Start));
-        engine.handle(&mut state, Event::Choice("c:en".into()));
-        assert_eq!(state.lang, "en");
-        let effects = engine.handle(&mut state, Event::Text("ab".into()));
-        assert_eq!(state.step, "ask_need");
-        assert!(texts(&effects)[0].contains("at least 4"));
-        let long = "长".repeat(s.max_text_chars + 1);
-        let effects = engine.handle(&mut state, Event::Text(long));
-        assert!(texts(&effects)[0].contains(&format!("({} characters)", s.max_text_chars + 1)));
-        engine.handle(&mut state, Event::Text("battery anode".into()));
-        for _ in 0..3 {
-            engine.handle(&mut state, Event::Choice("c:any".into()));
-        }
-        assert_eq!(state.step, "ask_budget");
-        let effects = engine.handle(&mut state, Event::Text("lots".into()));
-        assert!(texts(&effects)[0].contains("number"));
-        let effects = engine.handle(&mut state, Event::Choice("skip".into()));
-        assert_eq!(
-            effects,
-            vec![Effect::Run {
-                action: "search".into()
-            }]
-        );
-        assert!(!state.slots.contains_key("budget"));
-    }
-
-    #[test]
-    fn results_page_details_and_stale_buttons() {
-        let s = scripts();
-        let engine = Engine { scripts: &s };
-        let mut state = new_state(&s, None);
-        to_search(&engine, &mut state);
-        state.results = (1..=12).map(item).collect();
-        let effects = engine.handle(
-            &mut state,
-            Event::Outcome {
-                outcome: "found".into(),
-                vars: BTreeMap::from([("count".into(), "12".into())]),
-            },
-        );
-        let Effect::Results { items, buttons, .. } = &effects[0] else {
-            panic!("{effects:?}")
-        };
-        assert_eq!(
-            items.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
-            [1, 2, 3, 4, 5]
-        );
-        assert!(buttons.iter().any(|b| b.id == "next") && !buttons.iter().any(|b| b.id == "prev"));
-        let effects = engine.handle(&mut state, Event::Choice("next".into()));
-        let Effect::Results { items, .. } = &effects[0] else {
-            panic!()
-        };
-        assert_eq!(items[0].0, 6);
-        let effects = engine.handle(&mut state, Event::Choice("open:7".into()));
-        assert!(matches!(&effects[0], Effect::Details { number, .. } if number == "CN100000007A"));
-        // Forged or stale ids: a rank that does not exist, garbage, another step's choice.
-        for forged in [
-            "open:99",
-            "open:0",
-            "open:-1",
-            "open:x",
-            "c:zh",
-            "enquire:1000",
-            "",
-        ] {
-            let effects = engine.handle(&mut state, Event::Choice(forged.into()));
-            assert!(texts(&effects)[0].contains("过期"), "{forged}: {effects:?}");
-        }
-        let effects = engine.handle(&mut state, Event::Choice("enquire:7".into()));
-        assert_eq!(
-            effects,
-            vec![Effect::Enquire {
-                number: "CN100000007A".into(),
-                open: false,
-            }]
-        );
-        // Typing on the results page searches again with the new need.
-        let effects = engine.handle(&mut state, Event::Text("换个需求：外墙保温".into()));
-        assert_eq!(
-            effects,
-            vec![Effect::Run {
-                action: "search".into()
-            }]
-        );
-        assert_eq!(state.slots["need"], "换个需求：外墙保温");
-    }
-
-    #[test]
-    fn commands_help_cancel_lang() {
-        let s = scripts();
-        let engine = Engine { scripts: &s };
-        let mut state = new_state(&s, None);
-        engine.handle(&mut state, Event::Command(Command::Start));
-        engine.handle(&mut state, Event::Choice("c:zh".into()));
-        let effects = engine.handle(&mut state, Event::Command(Command::Help));
-        assert!(texts(&effects)[0].contains("/start") && texts(&effects)[1].contains("技术"));
-        let effects = engine.handle(&mut state, Event::Command(Command::Lang(None)));
-        assert_eq!(state.lang, "en");
-        assert!(texts(&effects)[0].contains("English") && texts(&effects)[1].contains("describe"));
-        engine.handle(&mut state, Event::Command(Command::Cancel));
-        assert!(state.step.is_empty());
-        // Any message after a cancel starts again.
-        let effects = engine.handle(&mut state, Event::Text("hello".into()));
-        assert!(texts(&effects)[0].contains("Welcome"));
-    }
-
-    #[test]
-    fn a_removed_step_restarts_politely() {
-        let s = scripts();
-        let engine = Engine { scripts: &s };
-        let mut state = new_state(&s, None);
-        engine.handle(&mut state, Event::Command(Command::Start));
-        engine.handle(&mut state, Event::Choice("c:zh".into()));
-        state.step = "ask_colour".into();
-        state.script_version = s.version ^ 1;
-        let effects = engine.handle(&mut state, Event::Text("随便".into()));
-        assert!(texts(&effects)[0].contains("从头开始"), "{effects:?}");
-        assert_eq!(state.script_version, s.version);
-        assert_ne!(state.step, "ask_colour");
-    }
-
-    #[test]
-    fn render_fills_known_and_blanks_unknown() {
-        let mut state = State::default();
-        state.slots.insert("need".into(), "电池".into());
-        assert_eq!(
-            render(
-                "找{need}，共{count}项 {x y}",
-                &state,
-                &[("count", "3".into())]
-            ),
-            "找电池，共3项 {x y}"
-        );
-    }
-}
+mod tests;

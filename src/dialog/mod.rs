@@ -1,16 +1,18 @@
-//! Dialogs: admin-editable scripts (TOML in `dialogs/`), the pure conversation engine that runs them, the
-//! runtime that connects it to the matcher and the catalogue, and conversation state in PostgreSQL.
+//! Dialogs: admin-editable scripts (TOML in `dialogs/`), the pure conversation engine that runs them,
+//! and conversation state in PostgreSQL. What runs actions and routes messages is the application layer (`app`).
 //!
 //! - [`script`]: the script format, loading and validation (`FILE:LINE: problem`).
-//! - [`engine`]: (state, event) → (state, effects); knows no channel.
-//! - [`runtime`]: actions, persistence, hot reload; used by every channel.
+//! - [`engine`]: (state, event) → (state, effects); knows no channel. What typed text means at each
+//!   step is in `typed`; amounts of money as people type them in [`amount`].
 //! - [`store`]: conversation rows.
 
+pub mod amount;
 pub mod engine;
-pub mod runtime;
+mod flow;
+mod results;
 pub mod script;
 pub mod store;
+mod typed;
 
 pub use engine::{Engine, Event, State};
-pub use runtime::{Incoming, Reply, Runtime};
 pub use script::{ScriptError, ScriptSet};

@@ -51,6 +51,10 @@ pub struct Validate {
     pub min: Option<f64>,
     #[serde(default)]
     pub max: Option<f64>,
+    /// The answer is an amount in 万元: "30", "30万", "30 万元", "二三十万" (the upper end) and a sum in
+    /// yuan ("300000", "300000元") are all understood and stored as 万元.
+    #[serde(default)]
+    pub amount_wan: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +62,37 @@ pub struct Validate {
 struct ChoiceFile {
     value: Spanned<String>,
     label: Spanned<Texts>,
+    next: Spanned<String>,
+    /// Offered only when one of these slots holds a value other than "any".
+    #[serde(default)]
+    if_set: Vec<String>,
+}
+
+/// Choices taken from the catalogue at the time of asking (`list = "regions"`), each going to `next`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoicesFromFile {
+    list: Spanned<String>,
+    next: Spanned<String>,
+}
+
+/// The lists of the catalogue a choices step may offer (`choices_from`).
+pub const CATALOGUE_LISTS: &[&str] = &["regions"];
+
+/// Choices from a catalogue list: one per entry, labelled with the entry itself unless a scripted
+/// choice of the same value gives it words; scripted choices whose value the list lacks are dropped
+/// (except `any`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoicesFrom {
+    pub list: String,
+    pub next: String,
+}
+
+/// Where a typed answer goes on a choices step when it is none of the choices.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedFile {
+    slot: Spanned<String>,
     next: Spanned<String>,
 }
 
@@ -89,6 +124,10 @@ struct StepFile {
     on: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     #[serde(default)]
     next: Option<Spanned<String>>,
+    #[serde(default)]
+    typed: Option<TypedFile>,
+    #[serde(default)]
+    choices_from: Option<ChoicesFromFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,15 +153,18 @@ pub enum StepKind {
         skippable: bool,
         next: String,
     },
-    /// Offer buttons; the chosen value goes into `slot` when given.
+    /// Offer buttons; the chosen value goes into `slot` when given. A typed answer that is none of the
+    /// choices goes into `typed.0` and on to step `typed.1`, when set.
     Choose {
         prompt: Texts,
         slot: Option<String>,
         choices: Vec<Choice>,
+        typed: Option<(String, String)>,
+        from: Option<ChoicesFrom>,
     },
     /// Run a named action implemented in Rust; its outcome picks the next step.
     Action {
-        name: String,
+        name: Action,
         on: BTreeMap<String, String>,
     },
     /// Show the current results page with paging, details and refine buttons.
@@ -138,6 +180,8 @@ pub struct Choice {
     pub value: String,
     pub label: Texts,
     pub next: String,
+    /// Offered only when one of these slots holds a value other than "any" (empty: always).
+    pub if_set: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -153,79 +197,21 @@ pub struct Dialog {
     pub steps: BTreeMap<String, Step>,
 }
 
-/// An action the engine may call: its outcomes and the placeholders it provides.
-pub struct ActionSpec {
-    pub name: &'static str,
-    pub outcomes: &'static [&'static str],
-    pub provides: &'static [&'static str],
-}
-
-/// The actions implemented in Rust (see `dialog::runtime`).
-pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "search",
-        outcomes: &["found", "no_match"],
-        provides: &["count", "need"],
-    },
-    ActionSpec {
-        name: "clear_need",
-        outcomes: &["done"],
-        provides: &[],
-    },
-    ActionSpec {
-        name: "clear_filters",
-        outcomes: &["done"],
-        provides: &[],
-    },
-    ActionSpec {
-        name: "prepare_enquiry",
-        outcomes: &["ready", "notice", "duplicate", "capped"],
-        provides: &["title", "institution", "number", "limit"],
-    },
-    ActionSpec {
-        name: "submit_enquiry",
-        outcomes: &["forwarded", "queued", "duplicate", "capped"],
-        provides: &["title", "institution", "number", "limit", "id"],
-    },
-    ActionSpec {
-        name: "prepare_declaration",
-        outcomes: &["ready", "notice", "duplicate", "capped"],
-        provides: &["title", "institution", "number", "limit", "open_terms"],
-    },
-    ActionSpec {
-        name: "submit_declaration",
-        outcomes: &["forwarded", "queued", "duplicate", "capped"],
-        provides: &[
-            "title",
-            "institution",
-            "number",
-            "limit",
-            "id",
-            "open_terms",
-        ],
-    },
-    ActionSpec {
-        name: "acknowledge_privacy",
-        outcomes: &["done"],
-        provides: &[],
-    },
-    ActionSpec {
-        name: "discard_enquiry",
-        outcomes: &["done"],
-        provides: &[],
-    },
-];
+/// The actions implemented in Rust: one typed list, which the application runs and this validator reads.
+pub use crate::app::route::Action;
 
 /// The action the runtime enters when a result's "enquire" button is pressed.
-pub const ENQUIRY_ENTRY: &str = "prepare_enquiry";
+pub const ENQUIRY_ENTRY: Action = Action::PrepareEnquiry;
 /// The action the runtime enters when a result's "take the open licence" button is pressed.
-pub const DECLARATION_ENTRY: &str = "prepare_declaration";
+pub const DECLARATION_ENTRY: Action = Action::PrepareDeclaration;
 
 /// Outcomes a results step may route.
 pub const RESULT_OUTCOMES: &[&str] = &["refine", "restart"];
+/// Outcomes a results step may route besides those: `filters` adds a "change filters" button.
+pub const RESULT_OPTIONAL_OUTCOMES: &[&str] = &["filters"];
 
 /// Placeholders every text may use.
-const GLOBAL_PLACEHOLDERS: &[&str] = &["lang"];
+pub(super) const GLOBAL_PLACEHOLDERS: &[&str] = &["lang"];
 /// Placeholders of the engine's own texts.
 const BOT_PLACEHOLDERS: &[&str] = &[
     "length",
@@ -259,6 +245,20 @@ const BOT_PLACEHOLDERS: &[&str] = &[
     "code",
     "need",
     "score",
+    "yuan",
+    "needs",
+    "no_match",
+    "unmet",
+    "shown",
+    "opened",
+    "enquiries",
+    "acceptance",
+    "response",
+    "industries",
+    "institutions",
+    "never_opened",
+    "thumbs_up",
+    "thumbs_down",
 ];
 
 /// A whole validated set of scripts.
@@ -356,9 +356,67 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
+    "not_understood_results",
+    "stats_none",
+    "stats_everyone",
+    "stats_hours",
+    "filters",
+    "details_region",
+    "details_open_terms",
+    "details_price",
+    "double_five_meaning",
+    "rating_none",
+    "rating_both",
+    "rating_institution",
+    "license_transfer",
+    "license_exclusive",
+    "license_sole",
+    "license_ordinary",
+    "license_open",
+    "deal_transfer",
+    "deal_license",
+    "deal_open",
+    "legal_granted",
+    "legal_pending",
+    "legal_lapsed",
+    "status_submitted",
+    "status_forwarded",
+    "status_delivered",
+    "status_accepted",
+    "status_declined",
+    "status_info_requested",
+    "status_closed",
+    "payment_lump_sum",
+    "payment_royalty",
+    "payment_entry_plus_royalty",
+    "open_fee",
+    "open_royalty",
+    "open_years",
+    "separator",
+    "amount_wan",
+    "amount_yuan",
+    "lead_reminder",
+    "contact_closed",
+    "thread_status",
+    "thread_status_note",
+    "thread_question",
+    "thread_answer",
+    "my_line",
+    "help_contact",
+    "forget_confirm",
+    "forget_yes",
+    "forget_no",
+    "forget_kept",
+    "open_patent",
+    "menu_start",
+    "menu_help",
+    "menu_lang",
+    "menu_cancel",
+    "menu_my",
+    "menu_leads",
 ];
 
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     file: String,
     text: &'a str,
     errors: Vec<ScriptError>,
@@ -371,7 +429,7 @@ impl Ctx<'_> {
             .count()
             + 1
     }
-    fn err(&mut self, span: std::ops::Range<usize>, problem: impl Into<String>) {
+    pub(super) fn err(&mut self, span: std::ops::Range<usize>, problem: impl Into<String>) {
         let line = self.line(span.start);
         self.errors.push(ScriptError {
             file: self.file.clone(),
@@ -392,7 +450,7 @@ fn parse_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx<'_>) -> Option<T> {
     }
 }
 
-fn placeholders(text: &str) -> Vec<String> {
+pub(super) fn placeholders(text: &str) -> Vec<String> {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}").expect("valid placeholder pattern")
@@ -653,10 +711,13 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
         if let Some(slot) = s.ask.as_ref().or(s.slot.as_ref()) {
             provided.insert(slot.get_ref().clone());
         }
+        if let Some(slot) = s.slot.as_ref().filter(|_| s.choices.is_some()) {
+            provided.insert(format!("{}_label", slot.get_ref()));
+        }
         if let Some(a) = &s.action
-            && let Some(spec) = ACTIONS.iter().find(|x| x.name == a.get_ref())
+            && let Some(action) = Action::parse(a.get_ref())
         {
-            provided.extend(spec.provides.iter().map(|p| p.to_string()));
+            provided.extend(action.provides().iter().map(|p| p.to_string()));
         }
         if s.results.is_some() {
             provided.extend(["count", "page", "pages"].map(String::from));
@@ -801,21 +862,46 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                     value: c.value.get_ref().clone(),
                     label: c.label.get_ref().clone(),
                     next: c.next.get_ref().clone(),
+                    if_set: c.if_set.clone(),
                 });
             }
+            let typed = s.typed.as_ref().map(|t| {
+                edges.push((id.clone(), t.next.clone()));
+                (t.slot.get_ref().clone(), t.next.get_ref().clone())
+            });
+            let from = s.choices_from.as_ref().map(|f| {
+                if !CATALOGUE_LISTS.contains(&f.list.get_ref().as_str()) {
+                    ctx.err(
+                        f.list.span(),
+                        format!(
+                            "step `{id}`: choices_from list `{}` is unknown (known: {})",
+                            f.list.get_ref(),
+                            CATALOGUE_LISTS.join(", ")
+                        ),
+                    );
+                }
+                edges.push((id.clone(), f.next.clone()));
+                ChoicesFrom {
+                    list: f.list.get_ref().clone(),
+                    next: f.next.get_ref().clone(),
+                }
+            });
             StepKind::Choose {
                 prompt,
                 slot: s.slot.as_ref().map(|x| x.get_ref().clone()),
                 choices: out,
+                typed,
+                from,
             }
         } else if let Some(action) = &s.action {
             let on =
                 s.on.as_ref()
                     .map(|o| o.get_ref().clone())
                     .unwrap_or_default();
-            match ACTIONS.iter().find(|a| a.name == action.get_ref()) {
+            let parsed = Action::parse(action.get_ref());
+            match parsed {
                 None => {
-                    let known: Vec<&str> = ACTIONS.iter().map(|a| a.name).collect();
+                    let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
                     ctx.err(
                         action.span(),
                         format!(
@@ -826,14 +912,14 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                     );
                 }
                 Some(spec) => {
-                    for outcome in spec.outcomes {
+                    for outcome in spec.outcomes() {
                         if !on.contains_key(*outcome) {
-                            ctx.err(action.span(), format!("step `{id}`: outcome `{outcome}` of action `{}` has no next step in `on`", spec.name));
+                            ctx.err(action.span(), format!("step `{id}`: outcome `{outcome}` of action `{spec}` has no next step in `on`"));
                         }
                     }
                     for (outcome, target) in &on {
-                        if !spec.outcomes.contains(&outcome.as_str()) {
-                            ctx.err(target.span(), format!("step `{id}`: action `{}` has no outcome `{outcome}` (it has: {})", spec.name, spec.outcomes.join(", ")));
+                        if !spec.outcomes().contains(&outcome.as_str()) {
+                            ctx.err(target.span(), format!("step `{id}`: action `{spec}` has no outcome `{outcome}` (it has: {})", spec.outcomes().join(", ")));
                         }
                     }
                 }
@@ -842,7 +928,8 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                 edges.push((id.clone(), target.clone()));
             }
             StepKind::Action {
-                name: action.get_ref().clone(),
+                // An unknown name was reported above and the whole set is refused.
+                name: parsed.unwrap_or(Action::Search),
                 on: on.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
             }
         } else if s.results.is_some() {
@@ -859,7 +946,9 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
                 }
             }
             for (outcome, target) in &on {
-                if !RESULT_OUTCOMES.contains(&outcome.as_str()) {
+                if !RESULT_OUTCOMES.contains(&outcome.as_str())
+                    && !RESULT_OPTIONAL_OUTCOMES.contains(&outcome.as_str())
+                {
                     ctx.err(
                         target.span(),
                         format!(
@@ -915,7 +1004,7 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
             .values()
             .filter(|s| {
                 matches!(&s.kind, StepKind::Action { name, .. }
-                    if name == ENQUIRY_ENTRY || name == DECLARATION_ENTRY)
+                    if *name == ENQUIRY_ENTRY || *name == DECLARATION_ENTRY)
             })
             .map(|s| s.id.clone()),
     );
@@ -943,6 +1032,9 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
             ),
         );
     }
+    if ctx.errors.is_empty() {
+        super::flow::check_availability(ctx, file.start.get_ref(), &steps, &edges, &spans);
+    }
     if !ctx.errors.is_empty() {
         return None;
     }
@@ -954,161 +1046,4 @@ fn build_dialog(ctx: &mut Ctx<'_>, file: DialogFile, languages: &[String]) -> Op
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    pub(crate) const BOT: &str = include_str!("../../dialogs/bot.toml");
-    pub(crate) const INTAKE: &str = include_str!("../../dialogs/intake.toml");
-
-    fn check(dialog: &str) -> Vec<String> {
-        match ScriptSet::parse("bot.toml", BOT, &[("d.toml".into(), dialog.into())]) {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors.iter().map(|e| e.to_string()).collect(),
-        }
-    }
-
-    const OK: &str = r#"id = "intake"
-start = "a"
-
-[[step]]
-id = "a"
-say = { zh = "你好", en = "Hello" }
-next = "b"
-
-[[step]]
-id = "b"
-ask = "need"
-prompt = { zh = "需求？{lang}", en = "Need?" }
-validate = { min_len = 2 }
-next = "c"
-
-[[step]]
-id = "c"
-action = "search"
-on = { found = "r", no_match = "a" }
-
-[[step]]
-id = "r"
-results = true
-prompt = { zh = "{count} 项：{need}", en = "{count}: {need}" }
-on = { refine = "b", restart = "a" }
-"#;
-
-    #[test]
-    fn shipped_scripts_are_valid() {
-        let set =
-            ScriptSet::parse("bot.toml", BOT, &[("intake.toml".into(), INTAKE.into())]).unwrap();
-        assert_eq!(set.languages, ["zh", "en"]);
-        assert!(set.dialogs.contains_key("intake"));
-        assert!(check(OK).is_empty(), "{:?}", check(OK));
-    }
-
-    /// Each class of error is reported with its file and line.
-    #[test]
-    fn each_error_class_names_its_line() {
-        let cases: Vec<(String, &str)> = vec![
-            (
-                OK.replace("id = \"b\"", "id = \"a\""),
-                "d.toml:10: step id `a` is already used on line 5",
-            ),
-            (
-                OK.replace("next = \"c\"", "next = \"nowhere\""),
-                "d.toml:14: step `b` goes to `nowhere`, which is not a step",
-            ),
-            (
-                format!("{OK}[[step]]\nid = \"orphan\"\nsay = {{ zh = \"孤\", en = \"alone\" }}\n"),
-                "d.toml:27: step `orphan` is not reachable",
-            ),
-            (
-                OK.replace("action = \"search\"", "action = \"teleport\""),
-                "d.toml:18: unknown action `teleport`",
-            ),
-            (
-                OK.replace(", en = \"Hello\"", ""),
-                "d.toml:6: step `a` say has no `en` text",
-            ),
-            (
-                OK.replace("{lang}", "{budget}"),
-                "d.toml:12: step `b` prompt (zh) uses placeholder {budget}, which this step does not provide",
-            ),
-            (
-                OK.replace("min_len = 2", "min_len = 9, max_len = 3"),
-                "d.toml:13: validate: min_len 9 is greater than max_len 3",
-            ),
-            (
-                OK.replace("min_len = 2", "pattern = \"[0-9\""),
-                "d.toml:13: validate: pattern is not a valid regular expression",
-            ),
-            (
-                OK.replace("min_len = 2", "min_length = 2"),
-                "d.toml:13: unknown field `min_length`",
-            ),
-            (
-                OK.replace("next = \"b\"", "next = \"b\"\ncolour = \"red\""),
-                "d.toml:8: unknown field `colour`",
-            ),
-            (
-                OK.replace(
-                    "on = { found = \"r\", no_match = \"a\" }",
-                    "on = { found = \"r\" }",
-                ),
-                "d.toml:18: step `c`: outcome `no_match` of action `search` has no next step",
-            ),
-            (
-                OK.replace(
-                    "say = { zh = \"你好\", en = \"Hello\" }\nnext = \"b\"",
-                    "next = \"b\"",
-                ),
-                "d.toml:5: step `a` must have exactly one of",
-            ),
-            (
-                OK.replace("start = \"a\"", "start = \"z\""),
-                "d.toml:2: start step `z` is not a step",
-            ),
-        ];
-        for (script, expected) in cases {
-            let errors = check(&script);
-            assert!(
-                errors.iter().any(|e| e.starts_with(expected)),
-                "expected `{expected}`, got {errors:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn bot_file_errors_name_their_line() {
-        let bad = BOT.replace("help = {", "helpp = {");
-        let errors =
-            ScriptSet::parse("bot.toml", &bad, &[("d.toml".into(), OK.into())]).unwrap_err();
-        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert!(
-            shown
-                .iter()
-                .any(|e| e.starts_with("bot.toml:10: unknown text `helpp`")),
-            "{shown:?}"
-        );
-        assert!(
-            shown.iter().any(|e| e.contains("text `help` is missing")),
-            "{shown:?}"
-        );
-        let bad = BOT.replace("default_language = \"zh\"", "default_language = \"fr\"");
-        let errors =
-            ScriptSet::parse("bot.toml", &bad, &[("d.toml".into(), OK.into())]).unwrap_err();
-        assert_eq!(
-            errors[0].to_string(),
-            "bot.toml:4: default_language `fr` is not in languages"
-        );
-    }
-
-    #[test]
-    fn version_changes_with_content() {
-        let a = ScriptSet::parse("bot.toml", BOT, &[("d.toml".into(), OK.into())]).unwrap();
-        let b = ScriptSet::parse(
-            "bot.toml",
-            BOT,
-            &[("d.toml".into(), OK.replace("你好", "您好"))],
-        )
-        .unwrap();
-        assert_ne!(a.version, b.version);
-    }
-}
+mod tests;

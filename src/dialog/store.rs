@@ -60,3 +60,33 @@ pub async fn load(
             .await?;
     Ok(row.map(|r| r.0.0))
 }
+
+/// The language a chat chose in its conversation, if it has one.
+pub async fn lang_of(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT state->>'lang' FROM conversations WHERE channel = $1 AND chat_id = $2",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten())
+}
+
+/// Deletes a chat's conversation (`/forget`).
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM conversations WHERE channel = $1 AND chat_id = $2")
+        .bind(channel)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -4,46 +4,64 @@
 use rand::Rng;
 use sqlx::PgConnection;
 
-/// An enquiry's status; the history keeps every change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Submitted,
-    Forwarded,
-    Delivered,
-    Accepted,
-    Declined,
-    InfoRequested,
-    Closed,
+/// Names an enum's variants as stored in the database (and as the SQL CHECK constraints list them).
+macro_rules! stored_names {
+    ($(#[$doc:meta])* $ty:ident { $($variant:ident = $name:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $ty { $($variant),+ }
+
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($name => Some($ty::$variant),)+ _ => None }
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::parse(&s).ok_or_else(|| format!("unknown {} `{s}`", stringify!($ty)))
+            }
+        }
+    };
+}
+
+stored_names! {
+    /// An enquiry's status; the history keeps every change.
+    Status {
+        Submitted = "submitted",
+        Forwarded = "forwarded",
+        Delivered = "delivered",
+        Accepted = "accepted",
+        Declined = "declined",
+        InfoRequested = "info_requested",
+        Closed = "closed",
+    }
+}
+
+stored_names! {
+    /// The kind of deal a company asks for.
+    Mode {
+        Transfer = "transfer",
+        License = "license",
+        Open = "open",
+    }
+}
+
+stored_names! {
+    /// An enquiry, or a declaration that the company takes an open licence on its published terms.
+    Kind {
+        Enquiry = "enquiry",
+        Declaration = "declaration",
+    }
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Forwarded => "forwarded",
-            Status::Delivered => "delivered",
-            Status::Accepted => "accepted",
-            Status::Declined => "declined",
-            Status::InfoRequested => "info_requested",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Status::Submitted,
-            Status::Forwarded,
-            Status::Delivered,
-            Status::Accepted,
-            Status::Declined,
-            Status::InfoRequested,
-            Status::Closed,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-
-    /// Whether the institution can still act on it.
+    /// Whether the institution can still accept, decline or ask.
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Accepted | Status::Declined | Status::Closed)
     }
@@ -71,7 +89,7 @@ pub enum EnquiryError {
 }
 
 /// What the company agreed to share.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewEnquiry {
     pub patent_number: String,
     pub channel: String,
@@ -80,9 +98,8 @@ pub struct NewEnquiry {
     pub person: String,
     pub contact: String,
     pub message: String,
-    pub mode: String,
-    /// `enquiry`, or `declaration` for taking an open licence on its published terms.
-    pub kind: String,
+    pub mode: Mode,
+    pub kind: Kind,
     /// The published terms a declaration accepted.
     pub terms: Option<String>,
 }
@@ -101,9 +118,12 @@ pub struct Enquiry {
     pub person: String,
     pub contact: String,
     pub message: String,
-    pub mode: String,
-    pub status: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    #[sqlx(try_from = "String")]
+    pub kind: Kind,
     pub terms: Option<String>,
 }
 
@@ -174,8 +194,8 @@ pub async fn submit(
     .bind(&new.person)
     .bind(&new.contact)
     .bind(&new.message)
-    .bind(&new.mode)
-    .bind(if new.kind.is_empty() { "enquiry" } else { new.kind.as_str() })
+    .bind(new.mode.as_str())
+    .bind(new.kind.as_str())
     .bind(&new.terms)
     .fetch_optional(&mut *conn)
     .await
@@ -243,18 +263,60 @@ pub async fn of_company(
     .await
 }
 
-/// An institution's open enquiries, oldest first.
-pub async fn open_of_institution(
+/// An institution's enquiries a contact still has to act on: open ones, and accepted ones until they
+/// are closed; oldest first.
+pub async fn leads_of_institution(
     conn: &mut PgConnection,
     institution_id: i64,
 ) -> Result<Vec<Enquiry>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE e.institution_id = $1 AND e.status NOT IN ('accepted', 'declined', 'closed')
+        "{SELECT} WHERE e.institution_id = $1 AND e.status NOT IN ('declined', 'closed')
          ORDER BY e.id LIMIT 20"
     ))
     .bind(institution_id)
     .fetch_all(&mut *conn)
     .await
+}
+
+/// One change in an enquiry's history, with what was said (a question, an answer, a reason).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Event {
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    pub note: Option<String>,
+}
+
+/// An enquiry's history, oldest first.
+pub async fn history(conn: &mut PgConnection, id: i64) -> Result<Vec<Event>, sqlx::Error> {
+    sqlx::query_as("SELECT status, note FROM enquiry_events WHERE enquiry_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// Delivered leads nobody answered for `days`, not reminded yet; locked for the caller, and skipped if
+/// another process is reminding them.
+pub async fn due_reminders(
+    conn: &mut PgConnection,
+    days: i64,
+) -> Result<Vec<Enquiry>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.status = 'delivered' AND e.reminded_at IS NULL
+           AND e.updated_at < now() - make_interval(days => $1::int)
+         ORDER BY e.id LIMIT 100 FOR UPDATE OF e SKIP LOCKED"
+    ))
+    .bind(days as i32)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Notes that a lead's contact was reminded, so it happens once.
+pub async fn mark_reminded(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE enquiries SET reminded_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Queued enquiries of an institution (no contact was registered when they were submitted).
@@ -296,23 +358,6 @@ pub async fn contact_chats(
     .bind(institution_id)
     .fetch_all(&mut *conn)
     .await
-}
-
-/// The institution's published contact (from the catalogue), shown to a company after acceptance.
-pub async fn published_contact(
-    conn: &mut PgConnection,
-    institution_id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT name, email FROM contacts WHERE institution_id = $1 ORDER BY position LIMIT 1",
-    )
-    .bind(institution_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|(name, email)| match email {
-        Some(email) if !email.is_empty() => format!("{name} <{email}>"),
-        _ => name,
-    }))
 }
 
 /// Letters and digits without look-alikes (0/O, 1/I/L), so a code read aloud or retyped survives.
@@ -421,5 +466,72 @@ pub async fn rate(
         .bind(crate::catalog::import::CHANGE_CHANNEL)
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// The contact details a company confirmed in its last enquiry.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Profile {
+    pub company: String,
+    pub person: String,
+    pub contact: String,
+}
+
+pub async fn profile(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<Option<Profile>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT company, person, contact FROM company_profiles WHERE channel = $1 AND chat_id = $2",
+    )
+    .bind(channel)
+    .bind(chat_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Keeps the details of a submitted enquiry for the next one.
+pub async fn save_profile(conn: &mut PgConnection, new: &NewEnquiry) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO company_profiles (channel, chat_id, company, person, contact) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (channel, chat_id) DO UPDATE SET company = EXCLUDED.company, person = EXCLUDED.person,
+             contact = EXCLUDED.contact, updated_at = now()",
+    )
+    .bind(&new.channel)
+    .bind(new.chat_id)
+    .bind(&new.company)
+    .bind(&new.person)
+    .bind(&new.contact)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets a chat (`/forget`): its contact registration and saved details go; its enquiries keep only
+/// what statistics need (patent, institution, status history) — the company's name, person, contact,
+/// message, terms, the thread's questions and answers (free text that may quote the company) and the
+/// chat itself are removed.
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    for sql in [
+        "DELETE FROM company_profiles WHERE channel = $1 AND chat_id = $2",
+        "DELETE FROM contact_chats WHERE channel = $1 AND chat_id = $2",
+        "UPDATE enquiry_events SET note = NULL
+         WHERE enquiry_id IN (SELECT id FROM enquiries WHERE channel = $1 AND chat_id = $2)",
+        // A forgotten company's chat id becomes minus the enquiry id: unique, and pointing at nobody.
+        "UPDATE enquiries SET company = '', person = '', contact = '', message = '', terms = NULL,
+             channel = 'forgotten', chat_id = -id, updated_at = now()
+         WHERE channel = $1 AND chat_id = $2",
+    ] {
+        sqlx::query(sql)
+            .bind(channel)
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }

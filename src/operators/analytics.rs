@@ -107,6 +107,40 @@ pub struct Stats {
 
 const TOP: i64 = 10;
 
+/// Words people say around a need that are no demand of their own (places are filtered separately).
+const CHAT_WORDS: &[&str] = &[
+    "老板",
+    "您好",
+    "你好",
+    "谢谢",
+    "请问",
+    "麻烦",
+    "我们",
+    "我司",
+    "公司",
+    "工厂",
+    "小厂",
+    "厂家",
+    "老师",
+    "帮忙",
+    "一下",
+    "有没有",
+    "想找",
+    "需要",
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "成都",
+    "长沙",
+    "广州",
+    "深圳",
+    "武汉",
+    "西安",
+    "杭州",
+    "南京",
+];
+
 /// Computes the statistics since `since` (all time when `None`), for one institution when given.
 pub async fn stats(
     pool: &PgPool,
@@ -143,11 +177,20 @@ pub async fn stats(
         details_opened: count("details").await?,
         ..Stats::default()
     };
-    s.unmet_terms = ranked(
+    // Words of chat are not demand: greetings, "our factory", and places (the catalogue's regions, and
+    // any word naming a city, province or district).
+    s.unmet_terms = sqlx::query_as(
         "SELECT t, count(*) FROM usage_events, unnest(terms) AS t
          WHERE kind = 'no_match' AND at >= $1 AND ($2::text IS NULL OR TRUE)
+           AND t <> ALL($4) AND t !~ '(市|省|区|县)$'
+           AND NOT EXISTS (SELECT 1 FROM institutions WHERE region = t)
          GROUP BY t ORDER BY count(*) DESC, t LIMIT $3",
     )
+    .bind(from)
+    .bind(institution)
+    .bind(TOP)
+    .bind(CHAT_WORDS)
+    .fetch_all(pool)
     .await?;
     let enquiries = "FROM enquiries e JOIN institutions i ON i.id = e.institution_id
          WHERE e.created_at >= $1 AND ($2::text IS NULL OR i.name = $2)";

@@ -41,24 +41,16 @@ pub async fn forget(
     channel: &str,
     chat_id: i64,
 ) -> Result<(), sqlx::Error> {
-    let statements = [
-        "DELETE FROM conversations WHERE channel = $1 AND chat_id = $2",
-        "DELETE FROM subscriptions WHERE channel = $1 AND chat_id = $2",
-        "DELETE FROM privacy_notices WHERE channel = $1 AND chat_id = $2",
-        "DELETE FROM contact_chats WHERE channel = $1 AND chat_id = $2",
-        "DELETE FROM outbox WHERE channel = $1 AND chat_id = $2",
-        // A forgotten company's chat id becomes minus the enquiry id: unique, and pointing at nobody.
-        "UPDATE enquiries SET company = '', person = '', contact = '', message = '', terms = NULL,
-             channel = 'forgotten', chat_id = -id, updated_at = now()
-         WHERE channel = $1 AND chat_id = $2",
-    ];
-    for sql in statements {
-        sqlx::query(sql)
-            .bind(channel)
-            .bind(chat_id)
-            .execute(&mut *conn)
-            .await?;
-    }
+    // Each table's owner forgets its part, all in the caller's transaction.
+    crate::dialog::store::forget(conn, channel, chat_id).await?;
+    super::subscriptions::forget(conn, channel, chat_id).await?;
+    crate::enquiry::store::forget(conn, channel, chat_id).await?;
+    crate::outbox::forget(conn, channel, chat_id).await?;
+    sqlx::query("DELETE FROM privacy_notices WHERE channel = $1 AND chat_id = $2")
+        .bind(channel)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
     // Delivered messages and handled updates keep no text (see `outbox::mark_sent` and the Telegram
     // inbox), so nothing else quotes this company.
     Ok(())

@@ -3,17 +3,16 @@
 //! new or changed patent that matches it confidently, at most a configurable number of times a week,
 //! with a one-tap unsubscribe.
 
-use crate::dialog::Runtime;
-use crate::dialog::engine::{Button, State, render};
+use crate::app::context::Context;
+use crate::app::route::ButtonId;
+use crate::dialog::engine::Button;
 use crate::matching::Filters;
 use crate::outbox::{self, Message};
 use sqlx::PgConnection;
 use std::collections::HashMap;
 
-/// Button id of a push's unsubscribe: `unsub:ID`.
-pub const UNSUBSCRIBE: &str = "unsub:";
 /// Pushes one company gets in seven days unless configured otherwise.
-pub const DEFAULT_WEEKLY_CAP: i64 = 5;
+pub const DEFAULT_WEEKLY_CAP: i64 = crate::app::context::DEFAULT_PUSH_WEEKLY_CAP;
 /// How deep in a saved need's ranking a changed patent may be and still be news.
 const DEPTH: usize = 100;
 
@@ -99,8 +98,8 @@ pub async fn unsubscribe(
 /// Matches every saved need against the patents changed since the last round (as far as the live index
 /// has caught up) and queues the pushes. One process does a round at a time (the cursor row is locked;
 /// others skip). Returns how many pushes were queued.
-pub async fn push_new_matches(rt: &Runtime, weekly_cap: i64) -> Result<usize, sqlx::Error> {
-    let pool = rt.pool();
+pub async fn push_new_matches(ctx: &Context, weekly_cap: i64) -> Result<usize, sqlx::Error> {
+    let pool = &ctx.pool;
     let mut tx = pool.begin().await?;
     let cursor: Option<i64> = sqlx::query_scalar(
         "SELECT change_seq FROM subscription_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED",
@@ -110,7 +109,7 @@ pub async fn push_new_matches(rt: &Runtime, weekly_cap: i64) -> Result<usize, sq
     let Some(cursor) = cursor else {
         return Ok(0);
     };
-    let upto = rt.matcher().seen();
+    let upto = ctx.matcher.seen();
     if upto <= cursor {
         return Ok(0);
     }
@@ -129,7 +128,6 @@ pub async fn push_new_matches(rt: &Runtime, weekly_cap: i64) -> Result<usize, sq
         .fetch_all(&mut *tx)
         .await?
     };
-    let scripts = rt.scripts();
     let mut pushed = 0;
     for Saved {
         id,
@@ -141,7 +139,7 @@ pub async fn push_new_matches(rt: &Runtime, weekly_cap: i64) -> Result<usize, sq
         created_seq,
     } in subscriptions
     {
-        let result = rt.matcher().search(&need, &filters.0, DEPTH);
+        let result = ctx.matcher.search(&need, &filters.0, DEPTH);
         for hit in result.hits.iter().filter(|h| h.is_confident()) {
             let Some(&seq) = changed.get(&hit.number) else {
                 continue;
@@ -173,10 +171,6 @@ pub async fn push_new_matches(rt: &Runtime, weekly_cap: i64) -> Result<usize, sq
             if !new {
                 continue;
             }
-            let state = State {
-                lang: lang.clone(),
-                ..State::default()
-            };
             let extra = [
                 ("need", need.clone()),
                 ("title", hit.title.clone()),
@@ -184,12 +178,19 @@ pub async fn push_new_matches(rt: &Runtime, weekly_cap: i64) -> Result<usize, sq
                 ("institution", hit.institution.clone()),
                 ("score", hit.score.to_string()),
             ];
+            // The notice is in the language the need was saved in, with a button to open the patent.
             let message = Message {
-                text: render(&scripts.text("push", &lang), &state, &extra),
-                buttons: vec![Button {
-                    id: format!("{UNSUBSCRIBE}{id}"),
-                    label: scripts.text("unsubscribe", &lang),
-                }],
+                text: ctx.text("push", &lang, &extra),
+                buttons: vec![
+                    Button::new(
+                        ButtonId::Patent(hit.number.clone()),
+                        ctx.text("open_patent", &lang, &[]),
+                    ),
+                    Button::new(
+                        ButtonId::Unsubscribe(id),
+                        ctx.text("unsubscribe", &lang, &[]),
+                    ),
+                ],
             };
             outbox::enqueue(&mut tx, &channel, chat_id, &message, None).await?;
             pushed += 1;
@@ -203,18 +204,16 @@ pub async fn push_new_matches(rt: &Runtime, weekly_cap: i64) -> Result<usize, sq
     Ok(pushed)
 }
 
-/// Runs [`push_new_matches`] every few seconds (catalogue changes reach the index within a second of an
-/// import's notification); errors are logged and the next round tries again.
-pub fn spawn_pusher(rt: std::sync::Arc<Runtime>, weekly_cap: i64) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            tick.tick().await;
-            match push_new_matches(&rt, weekly_cap).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(pushes = n, "new matches pushed to saved needs"),
-                Err(e) => tracing::warn!(error = %e, "pushing new matches failed; retrying"),
-            }
-        }
-    })
+/// Deletes a chat's saved needs and what was pushed for them (`/forget`).
+pub async fn forget(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM subscriptions WHERE channel = $1 AND chat_id = $2")
+        .bind(channel)
+        .bind(chat_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -56,6 +56,7 @@ pub fn database_url(pool: &PgPool) -> String {
     let (server, _) = base.rsplit_once('/').unwrap();
     format!("{server}/{}", opts.get_database().unwrap())
 }
+pub mod app;
 pub mod fake_telegram;
 
 /// Registers `count` contact chats (ids from `first`) for the first institution of the catalogue; returns
@@ -103,8 +104,9 @@ pub async fn queue_leads(
             person: "王五".into(),
             contact: "@wangwu_test".into(),
             message: "测试".into(),
-            mode: "license".into(),
-            ..Default::default()
+            mode: store::Mode::License,
+            kind: store::Kind::Enquiry,
+            terms: None,
         };
         let id = store::submit(&mut tx, &new, count).await.unwrap();
         queqiao::outbox::enqueue(

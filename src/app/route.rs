@@ -1,0 +1,490 @@
+//! The one place that names what people can type and press: commands, button ids (Telegram callback
+//! data), script actions and the free-text answers the application waits for. Each is a typed enum that
+//! is parsed from and formatted to its string form here and nowhere else; everything else matches on the
+//! enums. The formats are stable: buttons already sent and states already stored must still parse.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A slash command, as typed (`/name arg`, also Telegram's `/name@botname arg`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Start,
+    Help,
+    Cancel,
+    /// Switch to a language, or (no argument) to the next configured one.
+    Lang(Option<String>),
+    Reload,
+    My,
+    Leads,
+    Register(Option<String>),
+    Invite(Option<String>),
+    Subscriptions,
+    Stats,
+    Outbox,
+    Forget,
+}
+
+impl Command {
+    /// The commands of a channel's menu (each has a `menu_NAME` text in the scripts).
+    pub const MENU: &[&str] = &["start", "help", "lang", "cancel", "my", "leads"];
+
+    /// Every command name, in menu order.
+    pub const NAMES: &[&str] = &[
+        "start",
+        "help",
+        "lang",
+        "cancel",
+        "my",
+        "leads",
+        "subscriptions",
+        "forget",
+        "register",
+        "invite",
+        "stats",
+        "outbox",
+        "reload",
+    ];
+
+    /// The command of a message, if it is one of ours.
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.trim().strip_prefix('/')?;
+        let (head, arg) = match rest.split_once(char::is_whitespace) {
+            Some((h, a)) => (h, Some(a.trim().to_owned()).filter(|a| !a.is_empty())),
+            None => (rest, None),
+        };
+        let name = head.split('@').next().unwrap_or(head);
+        Some(match name {
+            "start" => Command::Start,
+            "help" => Command::Help,
+            "cancel" => Command::Cancel,
+            "lang" => Command::Lang(arg),
+            "reload" => Command::Reload,
+            "my" => Command::My,
+            "leads" => Command::Leads,
+            "register" => Command::Register(arg),
+            "invite" => Command::Invite(arg),
+            "subscriptions" => Command::Subscriptions,
+            "stats" => Command::Stats,
+            "outbox" => Command::Outbox,
+            "forget" => Command::Forget,
+            _ => return None,
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Start => "start",
+            Command::Help => "help",
+            Command::Cancel => "cancel",
+            Command::Lang(_) => "lang",
+            Command::Reload => "reload",
+            Command::My => "my",
+            Command::Leads => "leads",
+            Command::Register(_) => "register",
+            Command::Invite(_) => "invite",
+            Command::Subscriptions => "subscriptions",
+            Command::Stats => "stats",
+            Command::Outbox => "outbox",
+            Command::Forget => "forget",
+        }
+    }
+
+    fn arg(&self) -> Option<&str> {
+        match self {
+            Command::Lang(a) | Command::Register(a) | Command::Invite(a) => a.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.arg() {
+            Some(arg) => write!(f, "/{} {arg}", self.name()),
+            None => write!(f, "/{}", self.name()),
+        }
+    }
+}
+
+/// A button's id: what comes back when it is pressed. Ranks are 1-based positions in the current
+/// results; ids of enquiries, subscriptions and outbox rows are re-checked against whoever presses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonId {
+    /// Skip an optional question.
+    Skip,
+    Next,
+    Prev,
+    Refine,
+    Restart,
+    /// Back from details to the results page.
+    Back,
+    /// Change the filters (offered with refined results).
+    Filters,
+    /// Save the need and be told of new matches.
+    Subscribe,
+    /// A scripted choice, by its value.
+    Choice(String),
+    Open(usize),
+    Enquire(usize),
+    TakeOpen(usize),
+    Feedback {
+        up: bool,
+        rank: usize,
+    },
+    /// A pushed patent, opened by its number.
+    Patent(String),
+    /// Enquire about a patent by its number (from a pushed patent's details, which are no result).
+    EnquirePatent(String),
+    LeadAccept(i64),
+    LeadDecline(i64),
+    /// One of the offered decline reasons (1-based).
+    LeadReason(i64, u8),
+    LeadInfo(i64),
+    LeadClose(i64),
+    /// The company answers a contact's question.
+    Reply(i64),
+    /// The company's 1-5 rating after the enquiry closed.
+    Rate(i64, u8),
+    Unsubscribe(i64),
+    /// An admin retries a dead letter.
+    Retry(i64),
+    /// `/forget` confirmed (true) or not.
+    Forget(bool),
+}
+
+/// Why a button id was not understood (a forged or very old button).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown button id `{0}`")]
+pub struct UnknownButton(pub String);
+
+impl FromStr for ButtonId {
+    type Err = UnknownButton;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || UnknownButton(s.to_owned());
+        let num = |x: &str| x.parse::<i64>().ok().filter(|n| *n > 0);
+        let rank = |x: &str| x.parse::<usize>().ok().filter(|n| *n > 0);
+        let parts: Vec<&str> = s.split(':').collect();
+        let id = match parts.as_slice() {
+            ["skip"] => ButtonId::Skip,
+            ["next"] => ButtonId::Next,
+            ["prev"] => ButtonId::Prev,
+            ["refine"] => ButtonId::Refine,
+            ["restart"] => ButtonId::Restart,
+            ["back"] => ButtonId::Back,
+            ["filters"] => ButtonId::Filters,
+            ["subscribe"] => ButtonId::Subscribe,
+            ["c", ..] if s.len() > 2 => ButtonId::Choice(s[2..].to_owned()),
+            ["open", n] => ButtonId::Open(rank(n).ok_or_else(bad)?),
+            ["enquire", n] => ButtonId::Enquire(rank(n).ok_or_else(bad)?),
+            ["take", n] => ButtonId::TakeOpen(rank(n).ok_or_else(bad)?),
+            ["fb", dir @ ("up" | "down"), n] => ButtonId::Feedback {
+                up: *dir == "up",
+                rank: rank(n).ok_or_else(bad)?,
+            },
+            ["patent", n] if !n.is_empty() => ButtonId::Patent((*n).to_owned()),
+            ["enquire-patent", n] if !n.is_empty() => ButtonId::EnquirePatent((*n).to_owned()),
+            ["lead", "accept", n] => ButtonId::LeadAccept(num(n).ok_or_else(bad)?),
+            ["lead", "decline", n] => ButtonId::LeadDecline(num(n).ok_or_else(bad)?),
+            ["lead", "decline", n, r] => ButtonId::LeadReason(
+                num(n).ok_or_else(bad)?,
+                r.parse()
+                    .ok()
+                    .filter(|r| (1..=2).contains(r))
+                    .ok_or_else(bad)?,
+            ),
+            ["lead", "info", n] => ButtonId::LeadInfo(num(n).ok_or_else(bad)?),
+            ["lead", "close", n] => ButtonId::LeadClose(num(n).ok_or_else(bad)?),
+            ["reply", n] => ButtonId::Reply(num(n).ok_or_else(bad)?),
+            ["rate", n, r] => ButtonId::Rate(
+                num(n).ok_or_else(bad)?,
+                r.parse()
+                    .ok()
+                    .filter(|r| (1..=5).contains(r))
+                    .ok_or_else(bad)?,
+            ),
+            ["unsub", n] => ButtonId::Unsubscribe(num(n).ok_or_else(bad)?),
+            ["retry", n] => ButtonId::Retry(num(n).ok_or_else(bad)?),
+            ["forget", "yes"] => ButtonId::Forget(true),
+            ["forget", "no"] => ButtonId::Forget(false),
+            _ => return Err(bad()),
+        };
+        Ok(id)
+    }
+}
+
+impl fmt::Display for ButtonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ButtonId::Skip => write!(f, "skip"),
+            ButtonId::Next => write!(f, "next"),
+            ButtonId::Prev => write!(f, "prev"),
+            ButtonId::Refine => write!(f, "refine"),
+            ButtonId::Restart => write!(f, "restart"),
+            ButtonId::Back => write!(f, "back"),
+            ButtonId::Filters => write!(f, "filters"),
+            ButtonId::Subscribe => write!(f, "subscribe"),
+            ButtonId::Choice(v) => write!(f, "c:{v}"),
+            ButtonId::Open(n) => write!(f, "open:{n}"),
+            ButtonId::Enquire(n) => write!(f, "enquire:{n}"),
+            ButtonId::TakeOpen(n) => write!(f, "take:{n}"),
+            ButtonId::Feedback { up, rank } => {
+                write!(f, "fb:{}:{rank}", if *up { "up" } else { "down" })
+            }
+            ButtonId::Patent(n) => write!(f, "patent:{n}"),
+            ButtonId::EnquirePatent(n) => write!(f, "enquire-patent:{n}"),
+            ButtonId::LeadAccept(n) => write!(f, "lead:accept:{n}"),
+            ButtonId::LeadDecline(n) => write!(f, "lead:decline:{n}"),
+            ButtonId::LeadReason(n, r) => write!(f, "lead:decline:{n}:{r}"),
+            ButtonId::LeadInfo(n) => write!(f, "lead:info:{n}"),
+            ButtonId::LeadClose(n) => write!(f, "lead:close:{n}"),
+            ButtonId::Reply(n) => write!(f, "reply:{n}"),
+            ButtonId::Rate(n, r) => write!(f, "rate:{n}:{r}"),
+            ButtonId::Unsubscribe(n) => write!(f, "unsub:{n}"),
+            ButtonId::Retry(n) => write!(f, "retry:{n}"),
+            ButtonId::Forget(yes) => write!(f, "forget:{}", if *yes { "yes" } else { "no" }),
+        }
+    }
+}
+
+/// A free-text answer the application (not a script) waits for, stored in the conversation state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// A contact types the reason for declining enquiry N.
+    DeclineReason(i64),
+    /// A contact types a question about enquiry N for the company.
+    Question(i64),
+    /// The company types its answer to the question on enquiry N.
+    Answer(i64),
+}
+
+impl FromStr for Pending {
+    type Err = UnknownButton;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || UnknownButton(s.to_owned());
+        let (kind, id) = s.split_once(':').ok_or_else(bad)?;
+        let id = id.parse::<i64>().map_err(|_| bad())?;
+        match kind {
+            "decline" => Ok(Pending::DeclineReason(id)),
+            "info" => Ok(Pending::Question(id)),
+            "answer" => Ok(Pending::Answer(id)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl fmt::Display for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pending::DeclineReason(n) => write!(f, "decline:{n}"),
+            Pending::Question(n) => write!(f, "info:{n}"),
+            Pending::Answer(n) => write!(f, "answer:{n}"),
+        }
+    }
+}
+
+/// The actions scripts may run (`action = "name"`), with the outcomes each may have and the
+/// placeholders it provides; the script validator reads this list, the application runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Search,
+    ClearNeed,
+    ClearFilters,
+    PrepareEnquiry,
+    SubmitEnquiry,
+    PrepareDeclaration,
+    SubmitDeclaration,
+    AcknowledgePrivacy,
+    DiscardEnquiry,
+}
+
+impl Action {
+    pub const ALL: &[Action] = &[
+        Action::Search,
+        Action::ClearNeed,
+        Action::ClearFilters,
+        Action::PrepareEnquiry,
+        Action::SubmitEnquiry,
+        Action::PrepareDeclaration,
+        Action::SubmitDeclaration,
+        Action::AcknowledgePrivacy,
+        Action::DiscardEnquiry,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Search => "search",
+            Action::ClearNeed => "clear_need",
+            Action::ClearFilters => "clear_filters",
+            Action::PrepareEnquiry => "prepare_enquiry",
+            Action::SubmitEnquiry => "submit_enquiry",
+            Action::PrepareDeclaration => "prepare_declaration",
+            Action::SubmitDeclaration => "submit_declaration",
+            Action::AcknowledgePrivacy => "acknowledge_privacy",
+            Action::DiscardEnquiry => "discard_enquiry",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Action> {
+        Self::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    pub fn outcomes(self) -> &'static [&'static str] {
+        match self {
+            Action::Search => &["found", "no_match"],
+            Action::ClearNeed
+            | Action::ClearFilters
+            | Action::AcknowledgePrivacy
+            | Action::DiscardEnquiry => &["done"],
+            // `known`: the company enquired before; its details are offered for reuse.
+            Action::PrepareEnquiry | Action::PrepareDeclaration => {
+                &["ready", "known", "notice", "duplicate", "capped"]
+            }
+            Action::SubmitEnquiry | Action::SubmitDeclaration => {
+                &["forwarded", "queued", "duplicate", "capped"]
+            }
+        }
+    }
+
+    /// Placeholders available after the action ran (in its outcome's steps and later ones).
+    pub fn provides(self) -> &'static [&'static str] {
+        match self {
+            Action::Search => &["count", "need"],
+            Action::PrepareEnquiry => &[
+                "title",
+                "institution",
+                "number",
+                "limit",
+                "company",
+                "person",
+                "contact",
+            ],
+            Action::SubmitEnquiry => &["title", "institution", "number", "limit", "id"],
+            Action::PrepareDeclaration => &[
+                "title",
+                "institution",
+                "number",
+                "limit",
+                "open_terms",
+                "company",
+                "person",
+                "contact",
+            ],
+            Action::SubmitDeclaration => &[
+                "title",
+                "institution",
+                "number",
+                "limit",
+                "id",
+                "open_terms",
+            ],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_button_id_round_trips() {
+        let all = [
+            ButtonId::Skip,
+            ButtonId::Next,
+            ButtonId::Prev,
+            ButtonId::Refine,
+            ButtonId::Restart,
+            ButtonId::Back,
+            ButtonId::Filters,
+            ButtonId::Subscribe,
+            ButtonId::Choice("新能源及储能".into()),
+            ButtonId::Choice("a:b".into()),
+            ButtonId::Open(7),
+            ButtonId::Enquire(1),
+            ButtonId::TakeOpen(2),
+            ButtonId::Feedback { up: true, rank: 3 },
+            ButtonId::Feedback { up: false, rank: 4 },
+            ButtonId::Patent("CN1234567A".into()),
+            ButtonId::EnquirePatent("CN1234567A".into()),
+            ButtonId::LeadAccept(5),
+            ButtonId::LeadDecline(5),
+            ButtonId::LeadReason(5, 2),
+            ButtonId::LeadInfo(5),
+            ButtonId::LeadClose(5),
+            ButtonId::Reply(5),
+            ButtonId::Rate(5, 4),
+            ButtonId::Unsubscribe(9),
+            ButtonId::Retry(9),
+            ButtonId::Forget(true),
+            ButtonId::Forget(false),
+        ];
+        for id in all {
+            let text = id.to_string();
+            assert!(text.len() <= 64, "Telegram's callback limit: {text}");
+            assert_eq!(text.parse::<ButtonId>(), Ok(id), "{text}");
+        }
+    }
+
+    #[test]
+    fn forged_button_ids_are_refused() {
+        for forged in [
+            "",
+            "open:0",
+            "open:-1",
+            "open:x",
+            "c:",
+            "lead:accept:abc",
+            "lead:accept:-3",
+            "lead:decline:1:3",
+            "rate:1:9",
+            "rate:1:0",
+            "fb:sideways:1",
+            "unsub:",
+            "nonsense",
+        ] {
+            assert!(forged.parse::<ButtonId>().is_err(), "{forged}");
+        }
+    }
+
+    #[test]
+    fn commands_round_trip_and_accept_bot_names() {
+        for text in [
+            "/start",
+            "/lang en",
+            "/register ABC123",
+            "/invite 渝州大学",
+            "/forget",
+        ] {
+            assert_eq!(Command::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Command::parse("/leads@queqiao_bot"), Some(Command::Leads));
+        assert_eq!(Command::parse("/nonsense"), None);
+        assert_eq!(Command::parse("hello"), None);
+        for name in Command::NAMES {
+            assert_eq!(Command::parse(&format!("/{name}")).unwrap().name(), *name);
+        }
+    }
+
+    #[test]
+    fn pending_answers_and_actions_round_trip() {
+        for p in [
+            Pending::DeclineReason(1),
+            Pending::Question(2),
+            Pending::Answer(3),
+        ] {
+            assert_eq!(p.to_string().parse::<Pending>(), Ok(p));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.name()), Some(*a));
+        }
+    }
+}

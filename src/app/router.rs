@@ -1,0 +1,227 @@
+//! The routing of one message: parse it into a typed route, then send it to the one place that handles
+//! it. Conversation steps go to the dialog engine (see [`super::steps`]); enquiry and operator matters
+//! to their modules, with the chat's state saved afterwards in every case but a confirmed `/forget`.
+
+use super::context::{Context, Who};
+use super::reply::{Incoming, Reply};
+use super::route::{ButtonId, Command, Pending};
+use super::{App, AppError, steps};
+use crate::dialog::engine::{self, Event, State, new_state};
+use crate::dialog::store;
+use crate::enquiry::{contact, conversation};
+use crate::operators::{audit, commands as operators};
+use sqlx::PgConnection;
+
+/// A message, understood.
+enum Input {
+    Command(Command),
+    Button(ButtonId),
+    /// A button id that does not parse: forged, or from a much older version.
+    UnknownButton,
+    Text(String),
+}
+
+impl Input {
+    fn parse(incoming: Incoming) -> Self {
+        match incoming {
+            Incoming::Choice(id) => match id.parse() {
+                Ok(b) => Input::Button(b),
+                Err(_) => Input::UnknownButton,
+            },
+            Incoming::Text(text) => match Command::parse(&text) {
+                Some(c) => Input::Command(c),
+                None => Input::Text(text),
+            },
+        }
+    }
+}
+
+/// What handling produced: replies, and whether the state is to be saved.
+struct Handled {
+    replies: Vec<Reply>,
+    save: bool,
+}
+
+impl From<Vec<Reply>> for Handled {
+    fn from(replies: Vec<Reply>) -> Self {
+        Self {
+            replies,
+            save: true,
+        }
+    }
+}
+
+pub(super) async fn handle(
+    app: &App,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    incoming: Incoming,
+) -> Result<Vec<Reply>, AppError> {
+    app.refresh_lists(conn).await?;
+    let ctx = app.context();
+    let stored = store::lock(conn, who.channel, who.chat_id).await?;
+    let mut state = stored.unwrap_or_else(|| new_state(&ctx.scripts, None));
+    let input = Input::parse(incoming);
+    if matches!(input, Input::Command(_)) {
+        // Any command abandons an answer the application was waiting for.
+        state.pending = None;
+    }
+    let handled = match input {
+        // Text while the application waits for a reason, a question or an answer is that answer.
+        Input::Text(text) if let Some(pending) = state.pending.take() => {
+            on_pending(&ctx, conn, who, &mut state, pending, &text)
+                .await?
+                .into()
+        }
+        Input::Button(id) => on_button(&ctx, conn, who, &mut state, id).await?,
+        Input::UnknownButton => {
+            let mut replies = vec![Reply::Text(ctx.text("expired", &state.lang, &[]))];
+            replies.extend(steps::run(&ctx, conn, who, &mut state, None).await?);
+            replies.into()
+        }
+        Input::Command(command) => on_command(app, &ctx, conn, who, &mut state, command).await?,
+        Input::Text(text) => steps::run(&ctx, conn, who, &mut state, Some(Event::Text(text)))
+            .await?
+            .into(),
+    };
+    if handled.save {
+        store::save(conn, who.channel, who.chat_id, &state).await?;
+    }
+    Ok(handled.replies)
+}
+
+async fn on_pending(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    pending: Pending,
+    text: &str,
+) -> Result<Vec<Reply>, sqlx::Error> {
+    match pending {
+        Pending::Answer(id) => conversation::on_answer(ctx, conn, who, state, id, text).await,
+        Pending::DeclineReason(_) | Pending::Question(_) => {
+            contact::on_pending_text(ctx, conn, who, state, pending, text).await
+        }
+    }
+}
+
+async fn on_button(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    id: ButtonId,
+) -> Result<Handled, AppError> {
+    use ButtonId as B;
+    Ok(match &id {
+        B::LeadAccept(_)
+        | B::LeadDecline(_)
+        | B::LeadReason(..)
+        | B::LeadInfo(_)
+        | B::LeadClose(_) => contact::on_button(ctx, conn, who, state, &id).await?.into(),
+        B::Reply(_) | B::Rate(..) => conversation::on_button(ctx, conn, who, state, &id)
+            .await?
+            .into(),
+        B::Subscribe | B::Feedback { .. } | B::Unsubscribe(_) | B::Retry(_) | B::Forget(_) => {
+            let filters = steps::filters_from_slots(&state.slots);
+            match operators::on_button(ctx, conn, who, state, &id, &filters).await? {
+                operators::Outcome::Replies(replies) => replies.into(),
+                // Nothing of this chat is written back: the state is gone with the rest.
+                operators::Outcome::Forgotten(replies) => Handled {
+                    replies,
+                    save: false,
+                },
+            }
+        }
+        B::Patent(number) => steps::open_patent(ctx, conn, who, state, number)
+            .await?
+            .into(),
+        B::EnquirePatent(number) => steps::enquire_patent(ctx, conn, who, state, number)
+            .await?
+            .into(),
+        _ => steps::run(ctx, conn, who, state, Some(Event::Choice(id)))
+            .await?
+            .into(),
+    })
+}
+
+async fn on_command(
+    app: &App,
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    command: Command,
+) -> Result<Handled, AppError> {
+    let lang = state.lang.clone();
+    let say = |key: &str| vec![Reply::Text(ctx.text(key, &lang, &[]))];
+    let replies = match command {
+        Command::My => conversation::my(ctx, conn, who, &lang).await?,
+        Command::Leads => contact::leads(ctx, conn, who, &lang).await?,
+        Command::Register(code) => {
+            contact::register(ctx, conn, who, code.as_deref(), &lang).await?
+        }
+        Command::Invite(_) | Command::Reload if !ctx.is_admin(who.user_id) => say("not_admin"),
+        Command::Invite(name) => {
+            let name = name.as_deref();
+            audit::record(
+                conn,
+                who.channel,
+                who.user_id,
+                "invite",
+                name.unwrap_or_default(),
+            )
+            .await?;
+            contact::invite(ctx, conn, who, name, &lang).await?
+        }
+        Command::Reload => {
+            audit::record(conn, who.channel, who.user_id, "reload", "").await?;
+            vec![reload_reply(app, state)]
+        }
+        Command::Subscriptions => operators::subscriptions_list(ctx, conn, who, state).await?,
+        Command::Stats => operators::stats(ctx, conn, who, state).await?,
+        Command::Outbox => operators::outbox(ctx, conn, who, state).await?,
+        Command::Forget => operators::forget_prompt(ctx, state),
+        // A contact's help is about leads, not about finding patents.
+        Command::Help
+            if crate::enquiry::store::contact_institution(conn, who.channel, who.chat_id)
+                .await?
+                .is_some() =>
+        {
+            say("help_contact")
+        }
+        Command::Help => run_command(ctx, conn, who, state, engine::Command::Help).await?,
+        Command::Start => run_command(ctx, conn, who, state, engine::Command::Start).await?,
+        Command::Cancel => run_command(ctx, conn, who, state, engine::Command::Cancel).await?,
+        Command::Lang(l) => run_command(ctx, conn, who, state, engine::Command::Lang(l)).await?,
+    };
+    Ok(replies.into())
+}
+
+async fn run_command(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    command: engine::Command,
+) -> Result<Vec<Reply>, AppError> {
+    steps::run(ctx, conn, who, state, Some(Event::Command(command))).await
+}
+
+fn reload_reply(app: &App, state: &State) -> Reply {
+    let scripts = app.scripts();
+    match app.reload() {
+        Ok(_) => Reply::Text(app.scripts().text("reloaded", &state.lang)),
+        Err(errors) => {
+            let list = errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n");
+            tracing::warn!(errors = %list, "dialog reload refused");
+            let template = scripts.text("reload_failed", &state.lang);
+            Reply::Text(engine::render(&template, state, &[("errors", list)]))
+        }
+    }
+}

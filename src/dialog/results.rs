@@ -1,0 +1,174 @@
+//! The results step: a page of results with its buttons (details, paging, refine, filters, start over,
+//! subscribe), and what those buttons do.
+
+use super::engine::{Button, Effect, Engine, PAGE_SIZE, ResultItem, State, render};
+use super::script::{StepKind, Texts, pick};
+use crate::app::route::ButtonId;
+use std::collections::BTreeMap;
+
+impl Engine<'_> {
+    pub(super) fn pages(state: &State) -> usize {
+        state.results.len().div_ceil(PAGE_SIZE).max(1)
+    }
+
+    pub(super) fn results_page(&self, state: &State, prompt: &Texts) -> Effect {
+        let with_filters = self.scripts.step(&state.dialog, &state.step).is_some_and(
+            |s| matches!(&s.kind, StepKind::Results { on, .. } if on.contains_key("filters")),
+        );
+        let pages = Self::pages(state);
+        let page = state.page.min(pages - 1);
+        let extra = [
+            ("page", (page + 1).to_string()),
+            ("pages", pages.to_string()),
+            ("count", state.results.len().to_string()),
+        ];
+        let mut text = render(
+            &pick(prompt, &state.lang, &self.scripts.default_language),
+            state,
+            &extra,
+        );
+        if state.results.is_empty() {
+            text = self.bot(state, "no_results", &extra);
+        } else {
+            text = format!("{text}\n{}", self.bot(state, "page", &extra));
+        }
+        let start = page * PAGE_SIZE;
+        let items: Vec<(usize, ResultItem)> = state
+            .results
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(PAGE_SIZE)
+            .map(|(i, r)| (i + 1, r.clone()))
+            .collect();
+        let mut buttons: Vec<Button> = items
+            .iter()
+            .map(|(rank, _)| {
+                Button::new(
+                    ButtonId::Open(*rank),
+                    self.bot(state, "details", &[("number", rank.to_string())]),
+                )
+            })
+            .collect();
+        if page > 0 {
+            buttons.push(Button::new(ButtonId::Prev, self.bot(state, "prev", &[])));
+        }
+        if page + 1 < pages {
+            buttons.push(Button::new(ButtonId::Next, self.bot(state, "next", &[])));
+        }
+        buttons.push(Button::new(
+            ButtonId::Refine,
+            self.bot(state, "refine", &[]),
+        ));
+        if with_filters {
+            buttons.push(Button::new(
+                ButtonId::Filters,
+                self.bot(state, "filters", &[]),
+            ));
+        }
+        buttons.push(Button::new(
+            ButtonId::Restart,
+            self.bot(state, "restart", &[]),
+        ));
+        if !state.results.is_empty() {
+            buttons.push(Button::new(
+                ButtonId::Subscribe,
+                self.bot(state, "subscribe", &[]),
+            ));
+        }
+        Effect::Results {
+            text,
+            items,
+            buttons,
+        }
+    }
+
+    pub(super) fn on_results_button(
+        &self,
+        state: &mut State,
+        prompt: &Texts,
+        on: &BTreeMap<String, String>,
+        id: &ButtonId,
+    ) -> Vec<Effect> {
+        let pages = Self::pages(state);
+        match id {
+            ButtonId::Next if state.page + 1 < pages => {
+                state.page += 1;
+                state.open = None;
+                vec![self.results_page(state, prompt)]
+            }
+            ButtonId::Prev if state.page > 0 => {
+                state.page -= 1;
+                state.open = None;
+                vec![self.results_page(state, prompt)]
+            }
+            ButtonId::Back => {
+                state.open = None;
+                vec![self.results_page(state, prompt)]
+            }
+            ButtonId::Refine | ButtonId::Restart | ButtonId::Filters => {
+                state.open = None;
+                let key = match id {
+                    ButtonId::Refine => "refine",
+                    ButtonId::Filters => "filters",
+                    _ => "restart",
+                };
+                let target = on.get(key).cloned().unwrap_or_default();
+                self.enter(state, &target)
+            }
+            ButtonId::Open(rank) => match self.rank_in(state, *rank) {
+                Some(item) => {
+                    state.open = Some(item.number.clone());
+                    let buttons = self.details_buttons(state, *rank, item.open_license);
+                    vec![Effect::Details {
+                        number: item.number,
+                        buttons,
+                    }]
+                }
+                None => self.expired(state),
+            },
+            ButtonId::Enquire(rank) => match self.rank_in(state, *rank) {
+                Some(item) => vec![Effect::Enquire {
+                    number: item.number,
+                    open: false,
+                }],
+                None => self.expired(state),
+            },
+            ButtonId::TakeOpen(rank) => match self.rank_in(state, *rank).filter(|i| i.open_license)
+            {
+                Some(item) => vec![Effect::Enquire {
+                    number: item.number,
+                    open: true,
+                }],
+                None => self.expired(state),
+            },
+            _ => self.expired(state),
+        }
+    }
+
+    fn details_buttons(&self, state: &State, rank: usize, open_license: bool) -> Vec<Button> {
+        let mut buttons = vec![Button::new(
+            ButtonId::Enquire(rank),
+            self.bot(state, "enquire", &[]),
+        )];
+        if open_license {
+            buttons.push(Button::new(
+                ButtonId::TakeOpen(rank),
+                self.bot(state, "take_open_license", &[]),
+            ));
+        }
+        buttons.push(Button::new(ButtonId::Back, self.bot(state, "back", &[])));
+        for (up, key) in [(true, "thumb_up"), (false, "thumb_down")] {
+            buttons.push(Button::new(
+                ButtonId::Feedback { up, rank },
+                self.bot(state, key, &[]),
+            ));
+        }
+        buttons
+    }
+
+    /// The result at 1-based `rank` of the current results, if there is one.
+    pub fn rank_in(&self, state: &State, rank: usize) -> Option<ResultItem> {
+        state.results.get(rank.checked_sub(1)?).cloned()
+    }
+}

@@ -1,0 +1,365 @@
+//! The institution's side of enquiries: leads going out to its registered contacts, `/leads`,
+//! `/register`, `/invite`, the lead buttons (accept, decline, ask, close), the free-text reasons and
+//! questions they wait for, and reminders for leads nobody answered. Every action is checked against
+//! the institution of whoever acts. Messages for the company go through the outbox in the same
+//! transaction as the status change.
+
+use super::messages::{self, vars};
+use super::store::{self, Enquiry, EnquiryError, Status};
+use crate::app::context::{Context, Who};
+use crate::app::reply::Reply;
+use crate::app::route::{ButtonId, Pending};
+use crate::dialog::engine::{Button, State};
+use crate::outbox::{self, Message};
+use sqlx::PgConnection;
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+fn say(ctx: &Context, key: &str, lang: &str, extra: &[(&str, String)]) -> Vec<Reply> {
+    vec![Reply::Text(ctx.text(key, lang, extra))]
+}
+
+/// Sends the lead to every registered contact of its institution (status forwarded); with none, the
+/// enquiry stays queued and the admins are told. Returns whether it was forwarded.
+pub async fn forward(ctx: &Context, conn: &mut PgConnection, e: &Enquiry) -> Result<bool> {
+    let contacts = store::contact_chats(conn, e.institution_id).await?;
+    if contacts.is_empty() {
+        let lang = ctx.default_lang();
+        let alert = Message::text(ctx.text("alert_no_contact", &lang, &vars(ctx, e, &lang)));
+        for admin in &ctx.settings.admins {
+            outbox::enqueue(conn, &ctx.settings.admin_channel, *admin, &alert, None).await?;
+        }
+        return Ok(false);
+    }
+    let mut forwarded = e.clone();
+    forwarded.status = Status::Forwarded;
+    for (channel, chat) in contacts {
+        let lang = ctx.lang_of(conn, &channel, chat).await?;
+        let lead = messages::lead(ctx, &forwarded, &lang);
+        outbox::enqueue(conn, &channel, chat, &lead, Some(e.id)).await?;
+    }
+    store::set_status(conn, e.id, Status::Forwarded, None).await?;
+    Ok(true)
+}
+
+/// `/leads`: what a contact still has to act on, each with its thread and the buttons of its status.
+pub async fn leads(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    let Some(institution) = store::contact_institution(conn, who.channel, who.chat_id).await?
+    else {
+        return Ok(say(ctx, "not_contact", lang, &[]));
+    };
+    let list = store::leads_of_institution(conn, institution).await?;
+    if list.is_empty() {
+        return Ok(say(ctx, "leads_none", lang, &[]));
+    }
+    let mut replies = say(ctx, "leads_list", lang, &[]);
+    for e in &list {
+        let lead = messages::lead(ctx, e, lang);
+        let thread = messages::thread(ctx, conn, e, lang).await?;
+        replies.push(Reply::Buttons {
+            text: format!("{}\n{thread}", lead.text),
+            buttons: lead.buttons,
+        });
+    }
+    Ok(replies)
+}
+
+/// `/register CODE`: the chat becomes its institution's contact; queued enquiries go out to it now.
+pub async fn register(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    code: Option<&str>,
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    let code = code.unwrap_or_default();
+    match store::register(conn, code, who.channel, who.chat_id, who.user_id).await {
+        Ok((institution_id, name)) => {
+            for e in store::queued_of_institution(conn, institution_id).await? {
+                forward(ctx, conn, &e).await?;
+            }
+            Ok(say(ctx, "registered", lang, &[("institution", name)]))
+        }
+        Err(EnquiryError::Db(e)) => Err(e),
+        Err(_) => Ok(say(ctx, "bad_invite", lang, &[])),
+    }
+}
+
+/// `/invite INSTITUTION` (admins only; the router checks).
+pub async fn invite(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    institution: Option<&str>,
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    let Some(name) = institution else {
+        return Ok(say(ctx, "invite_usage", lang, &[]));
+    };
+    let by = format!("{}:{}", who.channel, who.user_id);
+    let institution = ("institution", name.to_owned());
+    Ok(match store::invite(conn, name, &by, 7).await {
+        Ok(code) => say(ctx, "invite_created", lang, &[institution, ("code", code)]),
+        Err(EnquiryError::Db(e)) => return Err(e),
+        Err(_) => say(ctx, "unknown_institution", lang, &[institution]),
+    })
+}
+
+/// The enquiry `id` if the acting chat is a contact of its institution and its status is one of
+/// `statuses`; this is the one check every contact action passes.
+async fn contacts_enquiry(
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    id: i64,
+    statuses: impl Fn(Status) -> bool,
+) -> Result<Option<Enquiry>> {
+    let Some(institution) = store::contact_institution(conn, who.channel, who.chat_id).await?
+    else {
+        return Ok(None);
+    };
+    Ok(store::lock(conn, id)
+        .await?
+        .filter(|e| e.institution_id == institution && statuses(e.status)))
+}
+
+const REASONS: [&str; 2] = ["decline_reason_taken", "decline_reason_mismatch"];
+
+/// A pressed lead button (accept, decline, a reason, ask, close).
+pub async fn on_button(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    id: &ButtonId,
+) -> Result<Vec<Reply>> {
+    let lang = state.lang.clone();
+    let (eid, may) = match id {
+        ButtonId::LeadClose(n) => (*n, (|s| s == Status::Accepted) as fn(Status) -> bool),
+        ButtonId::LeadAccept(n)
+        | ButtonId::LeadDecline(n)
+        | ButtonId::LeadReason(n, _)
+        | ButtonId::LeadInfo(n) => (*n, Status::is_open as fn(Status) -> bool),
+        _ => return Ok(say(ctx, "not_yours", &lang, &[])),
+    };
+    let Some(e) = contacts_enquiry(conn, who, eid, may).await? else {
+        return Ok(say(ctx, "not_yours", &lang, &[]));
+    };
+    match id {
+        ButtonId::LeadAccept(_) => accept(ctx, conn, &e, &lang).await,
+        ButtonId::LeadDecline(_) => {
+            let buttons = REASONS
+                .iter()
+                .enumerate()
+                .map(|(i, key)| {
+                    Button::new(
+                        ButtonId::LeadReason(eid, i as u8 + 1),
+                        ctx.text(key, &lang, &[]),
+                    )
+                })
+                .collect();
+            state.pending = Some(Pending::DeclineReason(eid));
+            let text = format!(
+                "{}\n({})",
+                ctx.text("ask_decline_reason", &lang, &[]),
+                ctx.text("decline_reason_other", &lang, &[])
+            );
+            Ok(vec![Reply::Buttons { text, buttons }])
+        }
+        ButtonId::LeadReason(_, n) => {
+            state.pending = None;
+            let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
+            let key = REASONS[usize::from(*n).clamp(1, REASONS.len()) - 1];
+            let reason = ctx.text(key, &company_lang, &[]);
+            decline(ctx, conn, &e, &reason, &lang).await
+        }
+        ButtonId::LeadInfo(_) => {
+            state.pending = Some(Pending::Question(eid));
+            Ok(say(ctx, "ask_info_question", &lang, &[]))
+        }
+        _ => close(ctx, conn, &e, &lang).await,
+    }
+}
+
+async fn accept(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    e: &Enquiry,
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    store::set_status(conn, e.id, Status::Accepted, None).await?;
+    let published = crate::catalog::store::published_contact(conn, e.institution_id)
+        .await?
+        .unwrap_or_default();
+    let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
+    let mut to_company = vars(ctx, e, &company_lang);
+    to_company.push(("contact", published));
+    let notice = ctx.text("lead_accepted_company", &company_lang, &to_company);
+    outbox::enqueue(conn, &e.channel, e.chat_id, &Message::text(notice), None).await?;
+    let mut to_contact = vars(ctx, e, lang);
+    to_contact.push(("person", e.person.clone()));
+    to_contact.push(("contact", e.contact.clone()));
+    // The close button comes with the company's details: it is what the contact does when talks end.
+    Ok(vec![Reply::Buttons {
+        text: ctx.text("lead_accepted_contact", lang, &to_contact),
+        buttons: vec![Button::new(
+            ButtonId::LeadClose(e.id),
+            ctx.text("lead_close", lang, &[]),
+        )],
+    }])
+}
+
+/// The contact closes an accepted enquiry (the talks are over); the company is asked to rate the patent.
+async fn close(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    e: &Enquiry,
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    store::set_status(conn, e.id, Status::Closed, None).await?;
+    let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
+    let prompt = Message {
+        text: ctx.text("rate_prompt", &company_lang, &vars(ctx, e, &company_lang)),
+        buttons: (1..=5u8)
+            .map(|n| Button::new(ButtonId::Rate(e.id, n), "★".repeat(usize::from(n))))
+            .collect(),
+    };
+    outbox::enqueue(conn, &e.channel, e.chat_id, &prompt, None).await?;
+    Ok(say(
+        ctx,
+        "contact_closed",
+        lang,
+        &[("id", e.id.to_string())],
+    ))
+}
+
+async fn decline(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    e: &Enquiry,
+    reason: &str,
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    store::set_status(conn, e.id, Status::Declined, Some(reason)).await?;
+    let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
+    let mut v = vars(ctx, e, &company_lang);
+    v.push(("reason", reason.to_owned()));
+    let notice = ctx.text("lead_declined_company", &company_lang, &v);
+    outbox::enqueue(conn, &e.channel, e.chat_id, &Message::text(notice), None).await?;
+    Ok(say(ctx, "contact_done", lang, &[("id", e.id.to_string())]))
+}
+
+/// A contact's typed decline reason or question.
+pub async fn on_pending_text(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    pending: Pending,
+    text: &str,
+) -> Result<Vec<Reply>> {
+    let lang = state.lang.clone();
+    state.pending = None;
+    let (Pending::DeclineReason(eid) | Pending::Question(eid)) = pending else {
+        return Ok(say(ctx, "not_yours", &lang, &[]));
+    };
+    let Some(e) = contacts_enquiry(conn, who, eid, Status::is_open).await? else {
+        return Ok(say(ctx, "not_yours", &lang, &[]));
+    };
+    let text: String = text.trim().chars().take(1000).collect();
+    if let Pending::DeclineReason(_) = pending {
+        return decline(ctx, conn, &e, &text, &lang).await;
+    }
+    store::set_status(conn, e.id, Status::InfoRequested, Some(&text)).await?;
+    let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
+    let mut v = vars(ctx, &e, &company_lang);
+    v.push(("question", text));
+    let message = Message {
+        text: ctx.text("info_requested_company", &company_lang, &v),
+        buttons: vec![Button::new(
+            ButtonId::Reply(e.id),
+            ctx.text("reply", &company_lang, &[]),
+        )],
+    };
+    outbox::enqueue(conn, &e.channel, e.chat_id, &message, None).await?;
+    Ok(say(ctx, "contact_done", &lang, &[("id", e.id.to_string())]))
+}
+
+/// The company's answer to a question reaches every contact of the institution, with the buttons to
+/// decide (accept, decline, ask again).
+pub async fn pass_answer(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    e: &Enquiry,
+    answer: &str,
+) -> Result<()> {
+    store::set_status(conn, e.id, Status::Delivered, Some(answer)).await?;
+    let mut answered = e.clone();
+    answered.status = Status::Delivered;
+    for (channel, chat) in store::contact_chats(conn, e.institution_id).await? {
+        let lang = ctx.lang_of(conn, &channel, chat).await?;
+        let mut v = vars(ctx, &answered, &lang);
+        v.push(("answer", answer.to_owned()));
+        let message = Message {
+            text: ctx.text("answer_to_contact", &lang, &v),
+            buttons: messages::lead_buttons(ctx, &answered, &lang),
+        };
+        outbox::enqueue(conn, &channel, chat, &message, None).await?;
+    }
+    Ok(())
+}
+
+/// A lead reached a contact: forwarded -> delivered, and the company is told.
+pub async fn delivered(ctx: &Context, conn: &mut PgConnection, id: i64) -> Result<()> {
+    let Some(e) = store::lock(conn, id).await? else {
+        return Ok(());
+    };
+    if e.status != Status::Forwarded {
+        return Ok(());
+    }
+    store::set_status(conn, id, Status::Delivered, None).await?;
+    let lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
+    let notice = Message::text(ctx.text("delivered_company", &lang, &vars(ctx, &e, &lang)));
+    outbox::enqueue(conn, &e.channel, e.chat_id, &notice, None).await?;
+    Ok(())
+}
+
+/// A lead was given up on: the admins are told (the entry stays in the dead letters for a retry).
+pub async fn dead_lettered(ctx: &Context, conn: &mut PgConnection, id: i64) -> Result<()> {
+    let Some(e) = store::lock(conn, id).await? else {
+        return Ok(());
+    };
+    let lang = ctx.default_lang();
+    let alert = Message::text(ctx.text("alert_dead_letter", &lang, &vars(ctx, &e, &lang)));
+    for admin in &ctx.settings.admins {
+        outbox::enqueue(conn, &ctx.settings.admin_channel, *admin, &alert, None).await?;
+    }
+    Ok(())
+}
+
+/// Reminds the contacts of every delivered lead nobody answered within the configured days, once per
+/// lead, with the lead's buttons again. Returns how many leads were reminded.
+pub async fn remind_due(ctx: &Context) -> Result<usize> {
+    let mut tx = ctx.pool.begin().await?;
+    let due = store::due_reminders(&mut tx, ctx.settings.lead_reminder_days).await?;
+    for e in &due {
+        for (channel, chat) in store::contact_chats(&mut tx, e.institution_id).await? {
+            let lang = ctx.lang_of(&mut tx, &channel, chat).await?;
+            let lead = messages::lead(ctx, e, &lang);
+            let mut v = vars(ctx, e, &lang);
+            v.push(("count", ctx.settings.lead_reminder_days.to_string()));
+            let reminder = Message {
+                text: format!("{}\n{}", ctx.text("lead_reminder", &lang, &v), lead.text),
+                buttons: lead.buttons,
+            };
+            outbox::enqueue(&mut tx, &channel, chat, &reminder, None).await?;
+        }
+        store::mark_reminded(&mut tx, e.id).await?;
+    }
+    tx.commit().await?;
+    Ok(due.len())
+}

@@ -1,0 +1,91 @@
+//! The texts of an enquiry both sides see: the lead with its buttons, the placeholders of notices, and
+//! the thread (questions, answers, status changes) shown in `/my` and `/leads`.
+
+use super::store::{self, Enquiry, Kind, Status};
+use crate::app::context::Context;
+use crate::app::present;
+use crate::app::route::ButtonId;
+use crate::dialog::engine::Button;
+use crate::outbox::Message;
+use sqlx::PgConnection;
+
+/// The placeholders of an enquiry's notices, in the reader's language.
+pub fn vars(ctx: &Context, e: &Enquiry, lang: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("id", e.id.to_string()),
+        ("title", e.title.clone()),
+        ("number", e.patent_number.clone()),
+        ("institution", e.institution.clone()),
+        ("company", e.company.clone()),
+        ("mode", present::deal(ctx, e.mode, lang)),
+        ("message", e.message.clone()),
+        ("status", present::status(ctx, e.status, lang)),
+    ]
+}
+
+/// The buttons a contact has on an enquiry in its current status: accept, decline or ask while it is
+/// open; close once accepted; none after.
+pub fn lead_buttons(ctx: &Context, e: &Enquiry, lang: &str) -> Vec<Button> {
+    let id = e.id;
+    if e.status.is_open() {
+        vec![
+            Button::new(ButtonId::LeadAccept(id), ctx.text("lead_accept", lang, &[])),
+            Button::new(
+                ButtonId::LeadDecline(id),
+                ctx.text("lead_decline", lang, &[]),
+            ),
+            Button::new(ButtonId::LeadInfo(id), ctx.text("lead_info", lang, &[])),
+        ]
+    } else if e.status == Status::Accepted {
+        vec![Button::new(
+            ButtonId::LeadClose(id),
+            ctx.text("lead_close", lang, &[]),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The lead a contact receives: no personal contact details before acceptance.
+pub fn lead(ctx: &Context, e: &Enquiry, lang: &str) -> Message {
+    let key = match e.kind {
+        Kind::Declaration => "lead_declaration",
+        Kind::Enquiry => "lead",
+    };
+    let mut v = vars(ctx, e, lang);
+    v.push(("open_terms", e.terms.clone().unwrap_or_default()));
+    Message {
+        text: ctx.text(key, lang, &v),
+        buttons: lead_buttons(ctx, e, lang),
+    }
+}
+
+/// An enquiry's history as lines: each status change, with the question, answer or reason said.
+pub async fn thread(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    e: &Enquiry,
+    lang: &str,
+) -> Result<String, sqlx::Error> {
+    let lines = store::history(conn, e.id)
+        .await?
+        .into_iter()
+        .map(|event| {
+            let status = present::status(ctx, event.status, lang);
+            match (event.status, event.note) {
+                (Status::InfoRequested, Some(q)) => {
+                    ctx.text("thread_question", lang, &[("question", q)])
+                }
+                // An answer moves the enquiry back to "delivered" with the answer as its note.
+                (Status::Delivered, Some(a)) => ctx.text("thread_answer", lang, &[("answer", a)]),
+                (_, Some(note)) => ctx.text(
+                    "thread_status_note",
+                    lang,
+                    &[("status", status), ("reason", note)],
+                ),
+                (_, None) => ctx.text("thread_status", lang, &[("status", status)]),
+            }
+        })
+        .collect::<Vec<_>>();
+    Ok(lines.join("\n"))
+}

@@ -1,0 +1,212 @@
+//! `TestApp`: the whole application over a fresh database (the demo catalogue, the real scripts) behind
+//! the fake Telegram, driven the way people drive it: `say` sends a text, `press` presses a button —
+//! and fails the test unless that button was offered to that user in the last message they got —
+//! and `sent_to` reads what a chat received.
+#![allow(dead_code)]
+
+use super::fake_telegram::{self as fake_api, Shared, message, press};
+use queqiao::app::{App, Settings};
+use queqiao::catalog::store::load_demo_if_empty;
+use queqiao::channel::telegram::{self, Options, Telegram};
+use queqiao::channel::throttle::Limits;
+use queqiao::matching::{Matcher, Synonyms};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The admin of every `TestApp` (a Telegram user id).
+pub const ADMIN: i64 = 1;
+
+/// A message as a chat received it.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub text: String,
+    /// (callback data, label) of its buttons.
+    pub buttons: Vec<(String, String)>,
+}
+
+impl Sent {
+    fn from_json(m: &Value) -> Self {
+        let buttons = m["reply_markup"]["inline_keyboard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+            .map(|b| {
+                (
+                    b["callback_data"].as_str().unwrap_or_default().to_owned(),
+                    b["text"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        Self {
+            text: m["text"].as_str().unwrap_or_default().to_owned(),
+            buttons,
+        }
+    }
+}
+
+/// All the texts of some messages, one per line.
+pub fn text_of(sent: &[Sent]) -> String {
+    sent.iter()
+        .map(|m| m.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub struct TestApp {
+    pub pool: PgPool,
+    pub app: Arc<App>,
+    pub tg: Arc<Telegram>,
+    pub fake: Shared,
+    /// The fake Bot API's address, for a second channel over the same app.
+    pub url: url::Url,
+    next_update: i64,
+}
+
+/// The application over `pool` with the scripts of `dialogs/` and the shipped synonyms, [`ADMIN`] as
+/// admin unless `settings` names admins: what every test that talks to the bot builds.
+pub async fn build_app(pool: &PgPool, mut settings: Settings) -> Arc<App> {
+    let synonyms = Synonyms::load(std::path::Path::new("dialogs/synonyms.toml")).unwrap();
+    let matcher = Arc::new(Matcher::load(pool, synonyms).await.unwrap());
+    if settings.admins.is_empty() {
+        settings.admins = vec![ADMIN];
+    }
+    let admins = settings.admins.clone();
+    Arc::new(
+        App::new(
+            std::path::Path::new("dialogs"),
+            pool.clone(),
+            matcher,
+            admins,
+        )
+        .unwrap()
+        .with_settings(settings),
+    )
+}
+
+/// Telegram's limits lifted, so tests do not wait.
+pub fn fast() -> Options {
+    Options {
+        limits: Limits {
+            per_second: 10_000,
+            per_chat_interval: Duration::ZERO,
+        },
+        ..Options::default()
+    }
+}
+
+/// A Telegram channel over `app`, talking to the fake Bot API at `url`.
+pub fn telegram(pool: &PgPool, url: &url::Url, app: Arc<App>, options: Options) -> Arc<Telegram> {
+    // Short, so that tests of slow answers (timeouts) run quickly.
+    let bot = telegram::client("1:T", Some(url), Duration::from_secs(1)).unwrap();
+    Arc::new(Telegram::with_options(
+        bot.clone(),
+        bot,
+        pool.clone(),
+        app,
+        options,
+        Arc::default(),
+    ))
+}
+
+impl TestApp {
+    /// The application on the demo catalogue and the scripts of `dialogs/`, with [`ADMIN`] as admin.
+    pub async fn new(pool: &PgPool) -> Self {
+        Self::with_settings(pool, Settings::default()).await
+    }
+
+    pub async fn with_settings(pool: &PgPool, settings: Settings) -> Self {
+        load_demo_if_empty(pool).await.unwrap();
+        let (fake, url) = fake_api::start().await;
+        let url: url::Url = url.parse().unwrap();
+        let app = build_app(pool, settings).await;
+        let tg = telegram(pool, &url, app.clone(), fast());
+        Self {
+            pool: pool.clone(),
+            app,
+            tg,
+            fake,
+            url,
+            next_update: 1,
+        }
+    }
+
+    /// Delivers one update (made from its id) and everything it causes; returns every message sent
+    /// meanwhile, to any chat.
+    pub async fn deliver_all(&mut self, update: impl Fn(i64) -> Value) -> Vec<Value> {
+        let id = self.next_update;
+        self.next_update += 1;
+        let before = {
+            let mut f = self.fake.lock().unwrap();
+            f.updates.push(update(id));
+            f.sent.len()
+        };
+        self.tg.poll_once(id as i32, 0).await.unwrap();
+        self.tg.process_pending().await.unwrap();
+        self.flush().await;
+        self.fake.lock().unwrap().sent[before..].to_vec()
+    }
+
+    /// Delivers one update and everything it causes; returns what `chat` received meanwhile.
+    async fn deliver(&mut self, chat: i64, update: impl Fn(i64) -> Value) -> Vec<Sent> {
+        self.deliver_all(update)
+            .await
+            .iter()
+            .filter(|m| m["chat_id"].as_i64() == Some(chat))
+            .map(Sent::from_json)
+            .collect()
+    }
+
+    /// Sends everything due in the outbox (leads, notices, reminders).
+    pub async fn flush(&self) {
+        self.tg.send_pending().await.unwrap();
+    }
+
+    /// `chat` types `text`; returns what it received in answer.
+    pub async fn say(&mut self, chat: i64, text: &str) -> Vec<Sent> {
+        self.deliver(chat, |id| message(id, chat, text)).await
+    }
+
+    /// `chat` presses the button whose label or callback data is `button` in the last message it got;
+    /// the test fails if that message offered no such button. Returns what it received in answer.
+    pub async fn press(&mut self, chat: i64, button: &str) -> Vec<Sent> {
+        let last = self.sent_to(chat).pop();
+        let offered = last.as_ref().and_then(|m| {
+            m.buttons
+                .iter()
+                .find(|(data, label)| data == button || label == button)
+                .map(|(data, _)| data.clone())
+        });
+        let Some(data) = offered else {
+            panic!("chat {chat} was not offered `{button}` in its last message: {last:#?}");
+        };
+        self.deliver(chat, |id| press(id, chat, &data)).await
+    }
+
+    /// Presses a button by its callback data whether or not it was offered (forged or stale presses).
+    pub async fn forge(&mut self, chat: i64, data: &str) -> Vec<Sent> {
+        self.deliver(chat, |id| press(id, chat, data)).await
+    }
+
+    /// Everything `chat` received so far, oldest first.
+    pub fn sent_to(&self, chat: i64) -> Vec<Sent> {
+        self.fake
+            .lock()
+            .unwrap()
+            .sent
+            .iter()
+            .filter(|m| m["chat_id"].as_i64() == Some(chat))
+            .map(Sent::from_json)
+            .collect()
+    }
+
+    /// The labels of the buttons of the last message `chat` got.
+    pub fn offered(&self, chat: i64) -> Vec<String> {
+        self.sent_to(chat)
+            .pop()
+            .map(|m| m.buttons.into_iter().map(|(_, label)| label).collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,306 @@
+//! No dead ends, no surprises: each rule of the conversation found by hand, played through the fake
+//! Telegram the way a company plays it (typing what its screen shows, pressing what it was offered).
+
+mod common;
+
+use common::app::{Sent, TestApp, text_of};
+use sqlx::PgPool;
+
+const COMPANY: i64 = 100;
+const NEED: &str = "锂电池硅基负极循环衰减快，有没有改进方案";
+/// A need the demo catalogue has nothing for.
+const NO_MATCH: &str = "古典吉他琴弦";
+
+fn contains(sent: &[Sent], needle: &str) -> bool {
+    text_of(sent).contains(needle)
+}
+
+async fn slots(pool: &PgPool) -> std::collections::BTreeMap<String, String> {
+    queqiao::dialog::store::load(pool, "telegram", COMPANY)
+        .await
+        .unwrap()
+        .unwrap()
+        .slots
+}
+
+/// Up to the budget question, with every filter "any".
+async fn to_budget(t: &mut TestApp, need: &str) {
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, need).await;
+    for _ in 0..3 {
+        t.say(COMPANY, "1").await; // the first option: 不限 / 都可以
+    }
+}
+
+#[sqlx::test]
+async fn typed_option_numbers_mean_that_option(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    assert_eq!(t.offered(COMPANY), ["跳过"]);
+    // "[1] 跳过" then "1": skipped, not a budget of 1 万元.
+    let sent = t.say(COMPANY, "1").await;
+    assert!(contains(&sent, "1. 【"), "results: {sent:?}");
+    assert!(!slots(&pool).await.contains_key("budget"));
+    // On the results page a result's number opens it.
+    let sent = t.say(COMPANY, "2").await;
+    assert!(contains(&sent, "专利号："), "{sent:?}");
+}
+
+#[sqlx::test]
+async fn budgets_as_people_write_them(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    for typed in ["30万", "30 万元", "二三十万", "300000"] {
+        to_budget(&mut t, NEED).await;
+        let sent = t.say(COMPANY, typed).await;
+        assert!(!contains(&sent, "请输入金额"), "{typed}: {sent:?}");
+        assert_eq!(slots(&pool).await["budget"], "30", "{typed}");
+    }
+}
+
+#[sqlx::test]
+async fn stray_digits_and_short_words_are_not_searched(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.say(COMPANY, "/my").await; // a screen without buttons
+    for stray in ["9", "ab"] {
+        let sent = t.say(COMPANY, stray).await;
+        assert!(contains(&sent, "没看懂"), "{stray}: {sent:?}");
+        assert_eq!(slots(&pool).await["need"], NEED, "{stray} was searched");
+    }
+}
+
+#[sqlx::test]
+async fn on_no_good_match_a_new_wording_searches_and_broaden_needs_filters(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NO_MATCH).await;
+    let sent = t.press(COMPANY, "跳过").await;
+    assert!(contains(&sent, "没有找到"), "{sent:?}");
+    assert!(
+        !t.offered(COMPANY).contains(&"不加筛选再搜".to_owned()),
+        "no filters, nothing to broaden: {:?}",
+        t.offered(COMPANY)
+    );
+    let sent = t.say(COMPANY, NEED).await;
+    assert!(
+        contains(&sent, "1. 【"),
+        "the new wording was searched: {sent:?}"
+    );
+
+    // With a filter set, broadening is offered and drops it.
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, NO_MATCH).await;
+    t.press(COMPANY, "生物医药").await;
+    t.press(COMPANY, "不限").await;
+    t.press(COMPANY, "都可以").await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "不加筛选再搜").await;
+    assert!(!slots(&pool).await.contains_key("industry"));
+}
+
+#[sqlx::test]
+async fn cancel_keeps_language_and_need(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "English").await;
+    t.say(COMPANY, "silicon anode capacity fades").await;
+    t.say(COMPANY, "/cancel").await;
+    let s = slots(&pool).await;
+    assert_eq!(
+        (s["lang"].as_str(), s["need"].as_str()),
+        ("en", "silicon anode capacity fades")
+    );
+    let sent = t.say(COMPANY, "battery anode").await;
+    assert!(
+        !contains(&sent, "choose a language") && contains(&sent, "industry"),
+        "goes on in English with the new need: {sent:?}"
+    );
+}
+
+#[sqlx::test]
+async fn refine_keeps_filters_and_start_over_does_not_ask_the_language(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, NEED).await;
+    t.press(COMPANY, "新能源及储能").await;
+    t.press(COMPANY, "不限").await;
+    t.press(COMPANY, "都可以").await;
+    t.press(COMPANY, "跳过").await;
+    assert!(t.offered(COMPANY).contains(&"修改筛选条件".to_owned()));
+    let sent = t.press(COMPANY, "修改需求").await;
+    assert!(contains(&sent, "筛选条件保持不变"), "{sent:?}");
+    let sent = t.say(COMPANY, "硅碳负极材料膨胀").await;
+    assert!(contains(&sent, "1. 【"), "straight to results: {sent:?}");
+    assert_eq!(slots(&pool).await["industry"], "新能源及储能");
+    let sent = t.press(COMPANY, "修改筛选条件").await;
+    assert!(contains(&sent, "哪个产业"), "{sent:?}");
+    t.press(COMPANY, "不限").await;
+    t.press(COMPANY, "不限").await;
+    t.press(COMPANY, "都可以").await;
+    t.press(COMPANY, "跳过").await;
+    let sent = t.press(COMPANY, "重新开始").await;
+    assert!(
+        contains(&sent, "描述") && !contains(&sent, "请选择语言"),
+        "{sent:?}"
+    );
+}
+
+#[sqlx::test]
+async fn skip_words_on_every_optional_question(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, NEED).await;
+    for _ in 0..4 {
+        t.say(COMPANY, "跳过").await;
+    }
+    let s = slots(&pool).await;
+    assert_eq!(
+        (
+            s["industry"].as_str(),
+            s["region"].as_str(),
+            s["license"].as_str()
+        ),
+        ("any", "any", "any")
+    );
+    assert!(
+        t.offered(COMPANY).contains(&"详情 1".to_owned()),
+        "results: {:?}",
+        t.sent_to(COMPANY).pop()
+    );
+}
+
+#[sqlx::test]
+async fn a_name_is_not_a_skip_word_or_an_option_number(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "详情 1").await;
+    t.press(COMPANY, "我想咨询这项专利").await;
+    t.press(COMPANY, "知道了，继续").await;
+    for not_a_name in ["跳过", "1"] {
+        let sent = t.say(COMPANY, not_a_name).await;
+        assert!(
+            contains(&sent, "请输入 2 到 100 个字的公司名称"),
+            "{sent:?}"
+        );
+    }
+}
+
+#[sqlx::test]
+async fn details_have_no_bare_dashes_and_explain_double_five(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    for rank in 1..=5 {
+        t.say(COMPANY, &rank.to_string()).await;
+        let details = t.sent_to(COMPANY).pop().unwrap().text;
+        assert!(
+            !details.contains("：-") && !details.contains("（-）"),
+            "{details}"
+        );
+        if details.contains("★双五星") {
+            assert!(details.contains("企业评价都是 5 星"), "{details}");
+        }
+        t.press(COMPANY, "返回结果").await;
+    }
+}
+
+/// From an open result's details: the enquiry up to the deal question (privacy notice the first time).
+async fn enquire_from_details(t: &mut TestApp, first: bool) -> Vec<Sent> {
+    let sent = t.press(COMPANY, "我想咨询这项专利").await;
+    if !first {
+        return sent;
+    }
+    t.press(COMPANY, "知道了，继续").await;
+    t.say(COMPANY, "重庆某某电池有限公司").await;
+    t.say(COMPANY, "张三").await;
+    t.say(COMPANY, "+86 138 0000 0000").await;
+    t.say(COMPANY, "想用于动力电池负极").await
+}
+
+#[sqlx::test]
+async fn the_company_profile_is_confirmed_once_and_reused(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "详情 1").await;
+    enquire_from_details(&mut t, true).await;
+    let first_mode = t.offered(COMPANY)[0].clone();
+    t.press(COMPANY, &first_mode).await;
+    t.press(COMPANY, "同意发送").await;
+
+    // The second enquiry offers the same details, to use or change.
+    t.press(COMPANY, "详情 2").await;
+    let sent = enquire_from_details(&mut t, false).await;
+    assert!(
+        contains(&sent, "沿用上次的联系信息")
+            && contains(&sent, "重庆某某电池有限公司")
+            && contains(&sent, "+86 138 0000 0000"),
+        "{sent:?}"
+    );
+    assert_eq!(t.offered(COMPANY), ["沿用", "修改"]);
+    let sent = t.press(COMPANY, "沿用").await;
+    assert!(
+        contains(&sent, "想对专利方说的话"),
+        "straight to the message: {sent:?}"
+    );
+    let sent = t.say(COMPANY, "第二项专利也想了解").await;
+    let mode = t.offered(COMPANY)[0].clone();
+    assert!(!sent.is_empty());
+    let consent = t.press(COMPANY, &mode).await;
+    assert!(
+        contains(&consent, "重庆某某电池有限公司") && contains(&consent, "张三"),
+        "{consent:?}"
+    );
+    t.press(COMPANY, "同意发送").await;
+    let kept: Vec<String> = sqlx::query_scalar("SELECT company FROM enquiries ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, ["重庆某某电池有限公司", "重庆某某电池有限公司"]);
+}
+
+#[sqlx::test]
+async fn the_results_header_does_not_repeat_a_chatty_need(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let chatty = "老板您好，我们是重庆做锂电池的小厂，这两年客户一直反映硅基负极循环衰减快，想找找有没有高校的改进方案可以合作";
+    to_budget(&mut t, chatty).await;
+    let results = t.press(COMPANY, "跳过").await;
+    let header = results[0]
+        .text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        header.contains('…') && !header.contains("可以合作"),
+        "{header}"
+    );
+}
+
+#[sqlx::test]
+async fn region_choices_come_from_the_catalogue(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write(
+        dir.path(),
+        "more.jsonl",
+        "{\"name\": \"秦岭大学\", \"region\": \"陕西\", \"contacts\": []}\n",
+    );
+    let reports = common::import(&pool, &[file], &Default::default()).await;
+    assert!(reports[0].committed);
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, NEED).await;
+    t.press(COMPANY, "不限").await;
+    assert_eq!(
+        t.offered(COMPANY),
+        ["不限", "重庆", "四川", "湖南", "广东", "陕西"]
+    );
+    t.press(COMPANY, "陕西").await;
+    assert_eq!(slots(&pool).await["region"], "陕西");
+}
