@@ -33,8 +33,16 @@ async fn enterprise_rating(pool: &PgPool, number: &str) -> Option<i64> {
         .and_then(|r| r.enterprise)
 }
 
-/// The company describes its need and opens the best result; returns (institution, patent number).
-async fn search_and_open(t: &mut TestApp) -> (String, String) {
+/// The best result as its details show it.
+struct Opened {
+    institution: String,
+    number: String,
+    /// The "交易方式" line: the licence modes in words.
+    modes: String,
+}
+
+/// The company describes its need and opens the best result.
+async fn search_and_open(t: &mut TestApp) -> Opened {
     let sent = t.say(COMPANY, "/start").await;
     assert!(contains(&sent, "欢迎"), "{sent:?}");
     t.press(COMPANY, "中文").await;
@@ -46,10 +54,29 @@ async fn search_and_open(t: &mut TestApp) -> (String, String) {
     let results = t.press(COMPANY, "跳过").await; // budget
     assert!(contains(&results, "1. 【"), "{results:?}");
     let details = text_of(&t.press(COMPANY, "详情 1").await);
-    (
-        field(&details, "权利人：", '（'),
-        field(&details, "专利号：", ' '),
-    )
+    Opened {
+        institution: field(&details, "权利人：", '（'),
+        number: field(&details, "专利号：", ' '),
+        modes: field(&details, "交易方式：", '\n'),
+    }
+}
+
+/// The deals the enquiry offers for a patent with these licence modes, in the script's order.
+fn deals(modes: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if modes.split('、').any(|m| m == "转让") {
+        out.push("专利转让");
+    }
+    if ["独占许可", "排他许可", "普通许可"]
+        .iter()
+        .any(|m| modes.contains(m))
+    {
+        out.push("许可");
+    }
+    if modes.contains("开放许可") {
+        out.push("开放许可");
+    }
+    out
 }
 
 /// An admin invites the institution's contact, who registers.
@@ -67,18 +94,20 @@ async fn register_contact(t: &mut TestApp, institution: &str) {
 }
 
 /// From the open details: the enquiry with the privacy notice and consent; the lead reaches the contact.
-async fn enquire(t: &mut TestApp, institution: &str) {
+async fn enquire(t: &mut TestApp, opened: &Opened) {
+    let institution = opened.institution.as_str();
     t.press(COMPANY, "我想咨询这项专利").await;
     t.press(COMPANY, "知道了，继续").await;
     t.say(COMPANY, "重庆某某电池有限公司").await;
     t.say(COMPANY, "张三").await;
     t.say(COMPANY, "+86 138 0000 0000").await;
     t.say(COMPANY, "想用于动力电池负极，年产 500 吨").await;
-    // The deal question offers only what the patent offers (this one: its open licence).
-    assert_eq!(t.offered(COMPANY), ["开放许可"]);
-    let consent = t.press(COMPANY, "开放许可").await;
+    // The deal question offers only what the patent offers.
+    let offered = deals(&opened.modes);
+    assert_eq!(t.offered(COMPANY), offered, "modes: {}", opened.modes);
+    let consent = t.press(COMPANY, offered[0]).await;
     assert!(
-        contains(&consent, institution) && contains(&consent, "意向方式：开放许可"),
+        contains(&consent, institution) && contains(&consent, &format!("意向方式：{}", offered[0])),
         "no internal codes: {consent:?}"
     );
     let sent = t.press(COMPANY, "同意发送").await;
@@ -96,15 +125,15 @@ async fn enquire(t: &mut TestApp, institution: &str) {
 #[sqlx::test]
 async fn the_whole_lifecycle_by_offered_buttons(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    let (institution, number) = search_and_open(&mut t).await;
-    let prior = enterprise_rating(&pool, &number).await;
-    register_contact(&mut t, &institution).await;
+    let opened = search_and_open(&mut t).await;
+    let prior = enterprise_rating(&pool, &opened.number).await;
+    register_contact(&mut t, &opened.institution).await;
     let help = t.say(CONTACT, "/help").await;
     assert!(
         contains(&help, "技术转移联系人") && contains(&help, "/leads"),
         "a contact's help is a contact's: {help:?}"
     );
-    enquire(&mut t, &institution).await;
+    enquire(&mut t, &opened).await;
 
     // The contact asks; the company answers; the answer comes back with the decision buttons.
     t.press(CONTACT, "询问更多信息").await;
@@ -145,13 +174,23 @@ async fn the_whole_lifecycle_by_offered_buttons(pool: PgPool) {
     // The company rates 5; the patent's enterprise rating moves.
     let sent = t.press(COMPANY, "★★★★★").await;
     assert!(contains(&sent, "谢谢"), "{sent:?}");
-    let prior = prior.expect("the demo patent has an imported enterprise rating");
-    let now = enterprise_rating(&pool, &number).await;
-    assert_eq!(
-        now,
-        Some(((prior as f64 + 5.0) / 2.0).round() as i64),
-        "the mean of the imported rating and this one"
-    );
+    // The rating is counted once, and what the patent shows is the mean of the imported rating (a prior
+    // vote) and this one. (A patent without any imported two-way rating shows none, as before.)
+    let (sum, count): (i32, i32) = sqlx::query_as(
+        "SELECT rating_feedback_sum, rating_feedback_count FROM patents WHERE number = $1",
+    )
+    .bind(&opened.number)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((sum, count), (5, 1));
+    if let Some(p) = prior {
+        let expected = ((p as f64 + 5.0) / 2.0).round() as i64;
+        assert_eq!(
+            enterprise_rating(&pool, &opened.number).await,
+            Some(expected)
+        );
+    }
     let my = t.say(COMPANY, "/my").await;
     assert!(contains(&my, "已结束"), "{my:?}");
 }
@@ -167,9 +206,9 @@ async fn pressing_a_button_that_was_not_offered_fails(pool: PgPool) {
 #[sqlx::test]
 async fn an_unanswered_lead_is_reminded_once(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    let (institution, _) = search_and_open(&mut t).await;
-    register_contact(&mut t, &institution).await;
-    enquire(&mut t, &institution).await;
+    let opened = search_and_open(&mut t).await;
+    register_contact(&mut t, &opened.institution).await;
+    enquire(&mut t, &opened).await;
     let ctx = t.app.context();
     let remind = queqiao::enquiry::contact::remind_due;
     assert_eq!(remind(&ctx).await.unwrap(), 0, "not due yet");
