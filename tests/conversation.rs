@@ -304,3 +304,56 @@ async fn region_choices_come_from_the_catalogue(pool: PgPool) {
     t.press(COMPANY, "陕西").await;
     assert_eq!(slots(&pool).await["region"], "陕西");
 }
+
+#[sqlx::test]
+async fn weak_results_are_labelled_and_the_need_can_be_saved(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    // Nothing in the catalogue serves this, but something shares a word with it.
+    to_budget(&mut t, "宠物美容连锁加盟店营销").await;
+    let sent = t.press(COMPANY, "跳过").await;
+    assert!(contains(&sent, "匹配较弱"), "{sent:?}");
+    assert!(
+        contains(&sent, "1. 【"),
+        "the closest results are shown: {sent:?}"
+    );
+    let offered = t.offered(COMPANY);
+    for button in ["修改需求", "有新专利时通知我"] {
+        assert!(
+            offered.iter().any(|b| b.contains(button)),
+            "{button} not offered: {offered:?}"
+        );
+    }
+    let saved = t
+        .press(
+            COMPANY,
+            offered
+                .iter()
+                .find(|b| b.contains("有新专利时通知我"))
+                .unwrap(),
+        )
+        .await;
+    assert!(contains(&saved, "已保存需求"), "{saved:?}");
+}
+
+#[sqlx::test]
+async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "English").await;
+    t.say(
+        COMPANY,
+        "We want a kitchen exhaust hood that removes oil smoke",
+    )
+    .await;
+    for _ in 0..4 {
+        t.say(COMPANY, "1").await; // any industry, region, deal; skip the budget
+    }
+    let sent = t.sent_to(COMPANY);
+    let page = text_of(&sent);
+    assert!(
+        page.contains("English words searched as:")
+            && page.contains("kitchen exhaust hood → 抽油烟机"),
+        "{page}"
+    );
+    assert!(page.contains("1. ["), "results follow: {page}");
+}

@@ -333,7 +333,8 @@ impl Action {
 
     pub fn outcomes(self) -> &'static [&'static str] {
         match self {
-            Action::Search => &["found", "no_match"],
+            // `weak`: no good match, but the closest results are shown, labelled as weak.
+            Action::Search => &["found", "weak", "no_match"],
             Action::ClearNeed
             | Action::ClearFilters
             | Action::AcknowledgePrivacy
@@ -351,7 +352,7 @@ impl Action {
     /// Placeholders available after the action ran (in its outcome's steps and later ones).
     pub fn provides(self) -> &'static [&'static str] {
         match self {
-            Action::Search => &["count", "need"],
+            Action::Search => &["count", "need", "translated"],
             Action::PrepareEnquiry => &[
                 "title",
                 "institution",

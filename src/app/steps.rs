@@ -131,17 +131,30 @@ async fn search(
     if result.no_good_match {
         analytics::record(conn, analytics::Kind::NoMatch, None, industry, words).await?;
     }
+    // What each English word of the need was searched as, on a line of its own (empty for Chinese).
+    let translated = if result.translations.is_empty() {
+        String::new()
+    } else {
+        let words: Vec<String> = result
+            .translations
+            .iter()
+            .map(|(en, zh)| format!("{en} → {}", zh.join("/")))
+            .collect();
+        let line = ctx.text("translated", &state.lang, &[("words", words.join("; "))]);
+        format!("{line}\n")
+    };
     state.results = result.hits;
     state.page = 0;
     state.open = None;
     let vars = BTreeMap::from([
         ("count".to_owned(), state.results.len().to_string()),
         ("need".to_owned(), short_need(&need)),
+        ("translated".to_owned(), translated),
     ]);
-    let outcome = if result.no_good_match {
-        "no_match"
-    } else {
-        "found"
+    let outcome = match (result.no_good_match, state.results.is_empty()) {
+        (false, _) => "found",
+        (true, false) => "weak",
+        (true, true) => "no_match",
     };
     Ok((outcome.to_owned(), vars))
 }

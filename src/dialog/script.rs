@@ -259,6 +259,7 @@ const BOT_PLACEHOLDERS: &[&str] = &[
     "never_opened",
     "thumbs_up",
     "thumbs_down",
+    "words",
 ];
 
 /// A whole validated set of scripts.
@@ -414,6 +415,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "menu_cancel",
     "menu_my",
     "menu_leads",
+    "translated",
 ];
 
 pub(super) struct Ctx<'a> {
