@@ -357,3 +357,29 @@ async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
     );
     assert!(page.contains("1. ["), "results follow: {page}");
 }
+
+#[sqlx::test]
+async fn companies_ratings_show_on_a_patent_imported_without_one(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    let details = text_of(&t.say(COMPANY, "1").await);
+    let number = details
+        .lines()
+        .find_map(|l| l.strip_prefix("专利号："))
+        .expect("details name the patent")
+        .trim()
+        .to_owned();
+    // The catalogue had no two-way rating for it; one company rated it 4 after a closed deal.
+    sqlx::query(
+        "UPDATE patents SET rating_institution = NULL, rating_enterprise = NULL,
+                rating_feedback_sum = 4, rating_feedback_count = 1 WHERE number = $1",
+    )
+    .bind(&number)
+    .execute(&pool)
+    .await
+    .unwrap();
+    t.press(COMPANY, "返回结果").await;
+    let again = text_of(&t.say(COMPANY, "1").await);
+    assert!(again.contains("企业 4/5（高校暂未评价）"), "{again}");
+}

@@ -175,7 +175,7 @@ async fn the_whole_lifecycle_by_offered_buttons(pool: PgPool) {
     let sent = t.press(COMPANY, "★★★★★").await;
     assert!(contains(&sent, "谢谢"), "{sent:?}");
     // The rating is counted once, and what the patent shows is the mean of the imported rating (a prior
-    // vote) and this one. (A patent without any imported two-way rating shows none, as before.)
+    // vote) and this one; a patent imported without a two-way rating shows the companies' rating alone.
     let (sum, count): (i32, i32) = sqlx::query_as(
         "SELECT rating_feedback_sum, rating_feedback_count FROM patents WHERE number = $1",
     )
@@ -184,8 +184,16 @@ async fn the_whole_lifecycle_by_offered_buttons(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!((sum, count), (5, 1));
-    if let Some(p) = prior {
-        let expected = ((p as f64 + 5.0) / 2.0).round() as i64;
+    let shown = queqiao::catalog::store::patent_by_number(&pool, &opened.number)
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = match prior {
+        Some(p) => ((p as f64 + 5.0) / 2.0).round() as i64,
+        None => 5,
+    };
+    assert_eq!(shown.companies_rating, Some(expected));
+    if prior.is_some() {
         assert_eq!(
             enterprise_rating(&pool, &opened.number).await,
             Some(expected)

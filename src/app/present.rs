@@ -118,9 +118,13 @@ pub fn result_line(ctx: &Context, state: &State, rank: usize, item: &ResultItem)
     }
 }
 
-fn rating(ctx: &Context, r: &PatentRecord, lang: &str) -> String {
-    let Some(x) = &r.rating else {
-        return ctx.text("rating_none", lang, &[]);
+fn rating(ctx: &Context, p: &StoredPatent, lang: &str) -> String {
+    let Some(x) = &p.record.rating else {
+        // No imported two-way rating: companies' ratings after their deals still show.
+        return match p.companies_rating {
+            Some(score) => ctx.text("rating_companies", lang, &[("score", score.to_string())]),
+            None => ctx.text("rating_none", lang, &[]),
+        };
     };
     let mut s = match x.enterprise {
         Some(e) => ctx.text(
@@ -188,7 +192,7 @@ pub fn details(ctx: &Context, state: &State, p: &StoredPatent) -> String {
             ("status", legal(ctx, r.legal_status, lang)),
             ("modes", modes),
             ("list", extra),
-            ("rating", rating(ctx, r, lang)),
+            ("rating", rating(ctx, p, lang)),
             ("abstract", r.abstract_text.clone()),
         ],
     );

@@ -22,6 +22,9 @@ pub struct StoredPatent {
     pub change_seq: i64,
     pub region: Option<String>,
     pub record: PatentRecord,
+    /// What companies rate the patent after their enquiries (the imported enterprise rating counted as one
+    /// vote), also for a patent the catalogue imported without a two-way rating, whose record has none.
+    pub companies_rating: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -107,6 +110,7 @@ impl From<PatentDbRow> for StoredPatent {
             change_seq: r.change_seq,
             region: r.region,
             record,
+            companies_rating: r.rating_enterprise.map(i64::from),
         }
     }
 }

@@ -416,6 +416,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "menu_my",
     "menu_leads",
     "translated",
+    "rating_companies",
 ];
 
 pub(super) struct Ctx<'a> {
