@@ -289,3 +289,25 @@ fn dialogs_check_flags_a_placeholder_not_available_at_its_step() {
         "{stderr}"
     );
 }
+
+#[test]
+fn dialogs_check_refuses_a_text_longer_than_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dialogs(dir.path());
+    let intake = dir.path().join("intake.toml");
+    let text = std::fs::read_to_string(&intake).unwrap();
+    let edited = text.replacen("请用一两句话描述", &"长".repeat(5000), 1);
+    assert_ne!(edited, text);
+    std::fs::write(&intake, edited).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["dialogs", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("intake.toml:") && stderr.contains("more than one message holds (4096)"),
+        "{stderr}"
+    );
+}

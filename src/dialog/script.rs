@@ -461,7 +461,11 @@ pub(super) fn placeholders(text: &str) -> Vec<String> {
     re.captures_iter(text).map(|c| c[1].to_owned()).collect()
 }
 
-/// Checks that `texts` has every language and only known placeholders.
+/// A text must fit in one chat message (Telegram's limit, the smallest of the channels): a longer one
+/// would be split into a flood of messages on every visit.
+const MAX_SCRIPT_TEXT_CHARS: usize = 4096;
+
+/// Checks that `texts` has every language, fits one message and uses only known placeholders.
 fn check_texts(
     ctx: &mut Ctx<'_>,
     span: std::ops::Range<usize>,
@@ -476,6 +480,13 @@ fn check_texts(
             Some(t) if t.trim().is_empty() => {
                 ctx.err(span.clone(), format!("{what} has an empty `{lang}` text"))
             }
+            Some(t) if t.chars().count() > MAX_SCRIPT_TEXT_CHARS => ctx.err(
+                span.clone(),
+                format!(
+                    "{what} ({lang}) has {} characters, more than one message holds ({MAX_SCRIPT_TEXT_CHARS})",
+                    t.chars().count()
+                ),
+            ),
             Some(t) => {
                 for p in placeholders(t) {
                     if !allowed.contains(&p) {

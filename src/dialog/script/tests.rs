@@ -52,6 +52,10 @@ fn shipped_scripts_are_valid() {
 fn each_error_class_names_its_line() {
     let cases: Vec<(String, &str)> = vec![
         (
+            OK.replace("Hello", &"x".repeat(5000)),
+            "d.toml:6: step `a` say (en) has 5000 characters, more than one message holds (4096)",
+        ),
+        (
             OK.replace("id = \"b\"", "id = \"a\""),
             "d.toml:10: step id `a` is already used on line 5",
         ),
