@@ -7,6 +7,7 @@ use crate::catalog::source::{Format, Kind};
 use crate::catalog::store;
 use crate::config::Settings;
 
+mod batch;
 mod chat;
 mod search;
 use anyhow::Context;
