@@ -268,13 +268,14 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
 
 /// `dialogs check` (the binary) refuses a placeholder that is not set on every way to its step: the
 /// patent's title in the first question, before any enquiry was prepared.
-#[test]
-fn dialogs_check_flags_a_placeholder_not_available_at_its_step() {
+/// `queqiao dialogs check` on a copy of the shipped scripts with the first question's opening words
+/// replaced: it must fail; returns what it printed.
+fn check_with_first_question(replacement: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     copy_dialogs(dir.path());
     let intake = dir.path().join("intake.toml");
     let text = std::fs::read_to_string(&intake).unwrap();
-    let edited = text.replacen("请用一两句话描述", "关于{title}，请用一两句话描述", 1);
+    let edited = text.replacen("请用一两句话描述", replacement, 1);
     assert_ne!(edited, text);
     std::fs::write(&intake, edited).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
@@ -282,8 +283,14 @@ fn dialogs_check_flags_a_placeholder_not_available_at_its_step() {
         .arg(dir.path())
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn dialogs_check_flags_a_placeholder_not_available_at_its_step() {
+    let stderr = check_with_first_question("关于{title}，请用一两句话描述");
     assert!(
         stderr.contains("step `ask_need` prompt uses {title}, which is not set on every way"),
         "{stderr}"
@@ -292,20 +299,7 @@ fn dialogs_check_flags_a_placeholder_not_available_at_its_step() {
 
 #[test]
 fn dialogs_check_refuses_a_text_longer_than_one_message() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dialogs(dir.path());
-    let intake = dir.path().join("intake.toml");
-    let text = std::fs::read_to_string(&intake).unwrap();
-    let edited = text.replacen("请用一两句话描述", &"长".repeat(5000), 1);
-    assert_ne!(edited, text);
-    std::fs::write(&intake, edited).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
-        .args(["dialogs", "check"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let stderr = check_with_first_question(&"长".repeat(5000));
     assert!(
         stderr.contains("intake.toml:") && stderr.contains("more than one message holds (4096)"),
         "{stderr}"

@@ -206,9 +206,13 @@ impl Analyzer {
         let df = |t: &Term| vocab.df(t);
         self.correct_typos(&pairs, vocab, &mut query, &mut weights);
         add_stems(&mut query, &mut weights);
-        let mut replaced = self.listed_synonyms(&text, vocab, &mut query, &mut weights);
+        // The synonyms list is scanned once: its entries expand here, and its English words are not
+        // translated again by the dictionary.
+        let listed: Vec<(&str, &str)> = self.synonyms.expansions(&text).collect();
+        let mut replaced = Self::listed_synonyms(&listed, vocab, &mut query, &mut weights);
         if self.translation {
-            replaced.extend(self.translate(&text, &df, &mut query, &mut weights));
+            let lay: Vec<&str> = listed.iter().map(|(lay, _)| *lay).collect();
+            replaced.extend(self.translate(&text, &lay, &df, &mut query, &mut weights));
         }
         weights.retain(|(t, _)| !replaced.contains(t));
         query
@@ -306,14 +310,13 @@ impl Analyzer {
     /// colloquialism) is replaced by its technical terms at full weight; one the catalogue also uses keeps
     /// priority over them. Returns the replaced terms.
     fn listed_synonyms(
-        &self,
-        text: &str,
+        listed: &[(&str, &str)],
         vocab: &dyn Vocabulary,
         query: &mut Query,
         weights: &mut Vec<(Term, f32)>,
     ) -> Vec<Term> {
         let mut replaced: Vec<Term> = Vec::new();
-        for (lay, technical) in self.synonyms.expansions(text) {
+        for &(lay, technical) in listed {
             if query.words.iter().any(|w| w.text == technical) {
                 continue;
             }
@@ -344,11 +347,11 @@ impl Analyzer {
     fn translate(
         &self,
         text: &str,
+        listed: &[&str],
         df: expand::Df,
         query: &mut Query,
         weights: &mut Vec<(Term, f32)>,
     ) -> Vec<Term> {
-        let listed: Vec<&str> = self.synonyms.expansions(text).map(|(lay, _)| lay).collect();
         let stop = |w: &str| filler().contains(w) || listed.contains(&w);
         let runs = expand::english_runs(text, &stop);
         let keep = |w: &str| df(&Term::Word(w.to_owned())) > 0;
