@@ -97,8 +97,7 @@ async fn wait_handled(pool: &PgPool, n: i64) {
 #[sqlx::test]
 async fn serve_survives_kill_9_and_stops_on_sigterm(pool: PgPool) {
     load_demo_if_empty(&pool).await.unwrap();
-    let db = pool.connect_options().get_database().unwrap().to_owned();
-    let db_url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    let db_url = common::database_url(&pool);
     let (fake, api) = fake_api::start().await;
     let port = free_port();
     let updates: Vec<Vec<Value>> = (0..CHATS).map(|c| conversation(1000 + c, 1 + c)).collect();
@@ -211,8 +210,7 @@ async fn serve_survives_kill_9_and_stops_on_sigterm(pool: PgPool) {
 #[sqlx::test]
 async fn leads_are_delivered_once_across_a_kill_9(pool: PgPool) {
     load_demo_if_empty(&pool).await.unwrap();
-    let db = pool.connect_options().get_database().unwrap().to_owned();
-    let db_url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    let db_url = common::database_url(&pool);
     let (fake, api) = fake_api::start().await;
     // A slow Telegram, so the kill lands while sends are in flight.
     fake.lock().unwrap().delay = Some(Duration::from_millis(20));
@@ -273,8 +271,7 @@ async fn leads_are_delivered_once_across_a_kill_9(pool: PgPool) {
 #[sqlx::test]
 async fn the_token_and_user_text_stay_out_of_trace_logs(pool: PgPool) {
     load_demo_if_empty(&pool).await.unwrap();
-    let db = pool.connect_options().get_database().unwrap().to_owned();
-    let db_url = format!("postgres://postgres@127.0.0.1:5432/{db}");
+    let db_url = common::database_url(&pool);
     let (fake, api) = fake_api::start().await;
     fake.lock().unwrap().updates.extend([
         message(1, 9, "/start"),
