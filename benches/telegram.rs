@@ -128,7 +128,7 @@ async fn run_once(
     let _ = stop_tx.send(());
     let _ = runner.await;
     if std::env::var("BENCH_VERBOSE").is_ok() {
-        let m = tg.metrics().render();
+        let m = tg.metrics().render(&[]);
         for l in m
             .lines()
             .filter(|l| l.starts_with("queqiao_handler_seconds_"))

@@ -1,10 +1,12 @@
 //! Process metrics in the Prometheus text format: a handful of counters and one latency histogram, kept
-//! in atomics. Hand-written rather than a metrics crate because there are only a few and the format is
-//! small; `/metrics` renders them.
+//! in atomics, and gauges read at scrape time (the backlog, from the database). Hand-written rather than a
+//! metrics crate because there are only a few and the format is small; `/metrics` renders them. Also the
+//! intake's health: since when taking updates (polling, the webhook) has been failing, for `/readyz`.
 
 use std::fmt::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Upper bounds of the handler latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -46,7 +48,57 @@ pub struct Metrics {
     pub messages_sent: AtomicU64,
     pub send_retries: AtomicU64,
     pub dead_letters: AtomicU64,
+    pub updates_parked: AtomicU64,
     pub handler_seconds: Histogram,
+    pub intake: Health,
+}
+
+/// Since when taking updates has failed without a success in between (`None`: it works).
+#[derive(Default)]
+pub struct Health {
+    failing_since: Mutex<Option<Instant>>,
+}
+
+impl Health {
+    pub fn failed(&self) {
+        self.failing_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(Instant::now);
+    }
+
+    pub fn worked(&self) {
+        *self.failing_since.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// How long it has been failing continuously.
+    pub fn failing_for(&self) -> Option<Duration> {
+        self.failing_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|since| since.elapsed())
+    }
+}
+
+/// A value read at scrape time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gauge {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// Prometheus labels, already formatted (`version="0.1.0"`), or empty.
+    pub labels: String,
+    pub value: f64,
+}
+
+impl Gauge {
+    pub fn new(name: &'static str, help: &'static str, value: f64) -> Self {
+        Self {
+            name,
+            help,
+            labels: String::new(),
+            value,
+        }
+    }
 }
 
 impl Metrics {
@@ -54,8 +106,8 @@ impl Metrics {
         counter.fetch_add(1, Relaxed);
     }
 
-    /// The Prometheus text exposition (format 0.0.4).
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition (format 0.0.4), with `gauges` after the counters.
+    pub fn render(&self, gauges: &[Gauge]) -> String {
         let mut out = String::new();
         let counters = [
             (
@@ -88,6 +140,11 @@ impl Metrics {
                 "Messages given up on after the last attempt.",
                 &self.dead_letters,
             ),
+            (
+                "queqiao_updates_parked_total",
+                "Updates that could not be stored or handled after their tries, parked to unblock the rest.",
+                &self.updates_parked,
+            ),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
@@ -113,6 +170,21 @@ impl Metrics {
             h.sum_micros.load(Relaxed) as f64 / 1e6
         );
         let _ = writeln!(out, "{name}_count {}", h.count());
+        let failing = self.intake.failing_for().map_or(0.0, |d| d.as_secs_f64());
+        let intake = Gauge::new(
+            "queqiao_intake_failing_seconds",
+            "How long taking updates (polling or the webhook) has failed without a success; 0 when it works.",
+            failing,
+        );
+        for gauge in gauges.iter().chain([&intake]) {
+            let (name, labels) = (gauge.name, &gauge.labels);
+            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} gauge", gauge.help);
+            let _ = if labels.is_empty() {
+                writeln!(out, "{name} {}", gauge.value)
+            } else {
+                writeln!(out, "{name}{{{labels}}} {}", gauge.value)
+            };
+        }
         out
     }
 }
@@ -127,7 +199,10 @@ mod tests {
         m.handler_seconds.observe(Duration::from_micros(800));
         m.handler_seconds.observe(Duration::from_millis(30));
         Metrics::inc(&m.updates_received);
-        let text = m.render();
+        let text = m.render(&[Gauge {
+            labels: "version=\"1\"".into(),
+            ..Gauge::new("queqiao_build_info", "Build.", 1.0)
+        }]);
         assert!(
             text.contains("queqiao_updates_received_total 1\n"),
             "{text}"
@@ -136,5 +211,21 @@ mod tests {
         assert!(text.contains("queqiao_handler_seconds_bucket{le=\"0.05\"} 2\n"));
         assert!(text.contains("queqiao_handler_seconds_bucket{le=\"+Inf\"} 2\n"));
         assert!(text.contains("queqiao_handler_seconds_count 2\n"));
+        assert!(
+            text.contains("# TYPE queqiao_build_info gauge\nqueqiao_build_info{version=\"1\"} 1\n")
+        );
+        assert!(text.contains("queqiao_intake_failing_seconds 0\n"));
+    }
+
+    #[test]
+    fn intake_failing_time_starts_at_the_first_failure_and_ends_with_a_success() {
+        let health = Health::default();
+        assert_eq!(health.failing_for(), None);
+        health.failed();
+        std::thread::sleep(Duration::from_millis(20));
+        health.failed();
+        assert!(health.failing_for().unwrap() >= Duration::from_millis(20));
+        health.worked();
+        assert_eq!(health.failing_for(), None);
     }
 }

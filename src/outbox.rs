@@ -234,3 +234,28 @@ pub async fn forget(
         .await?;
     Ok(())
 }
+
+/// What operators watch: messages waiting to be sent, the age of the oldest (seconds), and dead letters.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Backlog {
+    pub pending: i64,
+    pub oldest_pending_secs: f64,
+    pub dead: i64,
+}
+
+pub async fn backlog(pool: &sqlx::PgPool) -> Result<Backlog, sqlx::Error> {
+    let (pending, oldest_pending_secs, dead): (i64, f64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE sent_at IS NULL AND dead_at IS NULL),
+                coalesce(extract(epoch FROM now() - min(created_at)
+                    FILTER (WHERE sent_at IS NULL AND dead_at IS NULL)), 0)::float8,
+                count(*) FILTER (WHERE dead_at IS NOT NULL)
+         FROM outbox",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Backlog {
+        pending,
+        oldest_pending_secs,
+        dead,
+    })
+}

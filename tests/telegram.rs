@@ -222,7 +222,7 @@ async fn send_faults_are_retried_in_order_and_nothing_is_doubled(pool: PgPool) {
         kept.iter().all(String::is_empty),
         "delivered texts are not kept"
     );
-    let retries = tg.metrics().render();
+    let retries = tg.metrics().render(&[]);
     assert!(
         retries.contains("queqiao_send_retries_total 3"),
         "{retries}"
@@ -296,7 +296,7 @@ async fn a_failing_handler_rolls_back_and_apologises(pool: PgPool) {
     assert!(texts(&sent).contains("描述"), "{sent:?}");
     assert!(
         tg.metrics()
-            .render()
+            .render(&[])
             .contains("queqiao_updates_failed_total 1")
     );
 }
@@ -349,10 +349,33 @@ async fn webhook_and_operator_endpoints(pool: PgPool) {
         .unwrap();
     assert_eq!(stored, 1, "and stored once");
     tg.process_pending().await.unwrap();
+    let waiting = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(
+        !waiting.contains("queqiao_messages_pending 0\n")
+            && waiting.contains("queqiao_messages_pending "),
+        "the greeting waits to be sent: {waiting}"
+    );
     tg.send_pending().await.unwrap();
     assert!(texts(&fake.lock().unwrap().sent).contains("欢迎"));
 
     let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    for gauge in [
+        "queqiao_updates_pending 0\n",
+        "queqiao_updates_oldest_pending_seconds 0\n",
+        "queqiao_updates_parked 0\n",
+        "queqiao_messages_pending 0\n",
+        "queqiao_messages_oldest_pending_seconds 0\n",
+        "queqiao_messages_dead 0\n",
+        "queqiao_enquiries_waiting_for_contact 0\n",
+        "queqiao_enquiries_oldest_waiting_seconds 0\n",
+        "queqiao_index_patents ",
+        "queqiao_index_bytes ",
+        "queqiao_index_build_seconds ",
+        "queqiao_build_info{version=",
+        "queqiao_intake_failing_seconds 0\n",
+    ] {
+        assert!(metrics.contains(gauge), "{gauge} in {metrics}");
+    }
     for line in [
         "queqiao_updates_received_total 1",
         "queqiao_updates_processed_total 1",

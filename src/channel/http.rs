@@ -1,8 +1,12 @@
 //! The HTTP side of `serve`: `/healthz`, `/readyz` and `/metrics` for operators, and the webhook through
-//! which Telegram pushes updates (accepted only with the secret token header, stored before the 200).
+//! which Telegram pushes updates (accepted only with the secret token header, stored before the 200; a
+//! body that cannot be stored after its tries is parked, so Telegram's queue moves on). The operators'
+//! endpoints and the webhook can be served on different addresses ([`operator_router`],
+//! [`webhook_router`]) so that metrics need not face the internet.
 
 use super::telegram::Telegram;
 use crate::metrics::Metrics;
+use crate::operators::backlog;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,29 +19,55 @@ use std::time::Duration;
 /// The header in which Telegram repeats the webhook's secret token.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
+/// How long taking updates may fail continuously before `/readyz` says not ready, unless set.
+pub const DEFAULT_UNREADY_AFTER: Duration = Duration::from_secs(120);
+
 /// What the endpoints read; the channel is set once the index is built and the scripts are loaded.
 pub struct HttpState {
     pub metrics: Arc<Metrics>,
     pub telegram: OnceLock<Arc<Telegram>>,
     /// The webhook's path and secret, when Telegram pushes updates.
     pub webhook: Option<(String, String)>,
+    /// `/readyz` turns 503 once polling or the webhook has failed continuously for longer than this.
+    pub unready_after: Duration,
 }
 
 impl HttpState {
     pub fn new(metrics: Arc<Metrics>, webhook: Option<(String, String)>) -> Arc<Self> {
+        Self::with_unready_after(metrics, webhook, DEFAULT_UNREADY_AFTER)
+    }
+
+    pub fn with_unready_after(
+        metrics: Arc<Metrics>,
+        webhook: Option<(String, String)>,
+        unready_after: Duration,
+    ) -> Arc<Self> {
         Arc::new(Self {
             metrics,
             telegram: OnceLock::new(),
             webhook,
+            unready_after,
         })
     }
 }
 
+/// Every endpoint on one address.
 pub fn router(state: Arc<HttpState>) -> Router {
-    let mut app = Router::new()
+    operator_router(state.clone()).merge(webhook_router(state))
+}
+
+/// `/healthz`, `/readyz` and `/metrics`.
+pub fn operator_router(state: Arc<HttpState>) -> Router {
+    Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics));
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// The webhook, when Telegram pushes updates (otherwise no route at all).
+pub fn webhook_router(state: Arc<HttpState>) -> Router {
+    let mut app = Router::new();
     if let Some((path, _)) = &state.webhook {
         app = app.route(path, post(webhook));
     }
@@ -52,6 +82,18 @@ async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
         )
             .into_response();
     };
+    if let Some(failing) = state.metrics.intake.failing_for()
+        && failing > state.unready_after
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "not ready: taking updates from Telegram has failed for {} s (see the log)\n",
+                failing.as_secs()
+            ),
+        )
+            .into_response();
+    }
     let ping = tokio::time::timeout(
         Duration::from_secs(2),
         sqlx::query("SELECT 1").execute(telegram.pool()),
@@ -73,9 +115,18 @@ async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
+    let mut gauges = Vec::new();
+    if let Some(telegram) = state.telegram.get() {
+        let index = Some(telegram.runtime().matcher().stats());
+        // The counters are worth serving even when the database does not answer.
+        match backlog::gauges(telegram.pool(), index).await {
+            Ok(g) => gauges = g,
+            Err(e) => tracing::warn!(error = %e, "cannot read the backlog for /metrics"),
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        state.metrics.render(&gauges),
     )
         .into_response()
 }
@@ -108,15 +159,32 @@ async fn webhook(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: 
     };
     let update: teloxide::types::Update = match serde_json::from_slice(&body) {
         Ok(u) => u,
-        Err(e) => {
-            tracing::warn!(error = %e, "webhook body is not an update");
-            return (StatusCode::BAD_REQUEST, "not a Telegram update\n").into_response();
-        }
+        Err(e) => return park_unreadable(telegram, &body, &e.to_string()).await,
     };
     match telegram.store_update(&update).await {
-        Ok(_) => StatusCode::OK.into_response(),
+        Ok(_) => {
+            state.metrics.intake.worked();
+            StatusCode::OK.into_response()
+        }
         Err(e) => {
+            state.metrics.intake.failed();
             tracing::error!(update_id = update.id.0, error = %e, "cannot store a webhook update; Telegram will retry");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A body with the right secret that is not an update Telegram's types describe: retrying cannot help,
+/// and refusing it would make Telegram hold back every later update, so it is parked (raw) and accepted.
+async fn park_unreadable(telegram: &Telegram, body: &[u8], error: &str) -> Response {
+    let update_id = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["update_id"].as_i64());
+    let reason = format!("not a Telegram update: {error}");
+    match telegram.park(update_id, body, &reason, 1).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot park an unreadable webhook body; Telegram will retry");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -4,6 +4,7 @@
 //! handled, so a crash at any point leaves the update either untouched or wholly done. Senders deliver the
 //! outbox within Telegram's rate limits, retrying 429s, 5xx and network errors with backoff.
 
+use super::quarantine::{Tries, storable};
 use super::throttle::{Limits, Throttle};
 use crate::app::{App, Incoming, Reply};
 use crate::dialog::engine::Button;
@@ -58,7 +59,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 .as_ref()
                 .map(|u| u.id.0 as i64)
                 .unwrap_or(m.chat.id.0),
-            incoming: Incoming::Text(m.text()?.to_owned()),
+            incoming: Incoming::Text(storable(m.text()?)),
             callback_id: None,
         }),
         UpdateKind::CallbackQuery(q) => Some(Inbound {
@@ -68,7 +69,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 .map(|m| m.chat().id.0)
                 .unwrap_or(q.from.id.0 as i64),
             user_id: q.from.id.0 as i64,
-            incoming: Incoming::Choice(q.data.clone()?),
+            incoming: Incoming::Choice(storable(q.data.as_deref()?)),
             callback_id: Some(q.id.0.clone()),
         }),
         _ => None,
@@ -144,6 +145,8 @@ pub struct Options {
     pub max_attempts: i32,
     /// Long-polling timeout in seconds.
     pub poll_timeout: u32,
+    /// Tries at storing or handling an update before it is parked and the bot moves on.
+    pub update_max_attempts: u32,
 }
 
 impl Default for Options {
@@ -154,6 +157,7 @@ impl Default for Options {
             limits: Limits::default(),
             max_attempts: 8,
             poll_timeout: 25,
+            update_max_attempts: 5,
         }
     }
 }
@@ -177,6 +181,8 @@ pub struct Telegram {
     options: Options,
     work: Notify,
     mail: Notify,
+    /// Updates that failed to be stored, with their tries.
+    store_tries: Tries,
 }
 
 /// A Bot API client whose requests give up after `timeout` (long polls need more than sends).
@@ -224,6 +230,7 @@ impl Telegram {
             runtime,
             metrics,
             throttle: Throttle::new(options.limits),
+            store_tries: Tries::new(options.update_max_attempts),
             options,
             work: Notify::new(),
             mail: Notify::new(),
@@ -232,6 +239,10 @@ impl Telegram {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    pub fn runtime(&self) -> &Arc<App> {
+        &self.runtime
     }
 
     pub fn metrics(&self) -> &Arc<Metrics> {
@@ -244,11 +255,46 @@ impl Telegram {
     }
 
     /// Stores a batch of updates in one transaction (one disk flush, not one per update); returns how
-    /// many were new.
+    /// many were new. When the database refuses the batch, the updates are stored one by one, so one that
+    /// cannot be stored holds back no other; it fails the call (the caller tries again) until it has had
+    /// its tries, and is then parked.
     pub async fn store_updates(&self, updates: &[Update]) -> Result<u64, TelegramError> {
         if updates.is_empty() {
             return Ok(0);
         }
+        let inserted = match self.store_batch(updates).await {
+            Ok(n) => n,
+            Err(e) if updates.len() == 1 => {
+                self.park_if_tried(&updates[0], e).await?;
+                0
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a batch of updates could not be stored; storing one by one");
+                let mut inserted = 0;
+                let mut unparked = None;
+                for update in updates {
+                    match self.store_batch(std::slice::from_ref(update)).await {
+                        Ok(n) => inserted += n,
+                        Err(e) => {
+                            if let Err(e) = self.park_if_tried(update, e).await {
+                                unparked.get_or_insert(e);
+                            }
+                        }
+                    }
+                }
+                if inserted > 0 {
+                    self.wake_workers(inserted);
+                }
+                return unparked.map_or(Ok(inserted), Err);
+            }
+        };
+        if inserted > 0 {
+            self.wake_workers(inserted);
+        }
+        Ok(inserted)
+    }
+
+    async fn store_batch(&self, updates: &[Update]) -> Result<u64, TelegramError> {
         let mut ids = Vec::with_capacity(updates.len());
         let mut chats = Vec::with_capacity(updates.len());
         let mut payloads = Vec::with_capacity(updates.len());
@@ -261,14 +307,56 @@ impl Telegram {
             payloads.push(serde_json::to_value(understood).unwrap_or(serde_json::Value::Null));
         }
         let inserted = inbox::store(&self.pool, &ids, &chats, &payloads).await?;
-        if inserted > 0 {
-            self.metrics
-                .updates_received
-                .fetch_add(inserted, std::sync::atomic::Ordering::Relaxed);
-            self.work.notify_waiters();
-            self.work.notify_one();
+        for id in ids {
+            self.store_tries.forget(id);
         }
         Ok(inserted)
+    }
+
+    fn wake_workers(&self, inserted: u64) {
+        self.metrics
+            .updates_received
+            .fetch_add(inserted, std::sync::atomic::Ordering::Relaxed);
+        self.work.notify_waiters();
+        self.work.notify_one();
+    }
+
+    /// Counts a failed try at storing `update`; once it has had its tries, parks its raw bytes (Ok: the
+    /// caller moves on). Until then, or when parking fails too (the database is down), the error.
+    async fn park_if_tried(
+        &self,
+        update: &Update,
+        error: TelegramError,
+    ) -> Result<(), TelegramError> {
+        let id = update.id.0 as i64;
+        let (tries, exhausted) = self.store_tries.failed(id);
+        if !exhausted {
+            tracing::warn!(update_id = id, tries, error = %error, "an update could not be stored; will try again");
+            return Err(error);
+        }
+        let raw = serde_json::to_vec(update).unwrap_or_default();
+        self.park(Some(id), &raw, &error.to_string(), tries).await?;
+        self.store_tries.forget(id);
+        Ok(())
+    }
+
+    /// Parks an update that cannot be stored (its raw bytes kept exactly), counts it and logs it.
+    pub async fn park(
+        &self,
+        update_id: Option<i64>,
+        raw: &[u8],
+        error: &str,
+        tries: u32,
+    ) -> Result<(), TelegramError> {
+        inbox::park_raw(&self.pool, update_id, CHANNEL, raw, error, tries as i32).await?;
+        Metrics::inc(&self.metrics.updates_parked);
+        tracing::error!(
+            update_id,
+            tries,
+            error,
+            "update parked; the bot goes on without it"
+        );
+        Ok(())
     }
 
     /// One long-polling round: fetches updates after `offset`, stores them, and returns the next offset.
@@ -298,7 +386,9 @@ impl Telegram {
 
     /// Handles the oldest pending update of a chat no other worker is handling; returns its id, or
     /// `None` when there is nothing to do. A handler error or panic rolls back what the handler did,
-    /// marks the update failed and queues an apology, all in the same transaction.
+    /// marks the update failed and queues an apology, all in the same transaction. When even that cannot
+    /// be done (the database refuses what the update led to), the try is counted and the update waits
+    /// before it is tried again; after its tries it is parked, and the chat's later updates go on.
     pub async fn process_one(&self) -> Result<Option<i64>, TelegramError> {
         let started = Instant::now();
         let mut tx = self.pool.begin().await?;
@@ -312,8 +402,38 @@ impl Telegram {
                 None
             }
         };
+        match self.process_claimed(tx, update_id, inbound.as_ref()).await {
+            Ok(()) => {}
+            Err(e) => {
+                self.failed_to_process(update_id, &e).await?;
+                return Ok(Some(update_id));
+            }
+        }
+        Metrics::inc(&self.metrics.updates_processed);
+        self.metrics.handler_seconds.observe(started.elapsed());
+        self.mail.notify_one();
+        if let Some(id) = inbound.and_then(|i| i.callback_id) {
+            // Stops the button's spinner; failing to do so costs nothing but looks, so it runs on its own
+            // and a slow Telegram never holds up the next update.
+            let bot = self.bot.clone();
+            tokio::spawn(async move {
+                let _ = bot
+                    .answer_callback_query(teloxide::types::CallbackQueryId(id))
+                    .await;
+            });
+        }
+        Ok(Some(update_id))
+    }
+
+    /// Runs the handler for a claimed update and commits its outcome (or its apology).
+    async fn process_claimed(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        update_id: i64,
+        inbound: Option<&Inbound>,
+    ) -> Result<(), TelegramError> {
         let mut error = None;
-        if let Some(inbound) = &inbound {
+        if let Some(inbound) = inbound {
             let outcome = AssertUnwindSafe(self.handle_in(&mut tx, inbound))
                 .catch_unwind()
                 .await;
@@ -331,7 +451,7 @@ impl Telegram {
                 let _ = tx.rollback().await;
                 tx = self.pool.begin().await?;
                 if !inbox::reclaim(&mut tx, update_id).await? {
-                    return Ok(Some(update_id));
+                    return Ok(());
                 }
                 let apology = Message::from(&self.runtime.apology());
                 outbox::enqueue(&mut tx, CHANNEL, inbound.chat_id, &apology, None).await?;
@@ -340,20 +460,22 @@ impl Telegram {
         }
         inbox::mark_handled(&mut tx, update_id, error).await?;
         tx.commit().await?;
-        Metrics::inc(&self.metrics.updates_processed);
-        self.metrics.handler_seconds.observe(started.elapsed());
-        self.mail.notify_one();
-        if let Some(id) = inbound.and_then(|i| i.callback_id) {
-            // Stops the button's spinner; failing to do so costs nothing but looks, so it runs on its own
-            // and a slow Telegram never holds up the next update.
-            let bot = self.bot.clone();
-            tokio::spawn(async move {
-                let _ = bot
-                    .answer_callback_query(teloxide::types::CallbackQueryId(id))
-                    .await;
-            });
+        Ok(())
+    }
+
+    /// Counts a failed try at update `id` (in its own transaction: the try's was rolled back) and parks
+    /// the update once it has had its tries.
+    async fn failed_to_process(&self, id: i64, error: &TelegramError) -> Result<(), TelegramError> {
+        let tries = inbox::record_failure(&self.pool, id, &error.to_string()).await?;
+        if tries < self.options.update_max_attempts.max(1) as i32 {
+            tracing::warn!(update_id = id, tries, error = %error, "update failed; will try again");
+            return Ok(());
         }
-        Ok(Some(update_id))
+        if inbox::park_stored(&self.pool, id, CHANNEL).await? {
+            Metrics::inc(&self.metrics.updates_parked);
+            tracing::error!(update_id = id, tries, error = %error, "update parked; the bot goes on without it");
+        }
+        Ok(())
     }
 
     /// Processes stored updates until none is pending; returns how many were handled.
@@ -559,12 +681,14 @@ impl Telegram {
             };
             let wait = match round {
                 Ok(next) => {
+                    self.metrics.intake.worked();
                     offset = next;
                     backoff = Duration::from_millis(500);
                     continue;
                 }
                 Err(TelegramError::Api(RequestError::RetryAfter(wait))) => wait.duration(),
                 Err(e) => {
+                    self.metrics.intake.failed();
                     tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "polling failed");
                     let wait = backoff;
                     backoff = (backoff * 2).min(Duration::from_secs(30));

@@ -317,6 +317,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "not_allowed",
     "outbox_list",
     "outbox_empty",
+    "parked_list",
     "retry",
     "retried",
     "forgotten",

@@ -294,6 +294,17 @@ pub async fn history(conn: &mut PgConnection, id: i64) -> Result<Vec<Event>, sql
         .await
 }
 
+/// Enquiries waiting for an institution's contact (submitted, forwarded or delivered, not yet answered)
+/// and how long the oldest has waited, in seconds.
+pub async fn waiting_for_contacts(pool: &sqlx::PgPool) -> Result<(i64, f64), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(*), coalesce(extract(epoch FROM now() - min(updated_at)), 0)::float8
+         FROM enquiries WHERE status IN ('submitted', 'forwarded', 'delivered')",
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// Delivered leads nobody answered for `days`, not reminded yet; locked for the caller, and skipped if
 /// another process is reminding them.
 pub async fn due_reminders(

@@ -9,9 +9,10 @@ use super::synonyms::Synonyms;
 use crate::catalog::import::CHANGE_CHANNEL;
 use crate::catalog::store;
 use sqlx::PgPool;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use std::time::Instant;
 
 /// Patents read from the database per chunk while building, so start-up memory stays bounded.
 const LOAD_CHUNK: i64 = 50_000;
@@ -30,15 +31,28 @@ pub struct Matcher {
     last_checked: AtomicI64,
     /// Serialises refreshes; searches never wait for it.
     refreshing: tokio::sync::Mutex<()>,
+    /// How long the last whole build took, in milliseconds (for operators' metrics).
+    build_millis: AtomicU64,
+}
+
+/// What operators watch of the index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexStats {
+    pub patents: usize,
+    pub memory_bytes: usize,
+    pub build_seconds: f64,
 }
 
 impl Matcher {
     /// Builds the index from the catalogue.
     pub async fn load(pool: &PgPool, synonyms: Synonyms) -> Result<Self, sqlx::Error> {
+        let started = Instant::now();
         let (index, seen) = load_index(pool).await?;
         let mut analyzer = Analyzer::new(synonyms);
         analyzer.learn_words(index.keywords().map(|(w, _)| w));
-        Ok(Self::from_parts(index, analyzer, seen))
+        let matcher = Self::from_parts(index, analyzer, seen);
+        matcher.built_in(started);
+        Ok(matcher)
     }
 
     /// A matcher over an index built elsewhere (tests, benchmarks, files).
@@ -49,6 +63,22 @@ impl Matcher {
             seen: AtomicI64::new(seen),
             last_checked: AtomicI64::new(0),
             refreshing: tokio::sync::Mutex::new(()),
+            build_millis: AtomicU64::new(0),
+        }
+    }
+
+    fn built_in(&self, started: Instant) {
+        let millis = started.elapsed().as_millis().min(u64::MAX as u128) as u64;
+        self.build_millis.store(millis, Ordering::Relaxed);
+    }
+
+    /// Patents searchable, heap bytes of the index, and how long its last whole build took.
+    pub fn stats(&self) -> IndexStats {
+        let (index, _) = self.snapshot();
+        IndexStats {
+            patents: index.len(),
+            memory_bytes: index.memory().2,
+            build_seconds: self.build_millis.load(Ordering::Relaxed) as f64 / 1000.0,
         }
     }
 
@@ -102,7 +132,10 @@ impl Matcher {
         let count = changed.len();
         let (current, _) = self.snapshot();
         let next = if current.segment_count() >= MAX_SEGMENTS || count > current.len() / 5 {
-            load_index(pool).await?.0
+            let started = Instant::now();
+            let rebuilt = load_index(pool).await?.0;
+            self.built_in(started);
+            rebuilt
         } else {
             let docs: Vec<IndexDoc> = changed.into_iter().map(to_doc).collect();
             // Building segments is CPU work; keep it off the async workers.

@@ -151,7 +151,8 @@ pub async fn stats(
     Ok(vec![Reply::Text(text)])
 }
 
-/// `/outbox` (admins): the dead letters, each with a retry button.
+/// `/outbox` (admins): the dead letters, each with a retry button, and the parked updates (poison input
+/// the bot went on without; their raw bytes stay in `parked_updates` for a developer to look at).
 pub async fn outbox(
     ctx: &Context,
     conn: &mut PgConnection,
@@ -163,22 +164,48 @@ pub async fn outbox(
     }
     audit::record(conn, who.channel, who.user_id, "outbox", "").await?;
     let dead = crate::outbox::dead_letters(&mut *conn, 20).await?;
-    if dead.is_empty() {
+    let parked = crate::inbox::parked(&mut *conn, 20).await?;
+    if dead.is_empty() && parked.is_empty() {
         return Ok(say(ctx, "outbox_empty", state, &[]));
     }
-    let lines = dead
-        .iter()
-        .map(|(id, channel, chat, error)| format!("#{id} {channel}:{chat} {error}"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut sections = Vec::new();
+    if !dead.is_empty() {
+        let lines = dead
+            .iter()
+            .map(|(id, channel, chat, error)| format!("#{id} {channel}:{chat} {error}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        sections.push(ctx.text("outbox_list", &state.lang, &[("list", lines)]));
+    }
+    if !parked.is_empty() {
+        let lines = parked
+            .iter()
+            .map(parked_line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        sections.push(ctx.text("parked_list", &state.lang, &[("list", lines)]));
+    }
     let label = ctx.text("retry", &state.lang, &[]);
     Ok(vec![Reply::Buttons {
-        text: ctx.text("outbox_list", &state.lang, &[("list", lines)]),
+        text: sections.join("\n\n"),
         buttons: dead
             .iter()
             .map(|(id, ..)| Button::new(ButtonId::Retry(*id), format!("{label} #{id}")))
             .collect(),
     }])
+}
+
+/// One parked update for admins: when, which update, its size, tries and (the start of) its error.
+fn parked_line(p: &crate::inbox::Parked) -> String {
+    let update = p.update_id.map_or("?".to_owned(), |id| id.to_string());
+    let error: String = p.error.chars().take(120).collect();
+    format!(
+        "#{} {} update {update} · {} B · {}× · {error}",
+        p.id,
+        p.parked_at.format("%Y-%m-%d %H:%M"),
+        p.bytes,
+        p.attempts
+    )
 }
 
 /// `/forget`: asks first; nothing is deleted until the user confirms with the button.

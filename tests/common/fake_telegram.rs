@@ -34,6 +34,8 @@ pub struct Fake {
     pub blocked: Vec<i64>,
     /// Every sendMessage waits this long before it is recorded (a slow Telegram).
     pub delay: Option<Duration>,
+    /// getUpdates answers 401 while set (a revoked token; a 5xx would make teloxide wait 10 s first).
+    pub polling_refused: bool,
     /// (offset, index): every update before `index` has an id below `offset`; saves rescanning.
     pub cursor: (i64, usize),
 }
@@ -70,6 +72,13 @@ async fn api(
     // Telegram's method names are case-insensitive; clients differ in how they spell them.
     let method = method.to_ascii_lowercase();
     if method == "getupdates" {
+        if fake.lock().unwrap().polling_refused {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"})),
+            )
+                .into_response();
+        }
         // A short long poll: an empty answer waits a little, as Telegram's would, so a polling bot does not
         // spin.
         let offset = body["offset"].as_i64().unwrap_or(0);
