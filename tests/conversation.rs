@@ -351,7 +351,7 @@ async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
     let sent = t.sent_to(COMPANY);
     let page = text_of(&sent);
     assert!(
-        page.contains("English words searched as:")
+        page.contains("English (or pinyin) words searched as:")
             && page.contains("kitchen exhaust hood → 抽油烟机"),
         "{page}"
     );

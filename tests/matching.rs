@@ -384,6 +384,31 @@ fn homophone_typos_are_corrected() {
 }
 
 #[test]
+fn words_typed_in_pinyin_are_read_as_chinese() {
+    let (index, analyzer) = sample();
+    // 仿真 typed in pinyin in the middle of a Chinese need, as input methods leave it.
+    let need = "芯片fangzhen软件只用一个核，想拆成多线程";
+    let found = |a: &Analyzer| {
+        index
+            .search(a, need, &Filters::default(), 5)
+            .hits
+            .iter()
+            .any(|h| h.matched.iter().any(|w| w == "仿真"))
+    };
+    let result = index.search(analyzer, need, &Filters::default(), 5);
+    assert!(
+        result
+            .translations
+            .iter()
+            .any(|(typed, zh)| typed == "fangzhen" && zh.iter().any(|w| w == "仿真")),
+        "the reply can say what the pinyin became: {:?}",
+        result.translations
+    );
+    assert!(found(analyzer), "{:?}", result.hits);
+    assert!(!found(&analyzer_with(|a| a.with_pinyin(false))));
+}
+
+#[test]
 fn eval_reports_both_halves_and_each_style() {
     let dir = tempfile::tempdir().unwrap();
     let extra = write(

@@ -201,6 +201,8 @@ pub enum Mechanism {
     Homophones,
     /// English words to Chinese (general dictionary).
     Translation,
+    /// Latin words read as pinyin (求jishu → 技术).
+    Pinyin,
 }
 
 #[derive(Args, Debug)]

