@@ -3,7 +3,7 @@
 use super::*;
 use crate::app::{App, tasks};
 use crate::channel::console;
-use crate::dialog::ScriptSet;
+use crate::dialog::DialogSource;
 use crate::matching::Matcher;
 use std::sync::Arc;
 
@@ -23,16 +23,15 @@ fn invalid_scripts(errors: Vec<crate::dialog::ScriptError>) -> anyhow::Error {
 }
 
 /// Validates the scripts before anything slow (database, index), so a broken folder is reported at once.
-fn check_scripts(dir: &std::path::Path) -> anyhow::Result<()> {
-    ScriptSet::load(dir).map(|_| ()).map_err(invalid_scripts)
+fn check_scripts(source: &DialogSource) -> anyhow::Result<()> {
+    source.load_scripts().map(|_| ()).map_err(invalid_scripts)
 }
 
-pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+pub(super) fn check(source: &DialogSource) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    match ScriptSet::load(dir) {
+    match source.load_scripts() {
         Ok(set) => println!(
-            "{}: {} dialogs, languages {}: ok",
-            dir.display(),
+            "{source}: {} dialogs, languages {}: ok",
             set.dialogs.len(),
             set.languages.join(", ")
         ),
@@ -41,16 +40,12 @@ pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
             failed = true;
         }
     }
-    let synonyms = dir.join("synonyms.toml");
-    if synonyms.exists() {
-        match crate::matching::Synonyms::load(&synonyms) {
-            Ok(s) => println!("{}: {} lay terms: ok", synonyms.display(), s.len()),
-            Err(errors) => {
-                for e in errors {
-                    eprintln!("{e}");
-                }
-                failed = true;
-            }
+    match source.load_synonyms() {
+        Ok(Some(s)) => println!("{source}: {} lay terms (synonyms.toml): ok", s.len()),
+        Ok(None) => {}
+        Err(errors) => {
+            eprintln!("{}", script_errors(&errors));
+            failed = true;
         }
     }
     Ok(if failed {
@@ -58,6 +53,26 @@ pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `dialogs export DIR`: the compiled-in scripts written out for editing.
+pub(super) fn export(dir: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
+    match crate::dialog::source::export(dir, force) {
+        Ok(written) => {
+            for path in &written {
+                println!("wrote {}", path.display());
+            }
+            eprintln!(
+                "edit them, check them with `queqiao dialogs check {0}`, and run with DIALOGS_DIR={0}",
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// What every channel starts from: the search index (kept current), the application over it and its
@@ -79,15 +94,17 @@ impl Started {
 }
 
 async fn start_runtime(
-    settings: &Settings,
+    settings: &ConversationSettings,
     pool: &sqlx::PgPool,
-    dialogs: &std::path::Path,
+    dialogs: &DialogSource,
     admins: Vec<i64>,
     admin_channel: &str,
     watch: bool,
 ) -> anyhow::Result<Started> {
-    let synonyms_path = dialogs.join("synonyms.toml");
-    let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
+    let synonyms = dialogs
+        .load_synonyms()
+        .map_err(invalid_scripts)?
+        .unwrap_or_default();
     let matcher = Arc::new(
         Matcher::load(pool, synonyms)
             .await
@@ -105,12 +122,21 @@ async fn start_runtime(
         lead_reminder_days: settings.lead_reminder_days.max(1),
     };
     let app = Arc::new(
-        App::new(dialogs, pool.clone(), matcher, admins)
+        App::new(dialogs.clone(), pool.clone(), matcher, admins)
             .map_err(invalid_scripts)?
             .with_settings(app_settings),
     );
     let (stop, shutdown) = tasks::shutdown();
-    let tasks = tasks::spawn_all(&app, watch.then(|| dialogs.to_path_buf()), &shutdown);
+    let watched = match dialogs.folder() {
+        Some(dir) => watch.then(|| dir.to_path_buf()),
+        None => {
+            if watch {
+                eprintln!("note: --watch has nothing to watch: the dialogs are the built-in set");
+            }
+            None
+        }
+    };
+    let tasks = tasks::spawn_all(&app, watched, &shutdown);
     Ok(Started {
         app,
         refresher,
@@ -119,16 +145,17 @@ async fn start_runtime(
     })
 }
 
-pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn chat(settings: &Common, args: ChatArgs) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
-    check_scripts(&args.dialogs)?;
+    let dialogs = DialogSource::resolve(args.conversation.dialogs.dialogs_dir.as_deref());
+    check_scripts(&dialogs)?;
     let pool = connect(settings).await?;
     if args.demo {
         for report in crate::catalog::store::load_demo_if_empty(&pool).await? {
             eprintln!("{}", report.summary());
         }
     }
-    let mut admins = settings.admin_telegram_ids.clone();
+    let mut admins = args.conversation.admin_telegram_ids.0.clone();
     if args.admin {
         admins.push(args.user);
     }
@@ -139,9 +166,9 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
         crate::channel::telegram::CHANNEL
     };
     let started = start_runtime(
-        settings,
+        &args.conversation,
         &pool,
-        &args.dialogs,
+        &dialogs,
         admins,
         admin_channel,
         args.watch,
@@ -164,33 +191,32 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<ExitCode> {
     use crate::channel::http::{self, HttpState};
     use crate::channel::telegram::{self, Options, Telegram};
     use crate::channel::throttle::Limits;
     use std::time::Duration;
-    let Some(token) = settings.teloxide_token.clone() else {
-        anyhow::bail!(
-            "TELOXIDE_TOKEN is not set; get a token from @BotFather and put it in the environment or .env"
-        );
-    };
-    check_scripts(&args.dialogs)?;
-    let api_url = match &settings.teloxide_api_url {
-        Some(url) => Some(
-            url.parse::<url::Url>()
-                .with_context(|| format!("TELOXIDE_API_URL `{url}` is not a URL"))?,
-        ),
-        None => None,
-    };
+    let settings = &args.telegram;
+    settings.validate()?;
+    // Every setting, for the operator's record; secrets and the database password show redacted.
+    tracing::info!(
+        ?common,
+        conversation = ?args.conversation,
+        telegram = ?args.telegram,
+        retention = ?args.retention,
+        "starting with these settings"
+    );
+    let token = settings
+        .teloxide_token
+        .as_ref()
+        .map(|t| t.expose().to_owned())
+        .unwrap_or_default();
+    let dialogs = DialogSource::resolve(args.conversation.dialogs.dialogs_dir.as_deref());
+    check_scripts(&dialogs)?;
+    tracing::info!(dialogs = %dialogs, "dialog scripts");
+    let api_url = settings.teloxide_api_url.clone();
     let webhook = match (&settings.webhook_url, &settings.webhook_secret) {
-        (Some(url), Some(secret)) => {
-            let path = url
-                .parse::<url::Url>()
-                .with_context(|| format!("WEBHOOK_URL `{url}` is not a URL"))?
-                .path()
-                .to_owned();
-            Some((path, secret.clone()))
-        }
+        (Some(url), Some(secret)) => Some((url.path().to_owned(), secret.expose().to_owned())),
         _ => None,
     };
     // Health and metrics answer from the first second; readiness waits for the index and the scripts.
@@ -209,12 +235,12 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
             .into_future(),
     );
 
-    let pool = connect(settings).await?;
+    let pool = connect(common).await?;
     let started = start_runtime(
-        settings,
+        &args.conversation,
         &pool,
-        &args.dialogs,
-        settings.admin_telegram_ids.clone(),
+        &dialogs,
+        args.conversation.admin_telegram_ids.0.clone(),
         telegram::CHANNEL,
         args.watch,
     )
@@ -247,7 +273,7 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         && let Some((_, secret)) = &webhook
     {
         channel
-            .set_webhook(url, secret)
+            .set_webhook(url.as_str(), secret)
             .await
             .context("cannot register the webhook with Telegram")?;
         tracing::info!(url = %url, "serving on Telegram by webhook");
