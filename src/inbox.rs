@@ -79,3 +79,21 @@ pub async fn mark_handled(
     .await?;
     Ok(())
 }
+
+/// Deletes (or, for a dry run, counts) the updates handled more than `days` ago. Pending ones stay
+/// whatever their age, and so does the newest update: polling resumes past it after a restart.
+pub async fn prune_handled(pool: &PgPool, days: u32, dry_run: bool) -> Result<u64, sqlx::Error> {
+    crate::db::prune(
+        pool,
+        "WITH doomed AS (
+             SELECT update_id FROM telegram_updates
+             WHERE processed_at < now() - make_interval(days => $1)
+               AND update_id < (SELECT max(update_id) FROM telegram_updates)
+             LIMIT $2),
+         gone AS (DELETE FROM telegram_updates WHERE $3 AND update_id IN (SELECT update_id FROM doomed))
+         SELECT count(*) FROM doomed",
+        days,
+        dry_run,
+    )
+    .await
+}

@@ -152,6 +152,11 @@ fn a_bad_value_is_named_by_its_variable_and_flag() {
             vec![("ENQUIRY_DAILY_CAP", "many")],
             "ENQUIRY_DAILY_CAP",
         ),
+        (
+            &["prune"],
+            vec![("RETAIN_EVENTS_DAYS", "0")],
+            "RETAIN_EVENTS_DAYS",
+        ),
     ] {
         let out = queqiao(dir.path(), args, &env);
         let err = stderr(&out);

@@ -311,3 +311,33 @@ async fn the_token_and_user_text_stay_out_of_trace_logs(pool: PgPool) {
         assert!(!logs.contains(secret), "{secret} appeared in the logs");
     }
 }
+
+/// `serve` prunes once a day, the first time as it starts: on a seeded history only the handled rows past
+/// their age go; pending ones stay (and are then handled), as do dead letters and the open enquiry.
+#[sqlx::test]
+async fn serve_prunes_old_history_as_it_starts(pool: PgPool) {
+    common::seed_history(&pool).await;
+    let db_url = common::database_url(&pool);
+    let (_fake, api) = fake_api::start().await;
+    let port = free_port();
+    let mut serve = start(&db_url, &api, port);
+    wait_ready(port, &mut serve).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let left = loop {
+        let left = common::history_left(&pool).await;
+        if left.updates == vec![2, 3, 5] && left.outbox == vec![12, 13, 14] {
+            break left;
+        }
+        assert!(Instant::now() < deadline, "not pruned: {left:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert_eq!(left.events, vec!["recent".to_string()]);
+    assert_eq!(left.audit, vec!["recent".to_string()]);
+    assert_eq!(
+        (left.enquiries, left.enquiry_events),
+        (1, 2),
+        "the open enquiry and its history stay"
+    );
+}

@@ -8,7 +8,8 @@
 //! - [`reply`]: what comes in from and goes back to channels.
 //! - [`present`]: how patents, amounts and statuses read on screen (words from the scripts).
 //! - [`router`]: the routing of one message. [`steps`]: running the engine's effects and intake actions.
-//! - [`tasks`]: background work (script reload, new-match pushes, lead reminders) under one shutdown.
+//! - [`tasks`]: background work (script reload, new-match pushes, lead reminders, daily pruning) under
+//!   one shutdown.
 
 pub mod context;
 pub mod present;

@@ -236,7 +236,7 @@ pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<Ex
     );
 
     let pool = connect(common).await?;
-    let started = start_runtime(
+    let mut started = start_runtime(
         &args.conversation,
         &pool,
         &dialogs,
@@ -245,6 +245,12 @@ pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<Ex
         args.watch,
     )
     .await?;
+    let shutdown = started.stop.subscribe();
+    started.tasks.spawn(tasks::prune_daily(
+        started.app.clone(),
+        args.retention,
+        shutdown,
+    ));
     let options = Options {
         workers: settings.workers.max(1),
         limits: Limits {

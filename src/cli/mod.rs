@@ -50,6 +50,9 @@ pub enum Command {
     Chat(ChatArgs),
     /// Run the bot on Telegram (long polling, or webhook when WEBHOOK_URL is set).
     Serve(Box<ServeArgs>),
+    /// Delete what is kept no longer (RETAIN_*_DAYS): handled updates, delivered messages' records, usage
+    /// events, audit entries. Pending updates and messages, dead letters and enquiries always stay.
+    Prune(PruneArgs),
 
     /// Usage statistics: needs, unmet needs and their words, results shown and opened, enquiries by
     /// status, acceptance rate, response times, top industries and institutions, feedback.
@@ -89,6 +92,15 @@ pub struct ServeArgs {
     pub conversation: ConversationSettings,
     #[command(flatten)]
     pub telegram: TelegramSettings,
+    #[command(flatten)]
+    pub retention: Retention,
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// Only count what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub retention: Retention,
 }
@@ -316,7 +328,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { common, command } = cli;
     if matches!(
         command,
-        Command::Search(_) | Command::Eval(_) | Command::BenchMatch(_) | Command::Stats { .. }
+        Command::Search(_)
+            | Command::Eval(_)
+            | Command::BenchMatch(_)
+            | Command::Stats { .. }
+            | Command::Prune(_)
     ) {
         end_quietly_when_stdout_closes();
     }
@@ -377,6 +393,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Prune(args) => {
+            let pool = connect(settings).await?;
+            let pruned = crate::operators::retention::prune(&pool, &args.retention, args.dry_run)
+                .await
+                .context("pruning stopped (what was deleted before stays deleted)")?;
+            for p in pruned {
+                println!("{}", p.line(args.dry_run));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Dialogs {
             command: DialogsCommand::Check { dir, dialogs },
