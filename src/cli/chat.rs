@@ -27,7 +27,17 @@ fn check_scripts(source: &DialogSource) -> anyhow::Result<()> {
     source.load_scripts().map(|_| ()).map_err(invalid_scripts)
 }
 
-pub(super) fn check(source: &DialogSource) -> anyhow::Result<ExitCode> {
+/// `dialogs check` and `dialogs export`.
+pub(super) fn dialogs(command: DialogsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        DialogsCommand::Check { dir, dialogs } => check(&DialogSource::resolve(
+            dir.or(dialogs.dialogs_dir).as_deref(),
+        )),
+        DialogsCommand::Export { dir, force } => export(&dir, force),
+    }
+}
+
+fn check(source: &DialogSource) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     match source.load_scripts() {
         Ok(set) => println!(
@@ -56,7 +66,7 @@ pub(super) fn check(source: &DialogSource) -> anyhow::Result<ExitCode> {
 }
 
 /// `dialogs export DIR`: the compiled-in scripts written out for editing.
-pub(super) fn export(dir: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
+fn export(dir: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
     match crate::dialog::source::export(dir, force) {
         Ok(written) => {
             for path in &written {

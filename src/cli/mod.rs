@@ -324,6 +324,7 @@ fn end_quietly_when_stdout_closes() {
 }
 
 /// Runs one command; `Ok(FAILURE)` means the command ran and reported a problem (e.g. invalid records).
+/// Long because it is the dispatcher: one short arm per command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { common, command } = cli;
     if matches!(
@@ -394,24 +395,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Prune(args) => {
-            let pool = connect(settings).await?;
-            let pruned = crate::operators::retention::prune(&pool, &args.retention, args.dry_run)
-                .await
-                .context("pruning stopped (what was deleted before stays deleted)")?;
-            for p in pruned {
-                println!("{}", p.line(args.dry_run));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Dialogs {
-            command: DialogsCommand::Check { dir, dialogs },
-        } => chat::check(&crate::dialog::DialogSource::resolve(
-            dir.or(dialogs.dialogs_dir).as_deref(),
-        )),
-        Command::Dialogs {
-            command: DialogsCommand::Export { dir, force },
-        } => chat::export(&dir, force),
+        Command::Prune(args) => prune(&connect(settings).await?, args).await,
+        Command::Dialogs { command } => chat::dialogs(command),
         Command::Generate(args) => {
             let seed = match &args.from {
                 Some(path) => read_patents(path)?,
@@ -425,6 +410,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `prune`: one line per table with what it deleted (or would, with --dry-run).
+async fn prune(pool: &PgPool, args: PruneArgs) -> anyhow::Result<ExitCode> {
+    let pruned = crate::operators::retention::prune(pool, &args.retention, args.dry_run)
+        .await
+        .context("pruning stopped (what was deleted before stays deleted)")?;
+    for p in pruned {
+        println!("{}", p.line(args.dry_run));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Connects and migrates; the error is already one sentence saying what to check.
