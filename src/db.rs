@@ -1,5 +1,6 @@
 //! The PostgreSQL connection: creating the database when it is missing, running migrations, and turning
-//! connection failures into one sentence a user can act on.
+//! connection failures into one sentence a user can act on; and the batching every table's pruning
+//! (retention) shares.
 
 use crate::config::redact_url;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -91,5 +92,37 @@ async fn create_database(options: PgConnectOptions, name: &str) -> Result<(), Db
         // 42P04 = duplicate_database: another process created it between our two attempts.
         Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => Ok(()),
         Err(e) => Err(fail(e.to_string())),
+    }
+}
+
+/// Rows one pruning statement deletes at most: a large backlog goes in short transactions, none holding
+/// many row locks for long.
+const PRUNE_BATCH: i64 = 10_000;
+
+/// Runs a table's pruning `statement` (written by the table's owner) until nothing is left to delete, or,
+/// for a dry run, once without deleting; returns how many rows it deleted (or would delete). The
+/// statement takes `$1` the age in days, `$2` the most rows to select and `$3` whether to delete them, and
+/// returns how many it selected: `WITH doomed AS (SELECT id ... LIMIT $2), gone AS (DELETE ... WHERE $3
+/// AND id IN (SELECT id FROM doomed)) SELECT count(*) FROM doomed`.
+pub async fn prune(
+    pool: &PgPool,
+    statement: &'static str,
+    days: u32,
+    dry_run: bool,
+) -> Result<u64, sqlx::Error> {
+    let days = i32::try_from(days).unwrap_or(i32::MAX);
+    let limit = if dry_run { i64::MAX } else { PRUNE_BATCH };
+    let mut total = 0;
+    loop {
+        let selected: i64 = sqlx::query_scalar(statement)
+            .bind(days)
+            .bind(limit)
+            .bind(!dry_run)
+            .fetch_one(pool)
+            .await?;
+        total += selected as u64;
+        if dry_run || selected < limit {
+            return Ok(total);
+        }
     }
 }

@@ -200,3 +200,36 @@ pub async fn backlog(pool: &PgPool) -> Result<Backlog, sqlx::Error> {
         parked,
     })
 }
+
+/// Deletes (or, for a dry run, counts) the updates handled more than `days` ago. Pending ones stay
+/// whatever their age, and so does the newest update: polling resumes past it after a restart.
+pub async fn prune_handled(pool: &PgPool, days: u32, dry_run: bool) -> Result<u64, sqlx::Error> {
+    crate::db::prune(
+        pool,
+        "WITH doomed AS (
+             SELECT update_id FROM telegram_updates
+             WHERE processed_at < now() - make_interval(days => $1)
+               AND update_id < (SELECT max(update_id) FROM telegram_updates)
+             LIMIT $2),
+         gone AS (DELETE FROM telegram_updates WHERE $3 AND update_id IN (SELECT update_id FROM doomed))
+         SELECT count(*) FROM doomed",
+        days,
+        dry_run,
+    )
+    .await
+}
+
+/// Deletes (or, for a dry run, counts) updates parked more than `days` ago: their raw bytes may hold a
+/// user's words, so they are kept no longer than handled updates.
+pub async fn prune_parked(pool: &PgPool, days: u32, dry_run: bool) -> Result<u64, sqlx::Error> {
+    crate::db::prune(
+        pool,
+        "WITH doomed AS (
+             SELECT id FROM parked_updates WHERE parked_at < now() - make_interval(days => $1) LIMIT $2),
+         gone AS (DELETE FROM parked_updates WHERE $3 AND id IN (SELECT id FROM doomed))
+         SELECT count(*) FROM doomed",
+        days,
+        dry_run,
+    )
+    .await
+}

@@ -1,14 +1,16 @@
 //! 鹊桥 Queqiao: a chat bot that matches small companies' technology needs with university patents.
 //!
 //! # Layout
-//! - [`config`]: settings from the environment and `.env`; the only place that knows variable names.
+//! - [`config`]: settings from flags, the environment and `.env` (each variable is also a flag, parsed by
+//!   clap); the only place that knows variable names.
 //! - [`telemetry`]: the tracing subscriber (text or JSON, filtered by `RUST_LOG`).
 //! - [`db`]: connecting to PostgreSQL, creating the database when missing, running migrations.
 //! - [`catalog`]: the patent catalogue: interchange format, validated streaming import, reading back.
 //! - [`matching`]: explainable text similarity between needs and patents, over an in-memory index.
 //! - [`app`]: the application layer: typed routes (commands, buttons, actions, pending answers), the
 //!   router of every message, what screens show, background tasks under one shutdown.
-//! - [`dialog`]: admin-editable dialog scripts, the pure conversation engine and conversation state.
+//! - [`dialog`]: admin-editable dialog scripts (a folder, or the default set compiled in), the pure
+//!   conversation engine and conversation state.
 //! - [`metrics`]: counters and a latency histogram, rendered for Prometheus.
 //! - [`inbox`]: updates as received, stored before they are acknowledged, handled one chat at a time.
 //! - [`outbox`]: messages waiting for delivery, written with the change that caused them.

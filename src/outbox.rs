@@ -259,3 +259,18 @@ pub async fn backlog(pool: &sqlx::PgPool) -> Result<Backlog, sqlx::Error> {
         dead,
     })
 }
+
+/// Deletes (or, for a dry run, counts) the records of messages delivered more than `days` ago. Pending
+/// messages and dead letters stay whatever their age (a dead letter waits for an admin's retry).
+pub async fn prune_delivered(pool: &PgPool, days: u32, dry_run: bool) -> Result<u64, sqlx::Error> {
+    crate::db::prune(
+        pool,
+        "WITH doomed AS (
+             SELECT id FROM outbox WHERE sent_at < now() - make_interval(days => $1) LIMIT $2),
+         gone AS (DELETE FROM outbox WHERE $3 AND id IN (SELECT id FROM doomed))
+         SELECT count(*) FROM doomed",
+        days,
+        dry_run,
+    )
+    .await
+}

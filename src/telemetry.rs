@@ -1,13 +1,15 @@
-//! Tracing set-up: one subscriber for the whole process, filtered by `RUST_LOG`, as text or JSON.
+//! Tracing set-up: one subscriber for the whole process, filtered by `RUST_LOG` (or `--rust-log`), as text
+//! or JSON.
 
 use crate::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Logs go to stderr so that stdout stays clean for command output
 /// (search results as JSON, the console chat).
-pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+/// `filter` was checked when the settings were parsed; should it still not parse, the default applies.
+pub fn init(format: LogFormat, filter: &str) {
+    let filter = EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| EnvFilter::new(crate::config::DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -1,5 +1,6 @@
 //! Dialogs end to end against real PostgreSQL: state surviving a restart, hot reload of a valid and an
-//! invalid set, a removed step, and a whole console conversation driven through the binary's stdin.
+//! invalid set, a removed step, a whole console conversation driven through the binary's stdin, and the
+//! scripts compiled into the binary (used without a folder, exported for editing).
 
 mod common;
 
@@ -303,5 +304,85 @@ fn dialogs_check_refuses_a_text_longer_than_one_message() {
     assert!(
         stderr.contains("intake.toml:") && stderr.contains("more than one message holds (4096)"),
         "{stderr}"
+    );
+}
+
+/// `queqiao chat --demo` for a new `user` in `dir` (stdin closed at once): what it printed.
+fn greeting_in(dir: &Path, db_url: &str, user: &str, dialogs_dir: Option<&Path>) -> String {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"));
+    command
+        .args(["chat", "--demo", "--user", user])
+        .current_dir(dir)
+        .env("DATABASE_URL", db_url)
+        .env_remove("DIALOGS_DIR")
+        .stdin(std::process::Stdio::null());
+    if let Some(d) = dialogs_dir {
+        command.env("DIALOGS_DIR", d);
+    }
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The release binary runs anywhere: with no `dialogs/` folder beside it, the compiled-in scripts greet;
+/// `dialogs export` writes them out (never over a file unless --force), `dialogs check` accepts the
+/// copy, and `DIALOGS_DIR` naming an edited copy changes what the bot says.
+#[sqlx::test]
+async fn built_in_dialogs_greet_and_an_exported_edited_copy_takes_over(pool: PgPool) {
+    let db_url = database_url(&pool);
+    let empty = tempfile::tempdir().unwrap();
+    let greeting = greeting_in(empty.path(), &db_url, "1", None);
+    assert!(greeting.contains("欢迎使用鹊桥"), "{greeting}");
+
+    let work = tempfile::tempdir().unwrap();
+    let queqiao = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+            .args(args)
+            .current_dir(work.path())
+            .env_remove("DIALOGS_DIR")
+            .output()
+            .unwrap()
+    };
+    let out = queqiao(&["dialogs", "export", "mine"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for name in ["bot.toml", "intake.toml", "synonyms.toml"] {
+        assert!(stdout.contains(&format!("wrote mine/{name}")), "{stdout}");
+        assert_eq!(
+            std::fs::read_to_string(work.path().join("mine").join(name)).unwrap(),
+            std::fs::read_to_string(Path::new("dialogs").join(name)).unwrap()
+        );
+    }
+    let out = queqiao(&["dialogs", "check", "mine"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let intake = work.path().join("mine/intake.toml");
+    let text = std::fs::read_to_string(&intake).unwrap();
+    std::fs::write(&intake, text.replace("欢迎使用鹊桥", "欢迎光临改过的鹊桥")).unwrap();
+    let out = queqiao(&["dialogs", "export", "mine"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("already exist") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert!(std::fs::read_to_string(&intake).unwrap().contains("改过的"));
+
+    let greeting = greeting_in(empty.path(), &db_url, "2", Some(&work.path().join("mine")));
+    assert!(greeting.contains("欢迎光临改过的鹊桥"), "{greeting}");
+    let out = queqiao(&["dialogs", "export", "--force", "mine"]);
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&intake)
+            .unwrap()
+            .contains("欢迎使用鹊桥")
     );
 }

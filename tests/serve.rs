@@ -282,6 +282,8 @@ async fn the_token_and_user_text_stay_out_of_trace_logs(pool: PgPool) {
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut serve = command(&db_url, &api, port)
         .env("RUST_LOG", "trace")
+        // Unused without WEBHOOK_URL, but part of the settings logged at start.
+        .env("WEBHOOK_SECRET", "hush_serve_secret_42")
         .stdout(Stdio::null())
         .stderr(log.reopen().unwrap())
         .spawn()
@@ -301,7 +303,89 @@ async fn the_token_and_user_text_stay_out_of_trace_logs(pool: PgPool) {
         texts(&fake_api::sent_to(&fake, 9)).contains("描述"),
         "the bot answered"
     );
-    for secret in ["123:TEST", "13612345678"] {
+    assert!(
+        logs.contains("starting with these settings"),
+        "settings logged"
+    );
+    for secret in ["123:TEST", "hush_serve_secret_42", "13612345678"] {
         assert!(!logs.contains(secret), "{secret} appeared in the logs");
     }
+}
+
+/// `serve` prunes once a day, the first time as it starts: on a seeded history only the handled rows past
+/// their age go; pending ones stay (and are then handled), as do dead letters and the open enquiry.
+#[sqlx::test]
+async fn serve_prunes_old_history_as_it_starts(pool: PgPool) {
+    common::seed_history(&pool).await;
+    let db_url = common::database_url(&pool);
+    let (_fake, api) = fake_api::start().await;
+    let port = free_port();
+    let mut serve = start(&db_url, &api, port);
+    wait_ready(port, &mut serve).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let left = loop {
+        let left = common::history_left(&pool).await;
+        if left.updates == vec![2, 3, 5] && left.outbox == vec![12, 13, 14] {
+            break left;
+        }
+        assert!(Instant::now() < deadline, "not pruned: {left:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert_eq!(left.events, vec!["recent".to_string()]);
+    assert_eq!(left.audit, vec!["recent".to_string()]);
+    assert_eq!(
+        (left.enquiries, left.enquiry_events),
+        (1, 2),
+        "the open enquiry and its history stay"
+    );
+}
+
+/// METRICS_ADDR takes the operators' endpoints off HTTP_ADDR; UNREADY_AFTER_SECS decides when failing
+/// polling makes /readyz say 503 (a revoked token: Telegram answers getUpdates with 401).
+#[sqlx::test]
+async fn operator_endpoints_on_their_own_address_and_readiness_follows_polling(pool: PgPool) {
+    load_demo_if_empty(&pool).await.unwrap();
+    let db_url = common::database_url(&pool);
+    let (fake, api) = fake_api::start().await;
+    let (port, metrics_port) = (free_port(), free_port());
+    let mut serve = command(&db_url, &api, port)
+        .env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+        .env("UNREADY_AFTER_SECS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(metrics_port, &mut serve).await;
+    let get = |port: u16, path: &'static str| async move {
+        let r = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let (status, metrics) = get(metrics_port, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("queqiao_updates_pending "), "{metrics}");
+    assert!(metrics.contains("queqiao_index_patents "), "{metrics}");
+    assert_eq!(
+        get(port, "/metrics").await.0,
+        404,
+        "not on the public address"
+    );
+    assert_eq!(get(port, "/readyz").await.0, 404);
+
+    fake.lock().unwrap().polling_refused = true;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut ready = get(metrics_port, "/readyz").await;
+    while ready.0 != 503 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        ready = get(metrics_port, "/readyz").await;
+    }
+    assert_eq!(ready.0, 503, "{}", ready.1);
+    fake.lock().unwrap().polling_refused = false;
+    wait_ready(metrics_port, &mut serve).await;
+    serve.kill().unwrap();
+    let _ = serve.wait();
 }

@@ -8,7 +8,8 @@
 //! - [`reply`]: what comes in from and goes back to channels.
 //! - [`present`]: how patents, amounts and statuses read on screen (words from the scripts).
 //! - [`router`]: the routing of one message. [`steps`]: running the engine's effects and intake actions.
-//! - [`tasks`]: background work (script reload, new-match pushes, lead reminders) under one shutdown.
+//! - [`tasks`]: background work (script reload, new-match pushes, lead reminders, daily pruning) under
+//!   one shutdown.
 
 pub mod context;
 pub mod present;
@@ -22,10 +23,9 @@ pub use context::{Context, Settings, Who};
 pub use reply::{Incoming, Reply};
 
 use crate::dialog::engine::Lists;
-use crate::dialog::{ScriptError, ScriptSet};
-use crate::matching::{Matcher, Synonyms};
+use crate::dialog::{DialogSource, ScriptError, ScriptSet};
+use crate::matching::Matcher;
 use sqlx::PgPool;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -39,7 +39,7 @@ pub enum AppError {
 /// Everything a channel needs to run conversations.
 pub struct App {
     scripts: RwLock<Arc<ScriptSet>>,
-    dir: PathBuf,
+    source: DialogSource,
     pool: PgPool,
     matcher: Arc<Matcher>,
     settings: Arc<Settings>,
@@ -51,17 +51,19 @@ pub struct App {
 const LISTS_FOR: Duration = Duration::from_secs(60);
 
 impl App {
-    /// Loads the scripts of `dir`; an invalid set is an error with every problem listed.
+    /// Loads the scripts of `source` (a folder's path will do); an invalid set is an error with every
+    /// problem listed.
     pub fn new(
-        dir: &Path,
+        source: impl Into<DialogSource>,
         pool: PgPool,
         matcher: Arc<Matcher>,
         admins: Vec<i64>,
     ) -> Result<Self, Vec<ScriptError>> {
-        let scripts = ScriptSet::load(dir)?;
+        let source = source.into();
+        let scripts = source.load_scripts()?;
         Ok(Self {
             scripts: RwLock::new(Arc::new(scripts)),
-            dir: dir.to_path_buf(),
+            source,
             pool,
             matcher,
             settings: Arc::new(Settings {
@@ -155,22 +157,16 @@ impl App {
         Ok(())
     }
 
-    /// Reloads scripts and synonyms from the folder. A valid set replaces the old one atomically; an
-    /// invalid one is refused and the old set keeps serving.
+    /// Where the scripts come from.
+    pub fn dialog_source(&self) -> &DialogSource {
+        &self.source
+    }
+
+    /// Reloads scripts and synonyms from their source (the compiled-in set reloads as it was). A valid
+    /// set replaces the old one atomically; an invalid one is refused and the old set keeps serving.
     pub fn reload(&self) -> Result<u64, Vec<ScriptError>> {
-        let scripts = ScriptSet::load(&self.dir)?;
-        let synonyms_path = self.dir.join("synonyms.toml");
-        if synonyms_path.exists() {
-            let synonyms = Synonyms::load(&synonyms_path).map_err(|errors| {
-                errors
-                    .into_iter()
-                    .map(|e| ScriptError {
-                        file: e.file,
-                        line: e.line,
-                        problem: e.problem,
-                    })
-                    .collect::<Vec<_>>()
-            })?;
+        let scripts = self.source.load_scripts()?;
+        if let Some(synonyms) = self.source.load_synonyms()? {
             self.matcher.set_synonyms(synonyms);
         }
         let version = scripts.version;

@@ -1,6 +1,6 @@
 //! Background work of the application, all stopped by one shutdown signal: reloading the dialog scripts
 //! (on SIGHUP and, with `--watch`, when a file in the folder changes), pushing new matches to saved
-//! needs, and reminding contacts of leads nobody answered. Each round's errors are logged and the next
+//! needs, reminding contacts of leads nobody answered, and (in `serve`) pruning old data once a day. Each round's errors are logged and the next
 //! round tries again; a refused script set is logged with every problem and the running set keeps
 //! serving.
 
@@ -137,6 +137,27 @@ pub async fn reminders(app: Arc<App>, shutdown: Shutdown) {
             Ok(0) => {}
             Ok(n) => tracing::info!(leads = n, "contacts reminded of unanswered leads"),
             Err(e) => tracing::warn!(error = %e, "reminding contacts failed; retrying"),
+        }
+    })
+    .await
+}
+
+/// How often data past its retention is deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Deletes what is kept no longer (see [`crate::operators::retention`]) at start and then once a day.
+/// Several processes may run it: a row is deleted once, the others find nothing.
+pub async fn prune_daily(app: Arc<App>, retention: crate::config::Retention, shutdown: Shutdown) {
+    every(PRUNE_EVERY, shutdown, || async {
+        match crate::operators::retention::prune(app.pool(), &retention, false).await {
+            Ok(pruned) => {
+                for p in pruned.iter().filter(|p| p.rows > 0) {
+                    tracing::info!(table = p.table, rows = p.rows, days = p.days, "pruned");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "pruning old data failed; trying again in a day")
+            }
         }
     })
     .await

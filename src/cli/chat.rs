@@ -3,7 +3,7 @@
 use super::*;
 use crate::app::{App, tasks};
 use crate::channel::console;
-use crate::dialog::ScriptSet;
+use crate::dialog::DialogSource;
 use crate::matching::Matcher;
 use std::sync::Arc;
 
@@ -23,16 +23,25 @@ fn invalid_scripts(errors: Vec<crate::dialog::ScriptError>) -> anyhow::Error {
 }
 
 /// Validates the scripts before anything slow (database, index), so a broken folder is reported at once.
-fn check_scripts(dir: &std::path::Path) -> anyhow::Result<()> {
-    ScriptSet::load(dir).map(|_| ()).map_err(invalid_scripts)
+fn check_scripts(source: &DialogSource) -> anyhow::Result<()> {
+    source.load_scripts().map(|_| ()).map_err(invalid_scripts)
 }
 
-pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+/// `dialogs check` and `dialogs export`.
+pub(super) fn dialogs(command: DialogsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        DialogsCommand::Check { dir, dialogs } => check(&DialogSource::resolve(
+            dir.or(dialogs.dialogs_dir).as_deref(),
+        )),
+        DialogsCommand::Export { dir, force } => export(&dir, force),
+    }
+}
+
+fn check(source: &DialogSource) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    match ScriptSet::load(dir) {
+    match source.load_scripts() {
         Ok(set) => println!(
-            "{}: {} dialogs, languages {}: ok",
-            dir.display(),
+            "{source}: {} dialogs, languages {}: ok",
             set.dialogs.len(),
             set.languages.join(", ")
         ),
@@ -41,16 +50,12 @@ pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
             failed = true;
         }
     }
-    let synonyms = dir.join("synonyms.toml");
-    if synonyms.exists() {
-        match crate::matching::Synonyms::load(&synonyms) {
-            Ok(s) => println!("{}: {} lay terms: ok", synonyms.display(), s.len()),
-            Err(errors) => {
-                for e in errors {
-                    eprintln!("{e}");
-                }
-                failed = true;
-            }
+    match source.load_synonyms() {
+        Ok(Some(s)) => println!("{source}: {} lay terms (synonyms.toml): ok", s.len()),
+        Ok(None) => {}
+        Err(errors) => {
+            eprintln!("{}", script_errors(&errors));
+            failed = true;
         }
     }
     Ok(if failed {
@@ -58,6 +63,26 @@ pub(super) fn check(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `dialogs export DIR`: the compiled-in scripts written out for editing.
+fn export(dir: &std::path::Path, force: bool) -> anyhow::Result<ExitCode> {
+    match crate::dialog::source::export(dir, force) {
+        Ok(written) => {
+            for path in &written {
+                println!("wrote {}", path.display());
+            }
+            eprintln!(
+                "edit them, check them with `queqiao dialogs check {0}`, and run with DIALOGS_DIR={0}",
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// What every channel starts from: the search index (kept current), the application over it and its
@@ -79,15 +104,17 @@ impl Started {
 }
 
 async fn start_runtime(
-    settings: &Settings,
+    settings: &ConversationSettings,
     pool: &sqlx::PgPool,
-    dialogs: &std::path::Path,
+    dialogs: &DialogSource,
     admins: Vec<i64>,
     admin_channel: &str,
     watch: bool,
 ) -> anyhow::Result<Started> {
-    let synonyms_path = dialogs.join("synonyms.toml");
-    let synonyms = search::load_synonyms(Some(synonyms_path.as_path()).filter(|p| p.exists()))?;
+    let synonyms = dialogs
+        .load_synonyms()
+        .map_err(invalid_scripts)?
+        .unwrap_or_default();
     let matcher = Arc::new(
         Matcher::load(pool, synonyms)
             .await
@@ -105,12 +132,21 @@ async fn start_runtime(
         lead_reminder_days: settings.lead_reminder_days.max(1),
     };
     let app = Arc::new(
-        App::new(dialogs, pool.clone(), matcher, admins)
+        App::new(dialogs.clone(), pool.clone(), matcher, admins)
             .map_err(invalid_scripts)?
             .with_settings(app_settings),
     );
     let (stop, shutdown) = tasks::shutdown();
-    let tasks = tasks::spawn_all(&app, watch.then(|| dialogs.to_path_buf()), &shutdown);
+    let watched = match dialogs.folder() {
+        Some(dir) => watch.then(|| dir.to_path_buf()),
+        None => {
+            if watch {
+                eprintln!("note: --watch has nothing to watch: the dialogs are the built-in set");
+            }
+            None
+        }
+    };
+    let tasks = tasks::spawn_all(&app, watched, &shutdown);
     Ok(Started {
         app,
         refresher,
@@ -119,16 +155,17 @@ async fn start_runtime(
     })
 }
 
-pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn chat(settings: &Common, args: ChatArgs) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
-    check_scripts(&args.dialogs)?;
+    let dialogs = DialogSource::resolve(args.conversation.dialogs.dialogs_dir.as_deref());
+    check_scripts(&dialogs)?;
     let pool = connect(settings).await?;
     if args.demo {
         for report in crate::catalog::store::load_demo_if_empty(&pool).await? {
             eprintln!("{}", report.summary());
         }
     }
-    let mut admins = settings.admin_telegram_ids.clone();
+    let mut admins = args.conversation.admin_telegram_ids.0.clone();
     if args.admin {
         admins.push(args.user);
     }
@@ -139,9 +176,9 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
         crate::channel::telegram::CHANNEL
     };
     let started = start_runtime(
-        settings,
+        &args.conversation,
         &pool,
-        &args.dialogs,
+        &dialogs,
         admins,
         admin_channel,
         args.watch,
@@ -164,61 +201,59 @@ pub(super) async fn chat(settings: &Settings, args: ChatArgs) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    use crate::channel::http::{self, HttpState};
+pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    use crate::channel::http::HttpState;
     use crate::channel::telegram::{self, Options, Telegram};
     use crate::channel::throttle::Limits;
     use std::time::Duration;
-    let Some(token) = settings.teloxide_token.clone() else {
-        anyhow::bail!(
-            "TELOXIDE_TOKEN is not set; get a token from @BotFather and put it in the environment or .env"
-        );
-    };
-    check_scripts(&args.dialogs)?;
-    let api_url = match &settings.teloxide_api_url {
-        Some(url) => Some(
-            url.parse::<url::Url>()
-                .with_context(|| format!("TELOXIDE_API_URL `{url}` is not a URL"))?,
-        ),
-        None => None,
-    };
+    let settings = &args.telegram;
+    settings.validate()?;
+    // Every setting, for the operator's record; secrets and the database password show redacted.
+    tracing::info!(
+        ?common,
+        conversation = ?args.conversation,
+        telegram = ?args.telegram,
+        retention = ?args.retention,
+        "starting with these settings"
+    );
+    let token = settings
+        .teloxide_token
+        .as_ref()
+        .map(|t| t.expose().to_owned())
+        .unwrap_or_default();
+    let dialogs = DialogSource::resolve(args.conversation.dialogs.dialogs_dir.as_deref());
+    check_scripts(&dialogs)?;
+    tracing::info!(dialogs = %dialogs, "dialog scripts");
+    let api_url = settings.teloxide_api_url.clone();
     let webhook = match (&settings.webhook_url, &settings.webhook_secret) {
-        (Some(url), Some(secret)) => {
-            let path = url
-                .parse::<url::Url>()
-                .with_context(|| format!("WEBHOOK_URL `{url}` is not a URL"))?
-                .path()
-                .to_owned();
-            Some((path, secret.clone()))
-        }
+        (Some(url), Some(secret)) => Some((url.path().to_owned(), secret.expose().to_owned())),
         _ => None,
     };
     // Health and metrics answer from the first second; readiness waits for the index and the scripts.
     let metrics = Arc::new(crate::metrics::Metrics::default());
-    let http_state = HttpState::new(metrics.clone(), webhook.clone());
-    let listener = tokio::net::TcpListener::bind(settings.http_addr)
-        .await
-        .with_context(|| format!("cannot listen on HTTP_ADDR {}", settings.http_addr))?;
-    tracing::info!(addr = %settings.http_addr, "HTTP endpoints: /healthz /readyz /metrics");
-    let (http_stop, http_stopped) = tokio::sync::oneshot::channel::<()>();
-    let http_server = tokio::spawn(
-        axum::serve(listener, http::router(http_state.clone()))
-            .with_graceful_shutdown(async {
-                let _ = http_stopped.await;
-            })
-            .into_future(),
+    let http_state = HttpState::with_unready_after(
+        metrics.clone(),
+        webhook.clone(),
+        Duration::from_secs(settings.unready_after_secs),
     );
+    let (http_stop, http_servers) = serve_http(settings, &http_state).await?;
 
-    let pool = connect(settings).await?;
-    let started = start_runtime(
-        settings,
+    let pool = connect(common).await?;
+    let mut started = start_runtime(
+        &args.conversation,
         &pool,
-        &args.dialogs,
-        settings.admin_telegram_ids.clone(),
+        &dialogs,
+        args.conversation.admin_telegram_ids.0.clone(),
         telegram::CHANNEL,
         args.watch,
     )
     .await?;
+    let shutdown = started.stop.subscribe();
+    started.tasks.spawn(tasks::prune_daily(
+        started.app.clone(),
+        args.retention,
+        shutdown,
+    ));
     let options = Options {
         workers: settings.workers.max(1),
         limits: Limits {
@@ -227,6 +262,7 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         },
         max_attempts: settings.send_max_attempts.max(1),
         poll_timeout: args.poll_timeout,
+        update_max_attempts: settings.update_max_attempts.max(1) as u32,
         ..Options::default()
     };
     let send_bot = telegram::client(&token, api_url.as_ref(), Duration::from_secs(15))?;
@@ -247,7 +283,7 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         && let Some((_, secret)) = &webhook
     {
         channel
-            .set_webhook(url, secret)
+            .set_webhook(url.as_str(), secret)
             .await
             .context("cannot register the webhook with Telegram")?;
         tracing::info!(url = %url, "serving on Telegram by webhook");
@@ -260,11 +296,60 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
     channel
         .run(webhook.is_some(), shutdown_signal(), Duration::from_secs(8))
         .await;
-    let _ = http_stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(1), http_server).await;
+    let _ = http_stop.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(1), http_servers.join_all()).await;
     started.stop().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the HTTP servers: the operators' endpoints (/healthz, /readyz, /metrics) on METRICS_ADDR when
+/// set, so they need not face the internet, else beside the webhook on HTTP_ADDR. Returns the switch that
+/// stops them and the servers.
+async fn serve_http(
+    settings: &crate::config::TelegramSettings,
+    state: &Arc<crate::channel::http::HttpState>,
+) -> anyhow::Result<(
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinSet<std::io::Result<()>>,
+)> {
+    use crate::channel::http;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut servers = tokio::task::JoinSet::new();
+    let listen = |addr: std::net::SocketAddr, router: axum::Router, name: &'static str| {
+        let mut stopped = stopped.clone();
+        async move {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {name} {addr}"))?;
+            let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            });
+            anyhow::Ok(server.into_future())
+        }
+    };
+    match settings.metrics_addr {
+        Some(addr) => {
+            servers
+                .spawn(listen(addr, http::operator_router(state.clone()), "METRICS_ADDR").await?);
+            servers.spawn(
+                listen(
+                    settings.http_addr,
+                    http::webhook_router(state.clone()),
+                    "HTTP_ADDR",
+                )
+                .await?,
+            );
+            tracing::info!(addr = %addr, "operator endpoints: /healthz /readyz /metrics");
+            tracing::info!(addr = %settings.http_addr, "webhook endpoint");
+        }
+        None => {
+            servers
+                .spawn(listen(settings.http_addr, http::router(state.clone()), "HTTP_ADDR").await?);
+            tracing::info!(addr = %settings.http_addr, "HTTP endpoints: /healthz /readyz /metrics");
+        }
+    }
+    Ok((stop, servers))
 }
 
 /// Resolves on SIGINT or SIGTERM.

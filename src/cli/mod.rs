@@ -5,7 +5,7 @@ use crate::catalog::generate::generate;
 use crate::catalog::import::{ImportOptions, import_paths};
 use crate::catalog::source::{Format, Kind};
 use crate::catalog::store;
-use crate::config::Settings;
+use crate::config::{Common, ConversationSettings, DialogsDir, Retention, TelegramSettings};
 
 mod batch;
 mod chat;
@@ -24,6 +24,8 @@ use std::process::ExitCode;
     about = "鹊桥 Queqiao: match company technology needs with university patents"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -47,7 +49,11 @@ pub enum Command {
     /// Talk to the bot in this terminal (the same dialogs as on Telegram).
     Chat(ChatArgs),
     /// Run the bot on Telegram (long polling, or webhook when WEBHOOK_URL is set).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Delete what is kept no longer (RETAIN_*_DAYS): handled updates, delivered messages' records, usage
+    /// events, audit entries. Pending updates and messages, dead letters and enquiries always stay.
+    Prune(PruneArgs),
+
     /// Usage statistics: needs, unmet needs and their words, results shown and opened, enquiries by
     /// status, acceptance rate, response times, top industries and institutions, feedback.
     Stats {
@@ -76,24 +82,47 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Dialog scripts folder.
-    #[arg(long, default_value = "dialogs")]
-    pub dialogs: PathBuf,
     /// Long-polling timeout in seconds.
     #[arg(long, default_value_t = 25)]
     pub poll_timeout: u32,
     /// Reload the scripts whenever a file in the folder changes.
     #[arg(long)]
     pub watch: bool,
+    #[command(flatten)]
+    pub conversation: ConversationSettings,
+    #[command(flatten)]
+    pub telegram: TelegramSettings,
+    #[command(flatten)]
+    pub retention: Retention,
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// Only count what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub retention: Retention,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum DialogsCommand {
     /// Validate every script of a folder: prints FILE:LINE: problem for each error, exits non-zero if any.
     Check {
-        /// Folder with bot.toml, the dialog files and synonyms.toml.
-        #[arg(default_value = "dialogs")]
+        /// Folder with bot.toml, the dialog files and synonyms.toml (default: DIALOGS_DIR, else ./dialogs
+        /// when it exists, else the built-in set).
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        dialogs: DialogsDir,
+    },
+    /// Write the dialog scripts built into the binary to a folder, for editing (then run with
+    /// DIALOGS_DIR=DIR).
+    Export {
+        /// The folder to write to (created when missing).
         dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -108,15 +137,14 @@ pub struct ChatArgs {
     /// Load the bundled demo catalogue first if the catalogue is empty.
     #[arg(long)]
     pub demo: bool,
-    /// Dialog scripts folder.
-    #[arg(long, default_value = "dialogs")]
-    pub dialogs: PathBuf,
     /// Reload the scripts whenever a file in the folder changes.
     #[arg(long)]
     pub watch: bool,
     /// Let this console user run admin commands (/reload) even if not in ADMIN_TELEGRAM_IDS.
     #[arg(long)]
     pub admin: bool,
+    #[command(flatten)]
+    pub conversation: ConversationSettings,
 }
 
 /// Filters shared by `search` and its batch mode.
@@ -165,9 +193,11 @@ pub struct SearchArgs {
     /// Search this patents file instead of the catalogue in the database.
     #[arg(long)]
     pub corpus: Option<PathBuf>,
-    /// Synonyms file (default: dialogs/synonyms.toml when present).
+    /// Synonyms file (default: synonyms.toml of the dialog scripts, see DIALOGS_DIR).
     #[arg(long)]
     pub synonyms: Option<PathBuf>,
+    #[command(flatten)]
+    pub dialogs: DialogsDir,
     #[command(flatten)]
     pub filters: FilterArgs,
 }
@@ -186,9 +216,11 @@ pub struct BenchMatchArgs {
     /// Patents for the naive strsim scan baseline (it is slow; the ratio is per patent).
     #[arg(long, default_value_t = 100_000)]
     pub naive_limit: usize,
-    /// Synonyms file (default: dialogs/synonyms.toml when present).
+    /// Synonyms file (default: synonyms.toml of the dialog scripts, see DIALOGS_DIR).
     #[arg(long)]
     pub synonyms: Option<PathBuf>,
+    #[command(flatten)]
+    pub dialogs: DialogsDir,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -216,9 +248,11 @@ pub struct EvalArgs {
     /// Search this patents file instead of the catalogue in the database.
     #[arg(long)]
     pub corpus: Option<PathBuf>,
-    /// Synonyms file (default: dialogs/synonyms.toml when present).
+    /// Synonyms file (default: synonyms.toml of the dialog scripts, see DIALOGS_DIR).
     #[arg(long)]
     pub synonyms: Option<PathBuf>,
+    #[command(flatten)]
+    pub dialogs: DialogsDir,
     /// More grades from a blind assessor (same format), for patents the shared grades never judged;
     /// reported apart from the shared set.
     #[arg(long)]
@@ -292,24 +326,30 @@ fn end_quietly_when_stdout_closes() {
 }
 
 /// Runs one command; `Ok(FAILURE)` means the command ran and reported a problem (e.g. invalid records).
+/// Long because it is the dispatcher: one short arm per command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Cli { common, command } = cli;
     if matches!(
-        cli.command,
-        Command::Search(_) | Command::Eval(_) | Command::BenchMatch(_) | Command::Stats { .. }
+        command,
+        Command::Search(_)
+            | Command::Eval(_)
+            | Command::BenchMatch(_)
+            | Command::Stats { .. }
+            | Command::Prune(_)
     ) {
         end_quietly_when_stdout_closes();
     }
-    let settings = Settings::from_env()?;
-    crate::telemetry::init(settings.log_format);
-    match cli.command {
+    crate::telemetry::init(common.log_format, &common.rust_log);
+    let settings = &common;
+    match command {
         Command::Migrate => {
-            connect(&settings).await?;
+            connect(settings).await?;
             println!("database is up to date");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import(args) => import(&connect(&settings).await?, args).await,
+        Command::Import(args) => import(&connect(settings).await?, args).await,
         Command::LoadDemo => {
-            let pool = connect(&settings).await?;
+            let pool = connect(settings).await?;
             let reports = store::load_demo_if_empty(&pool).await?;
             if reports.is_empty() {
                 println!("the catalogue already has patents; the demo catalogue was not loaded");
@@ -319,17 +359,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Eval(args) => search::eval(&settings, args).await,
-        Command::Search(args) => search::search(&settings, args).await,
+        Command::Eval(args) => search::eval(settings, args).await,
+        Command::Search(args) => search::search(settings, args).await,
         Command::BenchMatch(args) => search::bench_match(args),
-        Command::Chat(args) => chat::chat(&settings, args).await,
-        Command::Serve(args) => chat::serve(&settings, args).await,
+        Command::Chat(args) => chat::chat(settings, args).await,
+        Command::Serve(args) => chat::serve(settings, *args).await,
         Command::Stats {
             since,
             institution,
             json,
         } => {
-            let pool = connect(&settings).await?;
+            let pool = connect(settings).await?;
             let stats = crate::operators::analytics::stats(&pool, since, institution.as_deref())
                 .await
                 .context("cannot compute the statistics")?;
@@ -341,7 +381,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Invite { institution } => {
-            let pool = connect(&settings).await?;
+            let pool = connect(settings).await?;
             let mut conn = pool.acquire().await.context("cannot reach the database")?;
             match crate::enquiry::store::invite(&mut conn, &institution, "cli", 7).await {
                 Ok(code) => {
@@ -357,9 +397,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Dialogs {
-            command: DialogsCommand::Check { dir },
-        } => chat::check(&dir),
+        Command::Prune(args) => prune(&connect(settings).await?, args).await,
+        Command::Dialogs { command } => chat::dialogs(command),
         Command::Generate(args) => {
             let seed = match &args.from {
                 Some(path) => read_patents(path)?,
@@ -375,9 +414,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `prune`: one line per table with what it deleted (or would, with --dry-run).
+async fn prune(pool: &PgPool, args: PruneArgs) -> anyhow::Result<ExitCode> {
+    let pruned = crate::operators::retention::prune(pool, &args.retention, args.dry_run)
+        .await
+        .context("pruning stopped (what was deleted before stays deleted)")?;
+    for p in pruned {
+        println!("{}", p.line(args.dry_run));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Connects and migrates; the error is already one sentence saying what to check.
-pub async fn connect(settings: &Settings) -> anyhow::Result<PgPool> {
-    Ok(crate::db::connect_and_migrate(&settings.database_url).await?)
+pub async fn connect(settings: &Common) -> anyhow::Result<PgPool> {
+    Ok(crate::db::connect_and_migrate(settings.database_url.expose()).await?)
 }
 
 async fn import(pool: &PgPool, args: ImportArgs) -> anyhow::Result<ExitCode> {

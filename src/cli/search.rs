@@ -5,19 +5,24 @@ use crate::catalog::record::{LegalStatus, LicenseMode, PatentType};
 use crate::matching::{Analyzer, Filters, Index, IndexDoc, Matcher, SearchResult, Synonyms};
 use std::time::Instant;
 
-/// Default location of the lay-term list, beside the dialog scripts.
-pub const DEFAULT_SYNONYMS: &str = "dialogs/synonyms.toml";
-
-pub(crate) fn load_synonyms(path: Option<&std::path::Path>) -> anyhow::Result<Synonyms> {
-    let path = match path {
-        Some(p) => p.to_path_buf(),
-        None if std::path::Path::new(DEFAULT_SYNONYMS).exists() => PathBuf::from(DEFAULT_SYNONYMS),
-        None => return Ok(Synonyms::default()),
-    };
-    Synonyms::load(&path).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        anyhow::anyhow!("the synonyms file is invalid:\n{}", lines.join("\n"))
-    })
+/// The lay-term list: the file given, else the one beside the dialog scripts (DIALOGS_DIR, ./dialogs or
+/// the built-in set), else none.
+pub(crate) fn load_synonyms(
+    path: Option<&std::path::Path>,
+    dialogs: &DialogsDir,
+) -> anyhow::Result<Synonyms> {
+    let invalid =
+        |lines: Vec<String>| anyhow::anyhow!("the synonyms file is invalid:\n{}", lines.join("\n"));
+    match path {
+        Some(path) => Synonyms::load(path)
+            .map_err(|errors| invalid(errors.iter().map(|e| e.to_string()).collect())),
+        None => Ok(
+            crate::dialog::DialogSource::resolve(dialogs.dialogs_dir.as_deref())
+                .load_synonyms()
+                .map_err(|errors| invalid(errors.iter().map(|e| e.to_string()).collect()))?
+                .unwrap_or_default(),
+        ),
+    }
 }
 
 /// Index documents from a patents file (no database), for evaluation and benchmarks.
@@ -93,7 +98,7 @@ fn read_qrels(
     Ok(qrels)
 }
 
-pub(super) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
+pub(super) async fn eval(settings: &Common, args: EvalArgs) -> anyhow::Result<ExitCode> {
     use crate::matching::eval::{EvalQuery, Outcome, render, report, score};
     let queries: Vec<(usize, EvalQuery)> = read_jsonl_lines(&args.queries)?;
     let qrels = read_qrels(&args.qrels, None)?;
@@ -107,7 +112,7 @@ pub(super) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
         None => docs_from_db(&connect(settings).await?).await?,
     };
     let on = |m: Mechanism| !args.off.contains(&m);
-    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref())?)
+    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref(), &args.dialogs)?)
         .with_homophones(on(Mechanism::Homophones))
         .with_translation(on(Mechanism::Translation))
         .with_pinyin(on(Mechanism::Pinyin));
@@ -252,11 +257,12 @@ impl FilterArgs {
 
 /// The matcher over the database catalogue, or over a file when `corpus` is given.
 async fn matcher(
-    settings: &Settings,
+    settings: &Common,
     corpus: Option<&std::path::Path>,
     synonyms: Option<&std::path::Path>,
+    dialogs: &DialogsDir,
 ) -> anyhow::Result<Matcher> {
-    let synonyms = load_synonyms(synonyms)?;
+    let synonyms = load_synonyms(synonyms, dialogs)?;
     match corpus {
         Some(path) => {
             let index = Index::build(&docs_from_file(path)?);
@@ -273,8 +279,14 @@ async fn matcher(
     }
 }
 
-pub(super) async fn search(settings: &Settings, args: SearchArgs) -> anyhow::Result<ExitCode> {
-    let matcher = matcher(settings, args.corpus.as_deref(), args.synonyms.as_deref()).await?;
+pub(super) async fn search(settings: &Common, args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let matcher = matcher(
+        settings,
+        args.corpus.as_deref(),
+        args.synonyms.as_deref(),
+        &args.dialogs,
+    )
+    .await?;
     if let Some(batch) = &args.batch {
         return super::batch::run_batch(&matcher, batch, &args);
     }
@@ -340,7 +352,7 @@ pub(super) fn bench_match(args: BenchMatchArgs) -> anyhow::Result<ExitCode> {
     let index = Index::build(&docs);
     let build = started.elapsed();
     let rss_after = rss_kb();
-    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref())?);
+    let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref(), &args.dialogs)?);
     analyzer.learn_words(index.keywords().map(|(w, _)| w));
     let (postings, text, total) = index.memory();
 

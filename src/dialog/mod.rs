@@ -4,6 +4,7 @@
 //! - [`script`]: the script format, loading and validation (`FILE:LINE: problem`).
 //! - [`engine`]: (state, event) → (state, effects); knows no channel. What typed text means at each
 //!   step is in `typed`; amounts of money as people type them in [`amount`].
+//! - [`source`]: where the scripts come from: a folder, or the default set compiled into the binary.
 //! - [`store`]: conversation rows.
 
 pub mod amount;
@@ -11,8 +12,10 @@ pub mod engine;
 mod flow;
 mod results;
 pub mod script;
+pub mod source;
 pub mod store;
 mod typed;
 
 pub use engine::{Engine, Event, State};
 pub use script::{ScriptError, ScriptSet};
+pub use source::DialogSource;

@@ -10,8 +10,15 @@ use toml::Spanned;
 
 /// The file holding languages and the engine's own texts.
 pub const BOT_FILE: &str = "bot.toml";
+/// The lay-term list beside the scripts (read by matching, not by the engine).
+pub const SYNONYMS_FILE: &str = "synonyms.toml";
 /// Files in the folder that are not dialogs.
-const NOT_DIALOGS: &[&str] = &[BOT_FILE, "synonyms.toml"];
+const NOT_DIALOGS: &[&str] = &[BOT_FILE, SYNONYMS_FILE];
+
+/// Whether a file of the scripts folder holds a dialog (every `.toml` but the bot file and synonyms).
+pub fn is_dialog_file(name: &str) -> bool {
+    name.ends_with(".toml") && !NOT_DIALOGS.contains(&name)
+}
 
 /// One problem in a script.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -533,7 +540,7 @@ impl ScriptSet {
         let mut dialogs = Vec::new();
         for f in &files {
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if NOT_DIALOGS.contains(&name) {
+            if !is_dialog_file(name) {
                 continue;
             }
             let text = std::fs::read_to_string(f).map_err(|e| io_err(f, e))?;

@@ -40,6 +40,21 @@ fn anonymous(terms: &[String]) -> Vec<&str> {
         .collect()
 }
 
+/// Deletes (or, for a dry run, counts) the events older than `days`: the statistics then cover what is
+/// left.
+pub async fn prune(pool: &PgPool, days: u32, dry_run: bool) -> Result<u64, sqlx::Error> {
+    crate::db::prune(
+        pool,
+        "WITH doomed AS (
+             SELECT id FROM usage_events WHERE at < now() - make_interval(days => $1) LIMIT $2),
+         gone AS (DELETE FROM usage_events WHERE $3 AND id IN (SELECT id FROM doomed))
+         SELECT count(*) FROM doomed",
+        days,
+        dry_run,
+    )
+    .await
+}
+
 /// Records an event about a need (`terms`) or a patent.
 pub async fn record(
     conn: &mut PgConnection,

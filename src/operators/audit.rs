@@ -18,3 +18,17 @@ pub async fn record(
         .await?;
     Ok(())
 }
+
+/// Deletes (or, for a dry run, counts) the entries older than `days`.
+pub async fn prune(pool: &sqlx::PgPool, days: u32, dry_run: bool) -> Result<u64, sqlx::Error> {
+    crate::db::prune(
+        pool,
+        "WITH doomed AS (
+             SELECT id FROM audit_log WHERE at < now() - make_interval(days => $1) LIMIT $2),
+         gone AS (DELETE FROM audit_log WHERE $3 AND id IN (SELECT id FROM doomed))
+         SELECT count(*) FROM doomed",
+        days,
+        dry_run,
+    )
+    .await
+}

@@ -1,11 +1,13 @@
 //! What operators and returning companies get beyond one conversation: anonymous usage statistics
-//! ([`analytics`]), the backlog operators watch in `/metrics` ([`backlog`]), saved needs pushed new matching patents ([`subscriptions`]), the audit log of admin
-//! actions ([`audit`]) and personal-data rights ([`privacy`]); [`commands`] is what users type and press
-//! for them.
+//! ([`analytics`]), the backlog operators watch in `/metrics` ([`backlog`]), saved needs pushed new
+//! matching patents ([`subscriptions`]), the audit log of admin actions ([`audit`]), personal-data rights
+//! ([`privacy`]) and how long data is kept ([`retention`]); [`commands`] is what users type and press for
+//! them.
 
 pub mod analytics;
 pub mod audit;
 pub mod backlog;
 pub mod commands;
 pub mod privacy;
+pub mod retention;
 pub mod subscriptions;

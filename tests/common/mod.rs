@@ -178,3 +178,105 @@ pub fn run_chat(
         .unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// A history with rows of every age in every table retention prunes, labelled so a test can tell which
+/// stayed: update ids 1-5, outbox chats 11-15, usage events and audit entries `old` / `recent`, and an
+/// open enquiry with 100-day-old history and a 100-day-old delivered lead. With the default retention
+/// only updates 1 and 4, outbox chats 11 and 15, and the `old` event and audit entry are past their age.
+pub async fn seed_history(pool: &PgPool) {
+    let text = serde_json::to_value(queqiao::outbox::Message::text("seeded")).unwrap();
+    sqlx::raw_sql(
+        "INSERT INTO telegram_updates (update_id, chat_id, payload, received_at, processed_at) VALUES
+           (1, 1, 'null', now() - interval '41 days', now() - interval '40 days'),
+           (2, 1, 'null', now() - interval '400 days', NULL),
+           (3, 1, 'null', now() - interval '11 days', now() - interval '10 days'),
+           (4, 2, 'null', now() - interval '400 days', now() - interval '400 days'),
+           (5, 2, 'null', now() - interval '50 days', now() - interval '50 days');
+         INSERT INTO parked_updates (update_id, channel, raw, error, attempts, parked_at) VALUES
+           (6, 'telegram', '\\x00', 'seeded', 5, now() - interval '40 days'),
+           (7, 'telegram', '\\x00', 'seeded', 5, now() - interval '10 days');
+         INSERT INTO usage_events (kind, patent_number, at) VALUES
+           ('search', 'old', now() - interval '800 days'), ('search', 'recent', now() - interval '700 days');
+         INSERT INTO audit_log (channel, user_id, action, at) VALUES
+           ('console', 1, 'old', now() - interval '800 days'), ('console', 1, 'recent', now() - interval '10 days');
+         INSERT INTO institutions (name) VALUES ('留存测试大学');
+         INSERT INTO enquiries (patent_number, institution_id, channel, chat_id, company, person, contact,
+                                message, mode, status, created_at, updated_at)
+           SELECT 'CN000000001A', id, 'telegram', 7, '公司', '某人', '13700000000', '留言', 'license',
+                  'delivered', now() - interval '100 days', now() - interval '100 days'
+           FROM institutions WHERE name = '留存测试大学';
+         INSERT INTO enquiry_events (enquiry_id, status, at)
+           SELECT id, s, now() - interval '100 days' FROM enquiries, unnest(ARRAY['submitted', 'delivered']) s;",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    // chat: (created days ago, sent days ago, dead days ago, a lead of the enquiry)
+    let rows = [
+        (11_i64, 41_i32, Some(40_i32), None::<i32>, false),
+        (12, 400, None, None, false),
+        (13, 400, None, Some(400), false),
+        (14, 11, Some(10), None, false),
+        (15, 100, Some(100), None, true),
+    ];
+    for (chat, created, sent, dead, lead) in rows {
+        sqlx::query(
+            "INSERT INTO outbox (channel, chat_id, message, created_at, sent_at, dead_at, enquiry_id)
+             VALUES ('telegram', $1, $2, now() - make_interval(days => $3),
+                     now() - make_interval(days => $4), now() - make_interval(days => $5),
+                     CASE WHEN $6 THEN (SELECT id FROM enquiries LIMIT 1) END)",
+        )
+        .bind(chat)
+        .bind(&text)
+        .bind(created)
+        .bind(sent)
+        .bind(dead)
+        .bind(lead)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
+/// What is left of [`seed_history`]'s rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub updates: Vec<i64>,
+    /// Parked updates, by update id.
+    pub parked: Vec<i64>,
+    /// Outbox rows, by chat.
+    pub outbox: Vec<i64>,
+    /// Usage events, by label.
+    pub events: Vec<String>,
+    /// Audit entries, by label.
+    pub audit: Vec<String>,
+    pub enquiries: i64,
+    pub enquiry_events: i64,
+}
+
+pub async fn history_left(pool: &PgPool) -> History {
+    let ids = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_all(pool);
+    let labels = |sql: &'static str| sqlx::query_scalar::<_, String>(sql).fetch_all(pool);
+    let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool);
+    History {
+        updates: ids("SELECT update_id FROM telegram_updates WHERE update_id <= 5 ORDER BY 1")
+            .await
+            .unwrap(),
+        parked: ids("SELECT update_id FROM parked_updates ORDER BY 1")
+            .await
+            .unwrap(),
+        outbox: ids("SELECT chat_id FROM outbox WHERE chat_id BETWEEN 11 AND 15 ORDER BY 1")
+            .await
+            .unwrap(),
+        events: labels(
+            "SELECT patent_number FROM usage_events WHERE patent_number IN ('old', 'recent') ORDER BY 1",
+        )
+        .await
+        .unwrap(),
+        audit: labels("SELECT action FROM audit_log WHERE action IN ('old', 'recent') ORDER BY 1")
+            .await
+            .unwrap(),
+        enquiries: count("SELECT count(*) FROM enquiries").await.unwrap(),
+        enquiry_events: count("SELECT count(*) FROM enquiry_events").await.unwrap(),
+    }
+}
