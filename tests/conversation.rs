@@ -383,3 +383,58 @@ async fn companies_ratings_show_on_a_patent_imported_without_one(pool: PgPool) {
     let again = text_of(&t.say(COMPANY, "1").await);
     assert!(again.contains("企业 4/5（高校暂未评价）"), "{again}");
 }
+
+#[sqlx::test]
+async fn a_forged_press_answers_once_briefly(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    let before = slots(&pool).await;
+    for forged in [
+        "nonsense",
+        "open:1:zzzzzzzz",
+        "open:999",
+        "lead:accept:abc",
+        "fb:up:0",
+    ] {
+        let pressed = t.forge(COMPANY, forged).await;
+        // No message (the results page is not sent again), one short answer on the button.
+        assert!(pressed.sent.is_empty(), "{forged}: {:?}", pressed.sent);
+        assert!(
+            pressed.answer.contains("过期"),
+            "{forged}: {}",
+            pressed.answer
+        );
+    }
+    assert_eq!(slots(&pool).await, before, "nothing changed");
+}
+
+#[sqlx::test]
+async fn an_old_pages_button_after_a_new_search_is_expired(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    let old_open = t.offered_data(COMPANY, "详情 1");
+    let details = t.press(COMPANY, "详情 1").await;
+    let old_title = details[0].text.lines().next().unwrap().to_owned();
+    let old_thumb = t.offered_data(COMPANY, "👍 有用");
+    // A new need typed on the results page is a new search; its first result is another patent.
+    let sent = t.say(COMPANY, "外墙保温一体板的防火性能差").await;
+    assert!(contains(&sent, "1. 【"), "{sent:?}");
+    assert!(!contains(&sent, &old_title), "{sent:?}");
+    for old in [&old_open, &old_thumb] {
+        let pressed = t.forge(COMPANY, old).await;
+        assert!(pressed.sent.is_empty(), "{old}: {:?}", pressed.sent);
+        assert!(pressed.answer.contains("过期"), "{old}: {}", pressed.answer);
+    }
+    let votes: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM usage_events WHERE kind = 'thumb_up'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(votes, 0, "the old page's thumb rated nothing");
+    // The new page's own button opens its own first result.
+    let sent = t.press(COMPANY, "详情 1").await;
+    assert!(contains(&sent, "专利号："), "{sent:?}");
+    assert!(!contains(&sent, &old_title), "{sent:?}");
+}

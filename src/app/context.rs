@@ -2,6 +2,7 @@
 //! this message, the pool, the matcher and the settings, plus who is talking. Handlers take these
 //! instead of the application itself, so they never depend on the router that calls them.
 
+use super::reply::Reply;
 use crate::dialog::engine::{Lists, State, render};
 use crate::dialog::script::ScriptSet;
 use crate::matching::Matcher;
@@ -70,6 +71,11 @@ impl Context {
             ..State::default()
         };
         render(&self.scripts.text(key, lang), &state, extra)
+    }
+
+    /// A brief answer to a press (see [`Reply::Notice`]), from a text of `bot.toml`.
+    pub fn notice(&self, key: &str, lang: &str, extra: &[(&str, String)]) -> Reply {
+        Reply::Notice(self.text(key, lang, extra))
     }
 
     pub fn default_lang(&self) -> String {

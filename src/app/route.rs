@@ -107,8 +107,60 @@ impl fmt::Display for Command {
     }
 }
 
-/// A button's id: what comes back when it is pressed. Ranks are 1-based positions in the current
-/// results; ids of enquiries, subscriptions and outbox rows are re-checked against whoever presses.
+/// A result picked by its 1-based rank in the current results, with a check of the patent that held
+/// that rank when the button was made: after a new search the rank holds another patent, and an old
+/// page's button must not open (or rate, or enquire about) it. Ids made before checks existed have none
+/// and are taken at their rank, as they always were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pick {
+    pub rank: usize,
+    pub check: Option<u32>,
+}
+
+impl Pick {
+    /// The pick of `number` at `rank`.
+    pub fn of(rank: usize, number: &str) -> Self {
+        Self {
+            rank,
+            check: Some(check_of(number)),
+        }
+    }
+
+    /// Whether the patent now at this rank is the one the button was made for.
+    pub fn fits(&self, number: &str) -> bool {
+        self.check.is_none_or(|c| c == check_of(number))
+    }
+
+    fn parse(rank: &str, check: Option<&str>) -> Option<Self> {
+        let rank = rank.parse::<usize>().ok().filter(|n| *n > 0)?;
+        let check = match check {
+            None => None,
+            Some(c) if c.len() == 8 => Some(u32::from_str_radix(c, 16).ok()?),
+            Some(_) => return None,
+        };
+        Some(Self { rank, check })
+    }
+}
+
+impl fmt::Display for Pick {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.check {
+            Some(c) => write!(f, "{}:{c:08x}", self.rank),
+            None => write!(f, "{}", self.rank),
+        }
+    }
+}
+
+/// 32 bits of FNV-1a over a patent number: enough to tell the patents of two searches apart (this is no
+/// security check: a chat's results are its own).
+fn check_of(number: &str) -> u32 {
+    number.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// A button's id: what comes back when it is pressed. Results are picked by rank (see [`Pick`]); ids of
+/// enquiries, subscriptions and outbox rows are re-checked against whoever presses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ButtonId {
     /// Skip an optional question.
@@ -125,12 +177,12 @@ pub enum ButtonId {
     Subscribe,
     /// A scripted choice, by its value.
     Choice(String),
-    Open(usize),
-    Enquire(usize),
-    TakeOpen(usize),
+    Open(Pick),
+    Enquire(Pick),
+    TakeOpen(Pick),
     Feedback {
         up: bool,
-        rank: usize,
+        pick: Pick,
     },
     /// A pushed patent, opened by its number.
     Patent(String),
@@ -164,7 +216,7 @@ impl FromStr for ButtonId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || UnknownButton(s.to_owned());
         let num = |x: &str| x.parse::<i64>().ok().filter(|n| *n > 0);
-        let rank = |x: &str| x.parse::<usize>().ok().filter(|n| *n > 0);
+        let pick = |n: &str, c: Option<&&str>| Pick::parse(n, c.copied()).ok_or_else(bad);
         let parts: Vec<&str> = s.split(':').collect();
         let id = match parts.as_slice() {
             ["skip"] => ButtonId::Skip,
@@ -176,12 +228,12 @@ impl FromStr for ButtonId {
             ["filters"] => ButtonId::Filters,
             ["subscribe"] => ButtonId::Subscribe,
             ["c", ..] if s.len() > 2 => ButtonId::Choice(s[2..].to_owned()),
-            ["open", n] => ButtonId::Open(rank(n).ok_or_else(bad)?),
-            ["enquire", n] => ButtonId::Enquire(rank(n).ok_or_else(bad)?),
-            ["take", n] => ButtonId::TakeOpen(rank(n).ok_or_else(bad)?),
-            ["fb", dir @ ("up" | "down"), n] => ButtonId::Feedback {
+            ["open", n, c @ ..] if c.len() <= 1 => ButtonId::Open(pick(n, c.first())?),
+            ["enquire", n, c @ ..] if c.len() <= 1 => ButtonId::Enquire(pick(n, c.first())?),
+            ["take", n, c @ ..] if c.len() <= 1 => ButtonId::TakeOpen(pick(n, c.first())?),
+            ["fb", dir @ ("up" | "down"), n, c @ ..] if c.len() <= 1 => ButtonId::Feedback {
                 up: *dir == "up",
-                rank: rank(n).ok_or_else(bad)?,
+                pick: pick(n, c.first())?,
             },
             ["patent", n] if !n.is_empty() => ButtonId::Patent((*n).to_owned()),
             ["enquire-patent", n] if !n.is_empty() => ButtonId::EnquirePatent((*n).to_owned()),
@@ -229,8 +281,8 @@ impl fmt::Display for ButtonId {
             ButtonId::Open(n) => write!(f, "open:{n}"),
             ButtonId::Enquire(n) => write!(f, "enquire:{n}"),
             ButtonId::TakeOpen(n) => write!(f, "take:{n}"),
-            ButtonId::Feedback { up, rank } => {
-                write!(f, "fb:{}:{rank}", if *up { "up" } else { "down" })
+            ButtonId::Feedback { up, pick } => {
+                write!(f, "fb:{}:{pick}", if *up { "up" } else { "down" })
             }
             ButtonId::Patent(n) => write!(f, "patent:{n}"),
             ButtonId::EnquirePatent(n) => write!(f, "enquire-patent:{n}"),
@@ -409,11 +461,21 @@ mod tests {
             ButtonId::Subscribe,
             ButtonId::Choice("新能源及储能".into()),
             ButtonId::Choice("a:b".into()),
-            ButtonId::Open(7),
-            ButtonId::Enquire(1),
-            ButtonId::TakeOpen(2),
-            ButtonId::Feedback { up: true, rank: 3 },
-            ButtonId::Feedback { up: false, rank: 4 },
+            ButtonId::Open(Pick::of(7, "CN1234567A")),
+            ButtonId::Open(Pick {
+                rank: 7,
+                check: None,
+            }),
+            ButtonId::Enquire(Pick::of(1, "CN1234567A")),
+            ButtonId::TakeOpen(Pick::of(2, "CN1234567A")),
+            ButtonId::Feedback {
+                up: true,
+                pick: Pick::of(3, "CN1234567A"),
+            },
+            ButtonId::Feedback {
+                up: false,
+                pick: Pick::of(4, "CN1234567A"),
+            },
             ButtonId::Patent("CN1234567A".into()),
             ButtonId::EnquirePatent("CN1234567A".into()),
             ButtonId::LeadAccept(5),
@@ -443,6 +505,9 @@ mod tests {
             "open:-1",
             "open:x",
             "c:",
+            "open:1:xyz",
+            "open:1:0000000g",
+            "open:1:00000001:2",
             "lead:accept:abc",
             "lead:accept:-3",
             "lead:decline:1:3",
@@ -454,6 +519,15 @@ mod tests {
         ] {
             assert!(forged.parse::<ButtonId>().is_err(), "{forged}");
         }
+    }
+
+    #[test]
+    fn a_pick_fits_only_the_patent_it_was_made_for() {
+        let pick = Pick::of(3, "CN100000001A");
+        assert!(pick.fits("CN100000001A"));
+        assert!(!pick.fits("CN100000002A"));
+        let legacy: ButtonId = "open:3".parse().unwrap();
+        assert!(matches!(legacy, ButtonId::Open(p) if p.rank == 3 && p.fits("CN100000002A")));
     }
 
     #[test]

@@ -74,11 +74,8 @@ pub(super) async fn handle(
                 .into()
         }
         Input::Button(id) => on_button(&ctx, conn, who, &mut state, id).await?,
-        Input::UnknownButton => {
-            let mut replies = vec![Reply::Text(ctx.text("expired", &state.lang, &[]))];
-            replies.extend(steps::run(&ctx, conn, who, &mut state, None).await?);
-            replies.into()
-        }
+        // Forged, or from a much older version: one brief answer, nothing else changes.
+        Input::UnknownButton => vec![ctx.notice("expired", &state.lang, &[])].into(),
         Input::Command(command) => on_command(app, &ctx, conn, who, &mut state, command).await?,
         Input::Text(text) => steps::run(&ctx, conn, who, &mut state, Some(Event::Text(text)))
             .await?

@@ -26,6 +26,8 @@ pub const CHANNEL: &str = "telegram";
 pub const MAX_MESSAGE_CHARS: usize = 4096;
 /// Telegram's limit on callback data, in bytes.
 const MAX_CALLBACK_BYTES: usize = 64;
+/// Telegram's limit on a callback answer's text, in characters.
+const MAX_ANSWER_CHARS: usize = 200;
 
 /// Why a round of polling or processing failed (logged; the loop goes on).
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +131,22 @@ pub fn messages(reply: &Reply) -> Vec<Message> {
         last.buttons = reply.buttons().to_vec();
     }
     parts
+}
+
+/// For a button press, takes its brief answer out of the replies: Telegram shows it to the presser alone,
+/// on the button's own answer, instead of a message in the chat (in a group, nobody else sees a refusal).
+/// A notice too long for that, or one answering typed text, stays a message.
+pub fn take_answer(replies: &mut Vec<Reply>, pressed: bool) -> Option<String> {
+    if !pressed {
+        return None;
+    }
+    let at = replies.iter().position(
+        |r| matches!(r, Reply::Notice(text) if text.chars().count() <= MAX_ANSWER_CHARS),
+    )?;
+    match replies.remove(at) {
+        Reply::Notice(text) => Some(text),
+        _ => None,
+    }
 }
 
 /// How the channel works; [`Options::default`] follows Telegram's published limits.
@@ -313,12 +331,16 @@ impl Telegram {
             }
         };
         let mut error = None;
+        let mut answer = None;
         if let Some(inbound) = &inbound {
             let outcome = AssertUnwindSafe(self.handle_in(&mut tx, inbound))
                 .catch_unwind()
                 .await;
             let failure = match outcome {
-                Ok(Ok(())) => None,
+                Ok(Ok(text)) => {
+                    answer = text;
+                    None
+                }
                 Ok(Err(e)) => Some(e),
                 Err(panic) => Some(format!("handler panicked: {}", panic_message(&panic))),
             };
@@ -346,11 +368,14 @@ impl Telegram {
         if let Some(id) = inbound.and_then(|i| i.callback_id) {
             // Stops the button's spinner; failing to do so costs nothing but looks, so it runs on its own
             // and a slow Telegram never holds up the next update.
+            // A lost answer loses a brief note at most: what the press did is committed already.
             let bot = self.bot.clone();
             tokio::spawn(async move {
-                let _ = bot
-                    .answer_callback_query(teloxide::types::CallbackQueryId(id))
-                    .await;
+                let mut request = bot.answer_callback_query(teloxide::types::CallbackQueryId(id));
+                if let Some(text) = answer {
+                    request = request.text(text);
+                }
+                let _ = request.await;
             });
         }
         Ok(Some(update_id))
@@ -365,12 +390,17 @@ impl Telegram {
         Ok(handled)
     }
 
-    async fn handle_in(&self, conn: &mut PgConnection, inbound: &Inbound) -> Result<(), String> {
+    /// Handles one stored update in the caller's transaction; returns the brief answer for its button.
+    async fn handle_in(
+        &self,
+        conn: &mut PgConnection,
+        inbound: &Inbound,
+    ) -> Result<Option<String>, String> {
         #[cfg(test)]
         if inbound.incoming == Incoming::Text(tests::PANIC_PROBE.into()) {
             panic!("injected by a test");
         }
-        let replies = self
+        let mut replies = self
             .runtime
             .handle_in(
                 conn,
@@ -381,12 +411,13 @@ impl Telegram {
             )
             .await
             .map_err(|e| e.to_string())?;
+        let answer = take_answer(&mut replies, inbound.callback_id.is_some());
         // One outbox row per Telegram message, so a retry never repeats an earlier part.
         let all: Vec<Message> = replies.iter().flat_map(messages).collect();
         outbox::enqueue_all(conn, CHANNEL, inbound.chat_id, &all)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(())
+        Ok(answer)
     }
 
     /// Delivers the oldest due message of a chat the rate limits allow; `None` when there is none.
@@ -732,6 +763,22 @@ mod tests {
             serde_json::from_value::<Option<Inbound>>(stored).unwrap(),
             Some(entry)
         );
+    }
+
+    #[test]
+    fn a_press_gets_its_brief_notice_as_the_buttons_answer() {
+        let short = Reply::Notice("expired".into());
+        let long = Reply::Notice("x".repeat(MAX_ANSWER_CHARS + 1));
+        let mut replies = vec![Reply::Text("a".into()), short.clone()];
+        assert_eq!(take_answer(&mut replies, true).as_deref(), Some("expired"));
+        assert_eq!(replies, [Reply::Text("a".into())]);
+        // Typed text has no button to answer; a notice too long for one stays a message.
+        let mut replies = vec![short.clone()];
+        assert_eq!(take_answer(&mut replies, false), None);
+        assert_eq!(replies, [short]);
+        let mut replies = vec![long.clone()];
+        assert_eq!(take_answer(&mut replies, true), None);
+        assert_eq!(replies, [long]);
     }
 
     #[test]

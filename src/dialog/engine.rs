@@ -74,6 +74,10 @@ pub struct Button {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Say(String),
+    /// A brief answer to a press that did nothing (a stale or forged button): shown once, and on
+    /// channels that can, only to whoever pressed (Telegram's callback answer), never with the screen
+    /// again.
+    Notice(String),
     /// A question with optional buttons.
     Ask {
         text: String,
@@ -443,10 +447,10 @@ impl Engine<'_> {
             .map(|s| s.id.clone())
     }
 
+    /// A button that does not fit the conversation any more: one brief notice. The screen it belongs to
+    /// is still above it, so it is not sent again.
     pub(super) fn expired(&self, state: &State) -> Vec<Effect> {
-        let mut effects = vec![Effect::Say(self.bot(state, "expired", &[]))];
-        effects.extend(self.prompt(state));
-        effects
+        vec![Effect::Notice(self.bot(state, "expired", &[]))]
     }
 
     pub(super) fn on_choice(&self, state: &mut State, id: &ButtonId) -> Vec<Effect> {

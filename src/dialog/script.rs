@@ -357,6 +357,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
+    "enquiry_status",
     "not_understood_results",
     "stats_none",
     "stats_everyone",

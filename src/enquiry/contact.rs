@@ -110,21 +110,37 @@ pub async fn invite(
     })
 }
 
-/// The enquiry `id` if the acting chat is a contact of its institution and its status is one of
-/// `statuses`; this is the one check every contact action passes.
+/// The enquiry `id` if whoever acts is a contact of its institution and its status is one of `may`;
+/// otherwise the brief answer they get (not a contact; not their institution's or no such enquiry; or
+/// the enquiry's status now, for an old button on a lead already answered). This is the one check every
+/// contact action passes.
 async fn contacts_enquiry(
+    ctx: &Context,
     conn: &mut PgConnection,
     who: &Who<'_>,
     id: i64,
-    statuses: impl Fn(Status) -> bool,
-) -> Result<Option<Enquiry>> {
+    lang: &str,
+    may: impl Fn(Status) -> bool,
+) -> Result<std::result::Result<Enquiry, Reply>> {
     let Some(institution) = store::contact_institution(conn, who.channel, who.chat_id).await?
     else {
-        return Ok(None);
+        return Ok(Err(ctx.notice("not_contact", lang, &[])));
     };
-    Ok(store::lock(conn, id)
-        .await?
-        .filter(|e| e.institution_id == institution && statuses(e.status)))
+    Ok(match store::lock(conn, id).await? {
+        Some(e) if e.institution_id == institution && may(e.status) => Ok(e),
+        Some(e) if e.institution_id == institution => Err(status_notice(ctx, &e, lang)),
+        _ => Err(ctx.notice("not_yours", lang, &[])),
+    })
+}
+
+/// What an old button on an enquiry whose status moved on says: the status now.
+pub fn status_notice(ctx: &Context, e: &Enquiry, lang: &str) -> Reply {
+    let status = crate::app::present::status(ctx, e.status, lang);
+    ctx.notice(
+        "enquiry_status",
+        lang,
+        &[("id", e.id.to_string()), ("status", status)],
+    )
 }
 
 const REASONS: [&str; 2] = ["decline_reason_taken", "decline_reason_mismatch"];
@@ -144,10 +160,11 @@ pub async fn on_button(
         | ButtonId::LeadDecline(n)
         | ButtonId::LeadReason(n, _)
         | ButtonId::LeadInfo(n) => (*n, Status::is_open as fn(Status) -> bool),
-        _ => return Ok(say(ctx, "not_yours", &lang, &[])),
+        _ => return Ok(vec![ctx.notice("not_yours", &lang, &[])]),
     };
-    let Some(e) = contacts_enquiry(conn, who, eid, may).await? else {
-        return Ok(say(ctx, "not_yours", &lang, &[]));
+    let e = match contacts_enquiry(ctx, conn, who, eid, &lang, may).await? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(vec![refusal]),
     };
     match id {
         ButtonId::LeadAccept(_) => accept(ctx, conn, &e, &lang).await,
@@ -265,10 +282,11 @@ pub async fn on_pending_text(
     let lang = state.lang.clone();
     state.pending = None;
     let (Pending::DeclineReason(eid) | Pending::Question(eid)) = pending else {
-        return Ok(say(ctx, "not_yours", &lang, &[]));
+        return Ok(vec![ctx.notice("not_yours", &lang, &[])]);
     };
-    let Some(e) = contacts_enquiry(conn, who, eid, Status::is_open).await? else {
-        return Ok(say(ctx, "not_yours", &lang, &[]));
+    let e = match contacts_enquiry(ctx, conn, who, eid, &lang, Status::is_open).await? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(vec![refusal]),
     };
     let text: String = text.trim().chars().take(1000).collect();
     if let Pending::DeclineReason(_) = pending {

@@ -32,7 +32,7 @@ pub async fn on_button(
     id: &ButtonId,
     filters: &Filters,
 ) -> Result<Outcome> {
-    let expired = || say(ctx, "expired", state, &[]);
+    let expired = || vec![ctx.notice("expired", &state.lang, &[])];
     let replies = match id {
         ButtonId::Subscribe => {
             let Some(need) = state
@@ -46,8 +46,9 @@ pub async fn on_button(
                 .await?;
             say(ctx, "subscribed", state, &[("need", need.clone())])
         }
-        ButtonId::Feedback { up, rank } => {
-            let Some(hit) = state.results.get(rank - 1).cloned() else {
+        ButtonId::Feedback { up, pick } => {
+            let hit = state.results.get(pick.rank - 1);
+            let Some(hit) = hit.filter(|h| pick.fits(&h.number)).cloned() else {
                 return Ok(Outcome::Replies(expired()));
             };
             let kind = if *up {
@@ -67,7 +68,11 @@ pub async fn on_button(
         }
         ButtonId::Retry(oid) => {
             if !ctx.is_admin(who.user_id) {
-                return Ok(Outcome::Replies(say(ctx, "not_admin", state, &[])));
+                return Ok(Outcome::Replies(vec![ctx.notice(
+                    "not_admin",
+                    &state.lang,
+                    &[],
+                )]));
             }
             if !crate::outbox::retry_dead(&mut *conn, *oid).await? {
                 return Ok(Outcome::Replies(expired()));

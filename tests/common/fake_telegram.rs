@@ -26,6 +26,8 @@ pub struct Fake {
     pub updates: Vec<Value>,
     pub sent: Vec<Value>,
     pub answered: usize,
+    /// Every answerCallbackQuery call's body (`callback_query_id`, and `text` when there is one).
+    pub answers: Vec<Value>,
     pub faults: VecDeque<Fault>,
     pub send_calls: usize,
     pub webhook: Option<Value>,
@@ -132,6 +134,7 @@ async fn api(
         }
         "answercallbackquery" => {
             fake.answered += 1;
+            fake.answers.push(body.clone());
             json!(true)
         }
         "setwebhook" => {
@@ -187,6 +190,27 @@ pub fn press(id: i64, chat: i64, data: &str) -> Value {
     json!({"update_id": id, "callback_query": {"id": format!("q{id}"), "chat_instance": "c",
         "from": {"id": chat, "is_bot": false, "first_name": "A"}, "data": data,
         "message": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private", "first_name": "A"}, "text": "?"}}})
+}
+
+/// The text the bot answered the press of update `id` with (see [`press`]): `Some("")` for an answer
+/// without text, `None` if the press was not answered within two seconds (answers are sent on their own,
+/// after the update's transaction).
+pub async fn answer_to(fake: &Shared, id: i64) -> Option<String> {
+    let query = format!("q{id}");
+    for _ in 0..200 {
+        let found = fake
+            .lock()
+            .unwrap()
+            .answers
+            .iter()
+            .find(|a| a["callback_query_id"].as_str() == Some(&query))
+            .map(|a| a["text"].as_str().unwrap_or_default().to_owned());
+        if found.is_some() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
 }
 
 pub fn texts(sent: &[Value]) -> String {
