@@ -23,6 +23,17 @@ async fn slots(pool: &PgPool) -> std::collections::BTreeMap<String, String> {
         .slots
 }
 
+/// `chat` searches the standard need and reaches the results.
+async fn to_budget_as(t: &mut TestApp, chat: i64) {
+    t.say(chat, "/start").await;
+    t.press(chat, "中文").await;
+    t.say(chat, NEED).await;
+    for _ in 0..3 {
+        t.say(chat, "1").await;
+    }
+    t.press(chat, "跳过").await;
+}
+
 /// Up to the budget question, with every filter "any".
 async fn to_budget(t: &mut TestApp, need: &str) {
     t.say(COMPANY, "/start").await;
@@ -437,4 +448,55 @@ async fn an_old_pages_button_after_a_new_search_is_expired(pool: PgPool) {
     let sent = t.press(COMPANY, "详情 1").await;
     assert!(contains(&sent, "专利号："), "{sent:?}");
     assert!(!contains(&sent, &old_title), "{sent:?}");
+}
+
+#[sqlx::test]
+async fn thumbs_are_one_vote_per_person_and_patent(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "详情 1").await;
+    let vote = |t: &TestApp| {
+        let pool = t.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, bool)>("SELECT patent_number, up FROM patent_votes")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // 👍 five times: counted once, each press answered briefly on the button, no message.
+    let first = t.press_answered(COMPANY, "👍 有用").await;
+    assert!(first.sent.is_empty(), "{:?}", first.sent);
+    assert!(first.answer.contains("谢谢反馈"), "{}", first.answer);
+    for _ in 0..4 {
+        t.press_answered(COMPANY, "👍 有用").await;
+    }
+    // (an even number of presses after the first: withdrawn and counted again, twice)
+    let votes = vote(&t).await;
+    assert_eq!(votes.len(), 1, "{votes:?}");
+    assert!(votes[0].1);
+    // 👎 after 👍 changes the vote; 👎 again withdraws it.
+    let changed = t.press_answered(COMPANY, "👎 不相关").await;
+    assert!(changed.answer.contains("已改为"), "{}", changed.answer);
+    assert_eq!(vote(&t).await, [(votes[0].0.clone(), false)]);
+    let withdrawn = t.press_answered(COMPANY, "👎 不相关").await;
+    assert!(withdrawn.answer.contains("已撤回"), "{}", withdrawn.answer);
+    assert!(vote(&t).await.is_empty());
+    // Another person's vote on the same patent counts on its own; /stats counts votes, not presses.
+    t.press_answered(COMPANY, "👍 有用").await;
+    let other = COMPANY + 1;
+    to_budget_as(&mut t, other).await;
+    t.press(other, "详情 1").await;
+    for _ in 0..3 {
+        t.press_answered(other, "👍 有用").await; // up, withdrawn, up
+    }
+    let title: String = sqlx::query_scalar("SELECT title FROM patents WHERE number = $1")
+        .bind(&votes[0].0)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let stats = text_of(&t.say(common::app::ADMIN, "/stats").await);
+    let line = stats.lines().find(|l| l.starts_with("点赞票数")).unwrap();
+    assert_eq!(line, format!("点赞票数：{title} (2)"), "{stats}");
 }

@@ -260,6 +260,7 @@ const BOT_PLACEHOLDERS: &[&str] = &[
     "thumbs_up",
     "thumbs_down",
     "words",
+    "vote",
 ];
 
 /// A whole validated set of scripts.
@@ -313,6 +314,8 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "thumb_up",
     "thumb_down",
     "feedback_thanks",
+    "feedback_changed",
+    "feedback_withdrawn",
     "stats",
     "not_allowed",
     "outbox_list",

@@ -2,7 +2,7 @@
 //! buttons, thumbs on results, `/stats` (admins: everything; a contact: their institution), `/outbox`
 //! and its retry buttons (admins), `/forget` and its confirmation. Admin actions go to the audit log.
 
-use super::{analytics, audit, privacy, subscriptions};
+use super::{analytics, audit, privacy, subscriptions, votes};
 use crate::app::context::{Context, Who};
 use crate::app::reply::Reply;
 use crate::app::route::ButtonId;
@@ -51,13 +51,18 @@ pub async fn on_button(
             let Some(hit) = hit.filter(|h| pick.fits(&h.number)).cloned() else {
                 return Ok(Outcome::Replies(expired()));
             };
-            let kind = if *up {
-                analytics::Kind::ThumbUp
-            } else {
-                analytics::Kind::ThumbDown
+            // One vote per user (whoever pressed) and patent; the answer says what the press did.
+            let key = match votes::press(conn, who.channel, who.user_id, &hit, *up).await? {
+                votes::Vote::Counted => "feedback_thanks",
+                votes::Vote::Changed => "feedback_changed",
+                votes::Vote::Withdrawn => "feedback_withdrawn",
             };
-            analytics::record(conn, kind, Some(&hit), None, &[]).await?;
-            say(ctx, "feedback_thanks", state, &[])
+            let thumb = ctx.text(
+                if *up { "thumb_up" } else { "thumb_down" },
+                &state.lang,
+                &[],
+            );
+            vec![ctx.notice(key, &state.lang, &[("vote", thumb)])]
         }
         ButtonId::Unsubscribe(sid) => {
             if subscriptions::unsubscribe(conn, who.channel, who.chat_id, *sid).await? {
