@@ -373,6 +373,20 @@ async fn webhook_and_operator_endpoints(pool: PgPool) {
     assert_eq!(hook["secret_token"], "s3cret");
     tg.set_commands().await.unwrap();
     let commands = fake.lock().unwrap().commands.clone();
-    assert_eq!(commands.len(), 2);
-    assert_eq!(commands[1]["language_code"], "en");
+    // The private menu and the group chats' menu, each in Chinese (everyone's) and English.
+    assert_eq!(commands.len(), 4, "{commands:?}");
+    let names = |c: &Value| -> Vec<String> {
+        c["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["command"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(commands[0]["scope"], Value::Null);
+    assert!(names(&commands[0]).contains(&"my".to_owned()));
+    assert_eq!(commands[1]["scope"]["type"], "all_group_chats");
+    assert_eq!(names(&commands[1]), ["help", "group", "leads", "lang"]);
+    assert_eq!(commands[2]["language_code"], "en");
+    assert_eq!(commands[3]["language_code"], "en");
 }

@@ -48,6 +48,24 @@ pub struct Inbound {
     pub incoming: Incoming,
     /// Set for button presses, which Telegram wants answered.
     pub callback_id: Option<String>,
+    /// The sender's (or presser's) name as Telegram shows it, to tell a group who acted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Sent in a group chat (group or supergroup), not a private one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group: bool,
+}
+
+/// A user's name as a group reads it: first and last name, without control characters (which the
+/// database refuses, NUL above all) and at most 64 characters.
+fn name_of(user: &teloxide::types::User) -> String {
+    user.full_name()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Turns an update into a message for the runtime; other kinds (edits, joins, photos...) are ignored.
@@ -62,6 +80,8 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 .unwrap_or(m.chat.id.0),
             incoming: Incoming::Text(m.text()?.to_owned()),
             callback_id: None,
+            name: m.from.as_ref().map(name_of).unwrap_or_default(),
+            group: !m.chat.is_private(),
         }),
         UpdateKind::CallbackQuery(q) => Some(Inbound {
             chat_id: q
@@ -72,6 +92,8 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
             user_id: q.from.id.0 as i64,
             incoming: Incoming::Choice(q.data.clone()?),
             callback_id: Some(q.id.0.clone()),
+            name: name_of(&q.from),
+            group: q.message.as_ref().is_some_and(|m| !m.chat().is_private()),
         }),
         _ => None,
     }
@@ -400,15 +422,16 @@ impl Telegram {
         if inbound.incoming == Incoming::Text(tests::PANIC_PROBE.into()) {
             panic!("injected by a test");
         }
+        let who = crate::app::Who {
+            channel: CHANNEL,
+            chat_id: inbound.chat_id,
+            user_id: inbound.user_id,
+            name: &inbound.name,
+            group: inbound.group,
+        };
         let mut replies = self
             .runtime
-            .handle_in(
-                conn,
-                CHANNEL,
-                inbound.chat_id,
-                inbound.user_id,
-                inbound.incoming.clone(),
-            )
+            .handle_as(conn, &who, inbound.incoming.clone())
             .await
             .map_err(|e| e.to_string())?;
         let answer = take_answer(&mut replies, inbound.callback_id.is_some());
@@ -490,27 +513,35 @@ impl Telegram {
         Ok(())
     }
 
-    /// Publishes the command menu in Chinese (default) and English.
+    /// Publishes the command menu in Chinese (default) and English: the company's in private chats,
+    /// the group's (help, /group, leads, language) in group chats.
     pub async fn set_commands(&self) -> Result<(), TelegramError> {
-        use teloxide::types::BotCommand;
+        use crate::app::route::Command;
+        use teloxide::types::{BotCommand, BotCommandScope};
         let scripts = self.runtime.scripts();
-        let menu = |lang: &str| -> Vec<BotCommand> {
-            crate::app::route::Command::MENU
+        let menu = |names: &[&str], lang: &str| -> Vec<BotCommand> {
+            names
                 .iter()
                 .map(|c| BotCommand::new(*c, scripts.text(&format!("menu_{c}"), lang)))
                 .collect()
         };
-        // The default language's menu is everyone's; each other language's goes to its users.
+        // The default language's menus are everyone's; each other language's goes to its users.
+        let default = &scripts.default_language;
         self.bot
-            .set_my_commands(menu(&scripts.default_language))
+            .set_my_commands(menu(Command::MENU, default))
             .await?;
-        for lang in scripts
-            .languages
-            .iter()
-            .filter(|l| **l != scripts.default_language)
-        {
+        self.bot
+            .set_my_commands(menu(Command::GROUP_MENU, default))
+            .scope(BotCommandScope::AllGroupChats)
+            .await?;
+        for lang in scripts.languages.iter().filter(|l| *l != default) {
             self.bot
-                .set_my_commands(menu(lang))
+                .set_my_commands(menu(Command::MENU, lang))
+                .language_code(lang.clone())
+                .await?;
+            self.bot
+                .set_my_commands(menu(Command::GROUP_MENU, lang))
+                .scope(BotCommandScope::AllGroupChats)
                 .language_code(lang.clone())
                 .await?;
         }
@@ -757,6 +788,8 @@ mod tests {
             user_id: 7,
             incoming: Incoming::Choice("open:1".into()),
             callback_id: Some("q".into()),
+            name: "张三".into(),
+            group: true,
         };
         let stored = serde_json::to_value(Some(&entry)).unwrap();
         assert_eq!(
@@ -815,5 +848,27 @@ mod tests {
         let got = inbound(&callback).unwrap();
         assert_eq!(got.incoming, Incoming::Choice("c:zh".into()));
         assert_eq!(got.callback_id.as_deref(), Some("q1"));
+        assert!(!got.group);
+    }
+
+    #[test]
+    fn a_press_in_a_group_is_the_pressers() {
+        // The button sits in the group's chat; who pressed it is `from`, with a name to tell the group.
+        let callback: Update = serde_json::from_str(
+            r#"{"update_id": 9, "callback_query": {"id": "q2", "chat_instance": "c",
+                "from": {"id": 7, "is_bot": false, "first_name": "张\u0000三", "last_name": "Li"},
+                "data": "lead:accept:5",
+                "message": {"message_id": 3, "date": 0, "chat": {"id": -100123, "type": "supergroup",
+                    "title": "技术转移办公室"}, "text": "?"}}}"#,
+        )
+        .unwrap();
+        let got = inbound(&callback).unwrap();
+        assert_eq!((got.chat_id, got.user_id, got.group), (-100123, 7, true));
+        assert_eq!(got.name, "张三 Li", "control characters are dropped");
+        // Entries stored before names and groups were kept read back as private, unnamed.
+        let old = serde_json::json!({"chat_id": 5, "user_id": 5, "incoming": {"Text": "hi"},
+            "callback_id": null});
+        let read: Inbound = serde_json::from_value(old).unwrap();
+        assert_eq!((read.name.as_str(), read.group), ("", false));
     }
 }

@@ -37,6 +37,24 @@ pub struct State {
         deserialize_with = "pending_in"
     )]
     pub pending: Option<Pending>,
+    /// The user the pending answer is awaited from: in a group chat one person's text is the answer,
+    /// anyone else's is not. `None` (states stored before it existed): whoever writes next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_by: Option<i64>,
+}
+
+impl State {
+    /// Waits for a free-text answer (a decline reason, a question, a company's answer) typed by `user`:
+    /// in a group chat nobody else's text is taken for it.
+    pub fn await_answer(&mut self, pending: Pending, user: i64) {
+        self.pending = Some(pending);
+        self.pending_by = Some(user);
+    }
+
+    /// Whether text from `user` is the answer awaited (if one is).
+    pub fn awaits_from(&self, user: i64) -> bool {
+        self.pending.is_some() && self.pending_by.is_none_or(|u| u == user)
+    }
 }
 
 /// Commands every channel offers.

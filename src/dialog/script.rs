@@ -261,6 +261,7 @@ const BOT_PLACEHOLDERS: &[&str] = &[
     "thumbs_down",
     "words",
     "vote",
+    "name",
 ];
 
 /// A whole validated set of scripts.
@@ -419,6 +420,18 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "menu_cancel",
     "menu_my",
     "menu_leads",
+    "menu_group",
+    "group_help",
+    "group_status",
+    "group_registered",
+    "group_removed",
+    "group_taken",
+    "group_only",
+    "private_only",
+    "registered_in_group",
+    "acted_by",
+    "addressed",
+    "group_reply_hint",
     "translated",
     "rating_companies",
 ];

@@ -268,7 +268,7 @@ pub async fn on_button(
             Err(_) => vec![ctx.notice("not_yours", &lang, &[])],
         });
     }
-    state.pending = Some(Pending::Answer(eid));
+    state.await_answer(Pending::Answer(eid), who.user_id);
     Ok(say(ctx, "ask_answer", &lang, &[]))
 }
 

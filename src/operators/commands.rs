@@ -140,7 +140,7 @@ pub async fn stats(
         None
     } else {
         let Some(id) =
-            crate::enquiry::store::contact_institution(conn, who.channel, who.chat_id).await?
+            crate::enquiry::registry::contact_institution(conn, who.channel, who.user_id).await?
         else {
             return Ok(say(ctx, "not_allowed", state, &[]));
         };

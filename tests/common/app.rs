@@ -4,7 +4,7 @@
 //! and `sent_to` reads what a chat received.
 #![allow(dead_code)]
 
-use super::fake_telegram::{self as fake_api, Shared, message, press};
+use super::fake_telegram::{self as fake_api, Shared, group_message, group_press, message, press};
 use queqiao::app::{App, Settings};
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::telegram::{self, Options, Telegram};
@@ -222,6 +222,32 @@ impl TestApp {
     pub async fn forge(&mut self, chat: i64, data: &str) -> Pressed {
         let id = self.next_update;
         let sent = self.deliver(chat, |id| press(id, chat, data)).await;
+        let answer = self.answer_to(id).await;
+        Pressed { sent, answer }
+    }
+
+    /// `user`, named `name`, types `text` in the group chat `group`; returns what the group received.
+    pub async fn say_in(&mut self, group: i64, user: i64, name: &str, text: &str) -> Vec<Sent> {
+        self.deliver(group, |id| group_message(id, group, user, name, text))
+            .await
+    }
+
+    /// `user`, named `name`, presses the button labelled (or with the data) `button` on the newest
+    /// message of the group chat `group` that offers one: everyone in a group sees its messages, so
+    /// any of them may press. The test fails if the group was offered no such button.
+    pub async fn press_in(&mut self, group: i64, user: i64, name: &str, button: &str) -> Pressed {
+        let offered = self.sent_to(group).into_iter().rev().find_map(|m| {
+            m.buttons
+                .into_iter()
+                .find(|(data, label)| data == button || label == button)
+        });
+        let Some((data, _)) = offered else {
+            panic!("group {group} was never offered `{button}`");
+        };
+        let id = self.next_update;
+        let sent = self
+            .deliver(group, |id| group_press(id, group, user, name, &data))
+            .await;
         let answer = self.answer_to(id).await;
         Pressed { sent, answer }
     }

@@ -213,6 +213,21 @@ pub async fn answer_to(fake: &Shared, id: i64) -> Option<String> {
     None
 }
 
+/// A message `user` (named `name`) sends in the group chat `group` (a negative id, as Telegram's are).
+pub fn group_message(id: i64, group: i64, user: i64, name: &str, text: &str) -> Value {
+    json!({"update_id": id, "message": {"message_id": id, "date": 0,
+        "chat": {"id": group, "type": "supergroup", "title": "技术转移办公室"},
+        "from": {"id": user, "is_bot": false, "first_name": name}, "text": text}})
+}
+
+/// `user` (named `name`) presses a button of a message in the group chat `group`.
+pub fn group_press(id: i64, group: i64, user: i64, name: &str, data: &str) -> Value {
+    json!({"update_id": id, "callback_query": {"id": format!("q{id}"), "chat_instance": "g",
+        "from": {"id": user, "is_bot": false, "first_name": name}, "data": data,
+        "message": {"message_id": 1, "date": 0,
+            "chat": {"id": group, "type": "supergroup", "title": "技术转移办公室"}, "text": "?"}}})
+}
+
 pub fn texts(sent: &[Value]) -> String {
     sent.iter()
         .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
