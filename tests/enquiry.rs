@@ -269,6 +269,9 @@ async fn company_to_contact_and_back(pool: PgPool) {
     let prompt = to(&sent, COMPANY);
     assert!(texts(&prompt).contains("打分"), "{sent:?}");
     assert_eq!(buttons(&prompt).len(), 5);
+    // The close button pressed again: the enquiry is closed, said briefly.
+    let answer = bot.refused(CONTACT, &format!("lead:close:{id}")).await;
+    assert!(answer.contains("已结束"), "{answer}");
     let answer = bot.refused(COMPANY, &format!("rate:{id}:9")).await;
     assert!(answer.contains("过期"), "out of range: {answer}");
     assert!(
