@@ -23,6 +23,17 @@ async fn slots(pool: &PgPool) -> std::collections::BTreeMap<String, String> {
         .slots
 }
 
+/// `chat` searches the standard need and reaches the results.
+async fn to_budget_as(t: &mut TestApp, chat: i64) {
+    t.say(chat, "/start").await;
+    t.press(chat, "中文").await;
+    t.say(chat, NEED).await;
+    for _ in 0..3 {
+        t.say(chat, "1").await;
+    }
+    t.press(chat, "跳过").await;
+}
+
 /// Up to the budget question, with every filter "any".
 async fn to_budget(t: &mut TestApp, need: &str) {
     t.say(COMPANY, "/start").await;
@@ -382,4 +393,110 @@ async fn companies_ratings_show_on_a_patent_imported_without_one(pool: PgPool) {
     t.press(COMPANY, "返回结果").await;
     let again = text_of(&t.say(COMPANY, "1").await);
     assert!(again.contains("企业 4/5（高校暂未评价）"), "{again}");
+}
+
+#[sqlx::test]
+async fn a_forged_press_answers_once_briefly(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    let before = slots(&pool).await;
+    for forged in [
+        "nonsense",
+        "open:1:zzzzzzzz",
+        "open:999",
+        "lead:accept:abc",
+        "fb:up:0",
+    ] {
+        let pressed = t.forge(COMPANY, forged).await;
+        // No message (the results page is not sent again), one short answer on the button.
+        assert!(pressed.sent.is_empty(), "{forged}: {:?}", pressed.sent);
+        assert!(
+            pressed.answer.contains("过期"),
+            "{forged}: {}",
+            pressed.answer
+        );
+    }
+    assert_eq!(slots(&pool).await, before, "nothing changed");
+}
+
+#[sqlx::test]
+async fn an_old_pages_button_after_a_new_search_is_expired(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    let old_open = t.offered_data(COMPANY, "详情 1");
+    let details = t.press(COMPANY, "详情 1").await;
+    let old_title = details[0].text.lines().next().unwrap().to_owned();
+    let old_thumb = t.offered_data(COMPANY, "👍 有用");
+    // A new need typed on the results page is a new search; its first result is another patent.
+    let sent = t.say(COMPANY, "外墙保温一体板的防火性能差").await;
+    assert!(contains(&sent, "1. 【"), "{sent:?}");
+    assert!(!contains(&sent, &old_title), "{sent:?}");
+    for old in [&old_open, &old_thumb] {
+        let pressed = t.forge(COMPANY, old).await;
+        assert!(pressed.sent.is_empty(), "{old}: {:?}", pressed.sent);
+        assert!(pressed.answer.contains("过期"), "{old}: {}", pressed.answer);
+    }
+    let votes: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM usage_events WHERE kind = 'thumb_up'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(votes, 0, "the old page's thumb rated nothing");
+    // The new page's own button opens its own first result.
+    let sent = t.press(COMPANY, "详情 1").await;
+    assert!(contains(&sent, "专利号："), "{sent:?}");
+    assert!(!contains(&sent, &old_title), "{sent:?}");
+}
+
+#[sqlx::test]
+async fn thumbs_are_one_vote_per_person_and_patent(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "详情 1").await;
+    let vote = |t: &TestApp| {
+        let pool = t.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, bool)>("SELECT patent_number, up FROM patent_votes")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    // 👍 five times: counted once, each press answered briefly on the button, no message.
+    let first = t.press_answered(COMPANY, "👍 有用").await;
+    assert!(first.sent.is_empty(), "{:?}", first.sent);
+    assert!(first.answer.contains("谢谢反馈"), "{}", first.answer);
+    for _ in 0..4 {
+        t.press_answered(COMPANY, "👍 有用").await;
+    }
+    // (an even number of presses after the first: withdrawn and counted again, twice)
+    let votes = vote(&t).await;
+    assert_eq!(votes.len(), 1, "{votes:?}");
+    assert!(votes[0].1);
+    // 👎 after 👍 changes the vote; 👎 again withdraws it.
+    let changed = t.press_answered(COMPANY, "👎 不相关").await;
+    assert!(changed.answer.contains("已改为"), "{}", changed.answer);
+    assert_eq!(vote(&t).await, [(votes[0].0.clone(), false)]);
+    let withdrawn = t.press_answered(COMPANY, "👎 不相关").await;
+    assert!(withdrawn.answer.contains("已撤回"), "{}", withdrawn.answer);
+    assert!(vote(&t).await.is_empty());
+    // Another person's vote on the same patent counts on its own; /stats counts votes, not presses.
+    t.press_answered(COMPANY, "👍 有用").await;
+    let other = COMPANY + 1;
+    to_budget_as(&mut t, other).await;
+    t.press(other, "详情 1").await;
+    for _ in 0..3 {
+        t.press_answered(other, "👍 有用").await; // up, withdrawn, up
+    }
+    let title: String = sqlx::query_scalar("SELECT title FROM patents WHERE number = $1")
+        .bind(&votes[0].0)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let stats = text_of(&t.say(common::app::ADMIN, "/stats").await);
+    let line = stats.lines().find(|l| l.starts_with("点赞票数")).unwrap();
+    assert_eq!(line, format!("点赞票数：{title} (2)"), "{stats}");
 }

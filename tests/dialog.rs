@@ -29,9 +29,10 @@ fn text(replies: &[Reply]) -> String {
     replies
         .iter()
         .map(|r| match r {
-            Reply::Text(t) | Reply::Buttons { text: t, .. } | Reply::Details { text: t, .. } => {
-                t.clone()
-            }
+            Reply::Text(t)
+            | Reply::Notice(t)
+            | Reply::Buttons { text: t, .. }
+            | Reply::Details { text: t, .. } => t.clone(),
             Reply::Results { text, lines, .. } => format!("{text}\n{}", lines.join("\n")),
         })
         .collect::<Vec<_>>()

@@ -48,6 +48,15 @@ impl Bot {
     async fn press(&mut self, chat: i64, data: &str) -> Vec<Value> {
         self.t.deliver_all(|id| press(id, chat, data)).await
     }
+
+    /// Presses `data` in `chat` and returns the press's own brief answer, asserting that the press sent
+    /// no message (a refused or stale press answers once, briefly).
+    async fn refused(&mut self, chat: i64, data: &str) -> String {
+        let id = self.t.next_update_id();
+        let sent = self.press(chat, data).await;
+        assert!(sent.is_empty(), "{data}: {sent:?}");
+        self.t.answer_to(id).await
+    }
 }
 
 fn to(sent: &[Value], chat: i64) -> Vec<Value> {
@@ -190,13 +199,13 @@ async fn company_to_contact_and_back(pool: PgPool) {
     );
 
     // Another institution's contact cannot act on it, nor can the company forge the contact's button.
-    let sent = bot.press(STRANGER, &format!("lead:accept:{id}")).await;
-    assert!(texts(&sent).contains("不属于"), "{sent:?}");
-    let sent = bot.press(COMPANY, &format!("lead:accept:{id}")).await;
-    assert!(texts(&to(&sent, COMPANY)).contains("不属于"));
+    let answer = bot.refused(STRANGER, &format!("lead:accept:{id}")).await;
+    assert!(answer.contains("不属于"), "{answer}");
+    let answer = bot.refused(COMPANY, &format!("lead:accept:{id}")).await;
+    assert!(answer.contains("只有已登记的高校联系人"), "{answer}");
     // A forged id that is not even well formed is an expired button.
-    let sent = bot.press(CONTACT, "lead:accept:abc").await;
-    assert!(texts(&sent).contains("过期"), "{sent:?}");
+    let answer = bot.refused(CONTACT, "lead:accept:abc").await;
+    assert!(answer.contains("过期"), "{answer}");
 
     // A question and its answer, with no contact details revealed.
     bot.press(CONTACT, &format!("lead:info:{id}")).await;
@@ -231,9 +240,14 @@ async fn company_to_contact_and_back(pool: PgPool) {
             "accepted"
         ]
     );
-    // An accepted enquiry cannot be accepted again.
-    let sent = bot.press(CONTACT, &format!("lead:accept:{id}")).await;
-    assert!(texts(&sent).contains("不属于"));
+    // An accepted enquiry cannot be accepted (or declined) again: the old button says what it is now.
+    for old in ["accept", "decline", "info"] {
+        let answer = bot.refused(CONTACT, &format!("lead:{old}:{id}")).await;
+        assert!(
+            answer.contains(&format!("#{id}")) && answer.contains("已接受"),
+            "{answer}"
+        );
+    }
 
     // Closing asks the company for a rating, which feeds the patent's enterprise rating.
     let number: String = sqlx::query_scalar("SELECT patent_number FROM enquiries")
@@ -246,15 +260,24 @@ async fn company_to_contact_and_back(pool: PgPool) {
             .fetch_one(&pool)
             .await
             .unwrap();
-    assert!(texts(&bot.press(STRANGER, &format!("lead:close:{id}")).await).contains("不属于"));
+    assert!(
+        bot.refused(STRANGER, &format!("lead:close:{id}"))
+            .await
+            .contains("不属于")
+    );
     let sent = bot.press(CONTACT, &format!("lead:close:{id}")).await;
     let prompt = to(&sent, COMPANY);
     assert!(texts(&prompt).contains("打分"), "{sent:?}");
     assert_eq!(buttons(&prompt).len(), 5);
-    let sent = bot.press(COMPANY, &format!("rate:{id}:9")).await;
-    assert!(texts(&sent).contains("过期"), "out of range: {sent:?}");
+    // The close button pressed again: the enquiry is closed, said briefly.
+    let answer = bot.refused(CONTACT, &format!("lead:close:{id}")).await;
+    assert!(answer.contains("已结束"), "{answer}");
+    let answer = bot.refused(COMPANY, &format!("rate:{id}:9")).await;
+    assert!(answer.contains("过期"), "out of range: {answer}");
     assert!(
-        texts(&bot.press(STRANGER, &format!("rate:{id}:1")).await).contains("不属于"),
+        bot.refused(STRANGER, &format!("rate:{id}:1"))
+            .await
+            .contains("不属于"),
         "not their enquiry"
     );
     assert!(texts(&bot.press(COMPANY, &format!("rate:{id}:1")).await).contains("谢谢"));
@@ -282,7 +305,7 @@ async fn an_open_licence_is_taken_on_its_published_terms(pool: PgPool) {
     bot.text(CONTACT, &format!("/register {code}")).await;
     let details = bot.press(COMPANY, "open:1").await;
     assert!(
-        buttons(&details).contains(&"take:1".to_owned()),
+        buttons(&details).iter().any(|b| b.starts_with("take:1:")),
         "an open-licence patent offers it: {details:?}"
     );
     let notice = texts(&bot.press(COMPANY, "take:1").await);
@@ -326,13 +349,12 @@ async fn an_open_licence_is_taken_on_its_published_terms(pool: PgPool) {
     .await
     .unwrap();
     assert!(!plain.is_empty());
-    let sent = bot.press(COMPANY, "take:2").await;
     let state = queqiao::dialog::store::load(&pool, "telegram", COMPANY)
         .await
         .unwrap()
         .unwrap();
     if !state.results[1].open_license {
-        assert!(texts(&sent).contains("过期"), "{sent:?}");
+        assert!(bot.refused(COMPANY, "take:2").await.contains("过期"));
     }
 }
 

@@ -222,6 +222,18 @@ async fn statistics_on_a_seeded_history_are_exact(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
+    // Votes (one per user and patent; the thumb press above, from before votes, is not counted): two
+    // users down on patent 1, one up on patent 2, and an old vote before the period.
+    sqlx::query(
+        "INSERT INTO patent_votes (channel, user_id, patent_number, institution, up, at) VALUES
+         ('telegram', 11, 'CN100000001A', '甲大学', false, '2026-03-02'),
+         ('telegram', 12, 'CN100000001A', '甲大学', false, '2026-03-03'),
+         ('telegram', 11, 'CN100000002A', '乙大学', true, '2026-03-02'),
+         ('telegram', 13, 'CN100000002A', '乙大学', false, '2025-01-01')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     // Enquiries with known answer times: A accepted 2 h after delivery, B declined after 4 h, C open.
     let (inst, name): (i64, String) =
         sqlx::query_as("SELECT id, name FROM institutions ORDER BY id LIMIT 1")
@@ -294,7 +306,8 @@ async fn statistics_on_a_seeded_history_are_exact(pool: PgPool) {
     assert_eq!(s.top_industries, vec![(industry, 3)]);
     assert_eq!(s.top_institutions, vec![(name.clone(), 3)]);
     assert_eq!(s.shown_never_opened, vec![("CN100000001A".to_owned(), 2)]);
-    assert_eq!(s.thumbs_down, vec![("CN100000001A".to_owned(), 1)]);
+    assert_eq!(s.thumbs_down, vec![("CN100000001A".to_owned(), 2)]);
+    assert_eq!(s.thumbs_up, vec![("CN100000002A".to_owned(), 1)]);
     // All time counts the old need too.
     let all = analytics::stats(&pool, None, None).await.unwrap();
     assert_eq!((all.needs, all.no_good_match), (3, 2));
@@ -303,6 +316,10 @@ async fn statistics_on_a_seeded_history_are_exact(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!((own.results_shown, own.details_opened), (1, 1));
+    assert_eq!(
+        (own.thumbs_up, own.thumbs_down),
+        (vec![("CN100000002A".to_owned(), 1)], vec![])
+    );
     assert!(own.enquiries_by_status.is_empty());
     // The same figures through the command line, as JSON.
     let out = common::queqiao_ok(
@@ -426,12 +443,14 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
         text(&press(&rt, company, "fb:up:99").await).contains("过期"),
         "a forged rank"
     );
-    let thumbs: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM usage_events WHERE kind = 'thumb_up'")
+    let votes = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM patent_votes WHERE user_id = $1")
+            .bind(company)
             .fetch_one(&pool)
             .await
-            .unwrap();
-    assert_eq!(thumbs, 1);
+            .unwrap()
+    };
+    assert_eq!(votes().await, 1);
     press(&rt, company, "enquire:1").await;
     press(&rt, company, "c:agree").await;
     say(&rt, company, "独一无二测试公司").await;
@@ -488,6 +507,7 @@ async fn forget_leaves_no_personal_field_behind(pool: PgPool) {
         .await
         .unwrap();
     assert!(events > 0, "anonymous usage statistics stay");
+    assert_eq!(votes().await, 0, "the votes of whoever forgot go too");
     assert!(
         queqiao::dialog::store::load(&pool, CHANNEL, company)
             .await

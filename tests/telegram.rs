@@ -87,10 +87,11 @@ async fn a_conversation_over_the_bot_api(pool: PgPool) {
         results.contains("一种负极材料") && results.contains("匹配"),
         "{results}"
     );
-    assert!(
-        buttons(&sent).contains(&"open:1".to_owned())
-            && buttons(&sent).contains(&"next".to_owned())
-    );
+    let open_first = buttons(&sent)
+        .into_iter()
+        .find(|b| b.starts_with("open:1:"))
+        .expect("result 1 has a details button, checked against its patent");
+    assert!(buttons(&sent).contains(&"next".to_owned()));
 
     // The same update delivered twice is handled once.
     let count = fake.lock().unwrap().sent.len();
@@ -104,11 +105,14 @@ async fn a_conversation_over_the_bot_api(pool: PgPool) {
         "a repeated update_id must not be processed again"
     );
 
-    // A forged callback gets "expired", never another result.
+    // A forged callback gets one brief answer on the button ("expired"), no message, never a result.
     let sent = deliver(&tg, &fake, &mut offset, press(8, chat, "open:9999")).await;
-    assert!(texts(&sent).contains("过期"), "{sent:?}");
-    let sent = deliver(&tg, &fake, &mut offset, press(9, chat, "open:1")).await;
+    assert!(sent.is_empty(), "{sent:?}");
+    let answer = fake_api::answer_to(&fake, 8).await.unwrap();
+    assert!(answer.contains("过期"), "{answer}");
+    let sent = deliver(&tg, &fake, &mut offset, press(9, chat, &open_first)).await;
     assert!(texts(&sent).contains("专利号："));
+    assert_eq!(fake_api::answer_to(&fake, 9).await.as_deref(), Some(""));
     assert!(
         fake.lock().unwrap().answered >= 6,
         "button presses are answered"
@@ -392,6 +396,20 @@ async fn webhook_and_operator_endpoints(pool: PgPool) {
     assert_eq!(hook["secret_token"], "s3cret");
     tg.set_commands().await.unwrap();
     let commands = fake.lock().unwrap().commands.clone();
-    assert_eq!(commands.len(), 2);
-    assert_eq!(commands[1]["language_code"], "en");
+    // The private menu and the group chats' menu, each in Chinese (everyone's) and English.
+    assert_eq!(commands.len(), 4, "{commands:?}");
+    let names = |c: &Value| -> Vec<String> {
+        c["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["command"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(commands[0]["scope"], Value::Null);
+    assert!(names(&commands[0]).contains(&"my".to_owned()));
+    assert_eq!(commands[1]["scope"]["type"], "all_group_chats");
+    assert_eq!(names(&commands[1]), ["help", "group", "leads", "lang"]);
+    assert_eq!(commands[2]["language_code"], "en");
+    assert_eq!(commands[3]["language_code"], "en");
 }

@@ -2,6 +2,7 @@
 //! this message, the pool, the matcher and the settings, plus who is talking. Handlers take these
 //! instead of the application itself, so they never depend on the router that calls them.
 
+use super::reply::Reply;
 use crate::dialog::engine::{Lists, State, render};
 use crate::dialog::script::ScriptSet;
 use crate::matching::Matcher;
@@ -54,12 +55,39 @@ pub struct Context {
     pub lists: Arc<Lists>,
 }
 
-/// Who is talking, on which channel.
+/// Who is talking, on which channel, in which chat. The user is whoever typed or pressed (on Telegram
+/// a callback's `from`, not the chat the button sits in): contacts and admins are checked by it.
 #[derive(Debug, Clone, Copy)]
 pub struct Who<'a> {
     pub channel: &'a str,
     pub chat_id: i64,
     pub user_id: i64,
+    /// The user's name as the channel gives it (empty when it gives none), to say who acted.
+    pub name: &'a str,
+    /// A group chat (several people), not a private one.
+    pub group: bool,
+}
+
+impl Who<'_> {
+    /// A private chat: its id is its user's.
+    pub fn private(channel: &str, user_id: i64) -> Who<'_> {
+        Who {
+            channel,
+            chat_id: user_id,
+            user_id,
+            name: "",
+            group: false,
+        }
+    }
+
+    /// How a group is told who acted: the name, or the user id when the channel gave no name.
+    pub fn display_name(&self) -> String {
+        if self.name.trim().is_empty() {
+            format!("#{}", self.user_id)
+        } else {
+            self.name.to_owned()
+        }
+    }
 }
 
 impl Context {
@@ -70,6 +98,11 @@ impl Context {
             ..State::default()
         };
         render(&self.scripts.text(key, lang), &state, extra)
+    }
+
+    /// A brief answer to a press (see [`Reply::Notice`]), from a text of `bot.toml`.
+    pub fn notice(&self, key: &str, lang: &str, extra: &[(&str, String)]) -> Reply {
+        Reply::Notice(self.text(key, lang, extra))
     }
 
     pub fn default_lang(&self) -> String {

@@ -220,11 +220,21 @@ impl App {
         incoming: Incoming,
     ) -> Result<Vec<Reply>, AppError> {
         let who = Who {
-            channel,
             chat_id,
-            user_id,
+            ..Who::private(channel, user_id)
         };
         router::handle(self, conn, &who, incoming).await
+    }
+
+    /// [`App::handle_in`] for a channel that knows more of who is talking: their name, and whether the
+    /// chat is a group (where the bot delivers an institution's leads and runs no company intake).
+    pub async fn handle_as(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        who: &Who<'_>,
+        incoming: Incoming,
+    ) -> Result<Vec<Reply>, AppError> {
+        router::handle(self, conn, who, incoming).await
     }
 
     /// Hook of the senders: an outbox row about an enquiry reached its chat.

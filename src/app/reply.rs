@@ -6,6 +6,9 @@ use crate::dialog::engine::{Button, ResultItem};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Text(String),
+    /// A brief answer to a press: on Telegram the pressed button's own answer (a short note only the
+    /// presser sees), elsewhere a text.
+    Notice(String),
     Buttons {
         text: String,
         buttons: Vec<Button>,
@@ -26,9 +29,10 @@ impl Reply {
     /// The reply as plain text (results with their snippets), for channels that show text and buttons.
     pub fn plain_text(&self) -> String {
         match self {
-            Reply::Text(text) | Reply::Buttons { text, .. } | Reply::Details { text, .. } => {
-                text.clone()
-            }
+            Reply::Text(text)
+            | Reply::Notice(text)
+            | Reply::Buttons { text, .. }
+            | Reply::Details { text, .. } => text.clone(),
             Reply::Results {
                 text, items, lines, ..
             } => {
@@ -49,7 +53,7 @@ impl Reply {
     /// The buttons offered with the reply.
     pub fn buttons(&self) -> &[Button] {
         match self {
-            Reply::Text(_) => &[],
+            Reply::Text(_) | Reply::Notice(_) => &[],
             Reply::Buttons { buttons, .. }
             | Reply::Results { buttons, .. }
             | Reply::Details { buttons, .. } => buttons,

@@ -23,11 +23,16 @@ pub enum Command {
     Stats,
     Outbox,
     Forget,
+    /// In a group chat: deliver the institution's leads here (`/group`), or no longer (`/group off`).
+    Group(Option<String>),
 }
 
 impl Command {
     /// The commands of a channel's menu (each has a `menu_NAME` text in the scripts).
     pub const MENU: &[&str] = &["start", "help", "lang", "cancel", "my", "leads"];
+
+    /// The commands of a channel's menu in group chats (each has a `menu_NAME` text too).
+    pub const GROUP_MENU: &[&str] = &["help", "group", "leads", "lang"];
 
     /// Every command name, in menu order.
     pub const NAMES: &[&str] = &[
@@ -44,6 +49,7 @@ impl Command {
         "stats",
         "outbox",
         "reload",
+        "group",
     ];
 
     /// The command of a message, if it is one of ours.
@@ -68,6 +74,7 @@ impl Command {
             "stats" => Command::Stats,
             "outbox" => Command::Outbox,
             "forget" => Command::Forget,
+            "group" => Command::Group(arg),
             _ => return None,
         })
     }
@@ -87,12 +94,15 @@ impl Command {
             Command::Stats => "stats",
             Command::Outbox => "outbox",
             Command::Forget => "forget",
+            Command::Group(_) => "group",
         }
     }
 
     fn arg(&self) -> Option<&str> {
         match self {
-            Command::Lang(a) | Command::Register(a) | Command::Invite(a) => a.as_deref(),
+            Command::Lang(a) | Command::Register(a) | Command::Invite(a) | Command::Group(a) => {
+                a.as_deref()
+            }
             _ => None,
         }
     }
@@ -107,8 +117,60 @@ impl fmt::Display for Command {
     }
 }
 
-/// A button's id: what comes back when it is pressed. Ranks are 1-based positions in the current
-/// results; ids of enquiries, subscriptions and outbox rows are re-checked against whoever presses.
+/// A result picked by its 1-based rank in the current results, with a check of the patent that held
+/// that rank when the button was made: after a new search the rank holds another patent, and an old
+/// page's button must not open (or rate, or enquire about) it. Ids made before checks existed have none
+/// and are taken at their rank, as they always were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pick {
+    pub rank: usize,
+    pub check: Option<u32>,
+}
+
+impl Pick {
+    /// The pick of `number` at `rank`.
+    pub fn of(rank: usize, number: &str) -> Self {
+        Self {
+            rank,
+            check: Some(check_of(number)),
+        }
+    }
+
+    /// Whether the patent now at this rank is the one the button was made for.
+    pub fn fits(&self, number: &str) -> bool {
+        self.check.is_none_or(|c| c == check_of(number))
+    }
+
+    fn parse(rank: &str, check: Option<&str>) -> Option<Self> {
+        let rank = rank.parse::<usize>().ok().filter(|n| *n > 0)?;
+        let check = match check {
+            None => None,
+            Some(c) if c.len() == 8 => Some(u32::from_str_radix(c, 16).ok()?),
+            Some(_) => return None,
+        };
+        Some(Self { rank, check })
+    }
+}
+
+impl fmt::Display for Pick {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.check {
+            Some(c) => write!(f, "{}:{c:08x}", self.rank),
+            None => write!(f, "{}", self.rank),
+        }
+    }
+}
+
+/// 32 bits of FNV-1a over a patent number: enough to tell the patents of two searches apart (this is no
+/// security check: a chat's results are its own).
+fn check_of(number: &str) -> u32 {
+    number.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// A button's id: what comes back when it is pressed. Results are picked by rank (see [`Pick`]); ids of
+/// enquiries, subscriptions and outbox rows are re-checked against whoever presses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ButtonId {
     /// Skip an optional question.
@@ -125,12 +187,12 @@ pub enum ButtonId {
     Subscribe,
     /// A scripted choice, by its value.
     Choice(String),
-    Open(usize),
-    Enquire(usize),
-    TakeOpen(usize),
+    Open(Pick),
+    Enquire(Pick),
+    TakeOpen(Pick),
     Feedback {
         up: bool,
-        rank: usize,
+        pick: Pick,
     },
     /// A pushed patent, opened by its number.
     Patent(String),
@@ -164,7 +226,7 @@ impl FromStr for ButtonId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || UnknownButton(s.to_owned());
         let num = |x: &str| x.parse::<i64>().ok().filter(|n| *n > 0);
-        let rank = |x: &str| x.parse::<usize>().ok().filter(|n| *n > 0);
+        let pick = |n: &str, c: Option<&&str>| Pick::parse(n, c.copied()).ok_or_else(bad);
         let parts: Vec<&str> = s.split(':').collect();
         let id = match parts.as_slice() {
             ["skip"] => ButtonId::Skip,
@@ -176,12 +238,12 @@ impl FromStr for ButtonId {
             ["filters"] => ButtonId::Filters,
             ["subscribe"] => ButtonId::Subscribe,
             ["c", ..] if s.len() > 2 => ButtonId::Choice(s[2..].to_owned()),
-            ["open", n] => ButtonId::Open(rank(n).ok_or_else(bad)?),
-            ["enquire", n] => ButtonId::Enquire(rank(n).ok_or_else(bad)?),
-            ["take", n] => ButtonId::TakeOpen(rank(n).ok_or_else(bad)?),
-            ["fb", dir @ ("up" | "down"), n] => ButtonId::Feedback {
+            ["open", n, c @ ..] if c.len() <= 1 => ButtonId::Open(pick(n, c.first())?),
+            ["enquire", n, c @ ..] if c.len() <= 1 => ButtonId::Enquire(pick(n, c.first())?),
+            ["take", n, c @ ..] if c.len() <= 1 => ButtonId::TakeOpen(pick(n, c.first())?),
+            ["fb", dir @ ("up" | "down"), n, c @ ..] if c.len() <= 1 => ButtonId::Feedback {
                 up: *dir == "up",
-                rank: rank(n).ok_or_else(bad)?,
+                pick: pick(n, c.first())?,
             },
             ["patent", n] if !n.is_empty() => ButtonId::Patent((*n).to_owned()),
             ["enquire-patent", n] if !n.is_empty() => ButtonId::EnquirePatent((*n).to_owned()),
@@ -229,8 +291,8 @@ impl fmt::Display for ButtonId {
             ButtonId::Open(n) => write!(f, "open:{n}"),
             ButtonId::Enquire(n) => write!(f, "enquire:{n}"),
             ButtonId::TakeOpen(n) => write!(f, "take:{n}"),
-            ButtonId::Feedback { up, rank } => {
-                write!(f, "fb:{}:{rank}", if *up { "up" } else { "down" })
+            ButtonId::Feedback { up, pick } => {
+                write!(f, "fb:{}:{pick}", if *up { "up" } else { "down" })
             }
             ButtonId::Patent(n) => write!(f, "patent:{n}"),
             ButtonId::EnquirePatent(n) => write!(f, "enquire-patent:{n}"),
@@ -393,99 +455,4 @@ impl fmt::Display for Action {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_button_id_round_trips() {
-        let all = [
-            ButtonId::Skip,
-            ButtonId::Next,
-            ButtonId::Prev,
-            ButtonId::Refine,
-            ButtonId::Restart,
-            ButtonId::Back,
-            ButtonId::Filters,
-            ButtonId::Subscribe,
-            ButtonId::Choice("新能源及储能".into()),
-            ButtonId::Choice("a:b".into()),
-            ButtonId::Open(7),
-            ButtonId::Enquire(1),
-            ButtonId::TakeOpen(2),
-            ButtonId::Feedback { up: true, rank: 3 },
-            ButtonId::Feedback { up: false, rank: 4 },
-            ButtonId::Patent("CN1234567A".into()),
-            ButtonId::EnquirePatent("CN1234567A".into()),
-            ButtonId::LeadAccept(5),
-            ButtonId::LeadDecline(5),
-            ButtonId::LeadReason(5, 2),
-            ButtonId::LeadInfo(5),
-            ButtonId::LeadClose(5),
-            ButtonId::Reply(5),
-            ButtonId::Rate(5, 4),
-            ButtonId::Unsubscribe(9),
-            ButtonId::Retry(9),
-            ButtonId::Forget(true),
-            ButtonId::Forget(false),
-        ];
-        for id in all {
-            let text = id.to_string();
-            assert!(text.len() <= 64, "Telegram's callback limit: {text}");
-            assert_eq!(text.parse::<ButtonId>(), Ok(id), "{text}");
-        }
-    }
-
-    #[test]
-    fn forged_button_ids_are_refused() {
-        for forged in [
-            "",
-            "open:0",
-            "open:-1",
-            "open:x",
-            "c:",
-            "lead:accept:abc",
-            "lead:accept:-3",
-            "lead:decline:1:3",
-            "rate:1:9",
-            "rate:1:0",
-            "fb:sideways:1",
-            "unsub:",
-            "nonsense",
-        ] {
-            assert!(forged.parse::<ButtonId>().is_err(), "{forged}");
-        }
-    }
-
-    #[test]
-    fn commands_round_trip_and_accept_bot_names() {
-        for text in [
-            "/start",
-            "/lang en",
-            "/register ABC123",
-            "/invite 渝州大学",
-            "/forget",
-        ] {
-            assert_eq!(Command::parse(text).unwrap().to_string(), text);
-        }
-        assert_eq!(Command::parse("/leads@queqiao_bot"), Some(Command::Leads));
-        assert_eq!(Command::parse("/nonsense"), None);
-        assert_eq!(Command::parse("hello"), None);
-        for name in Command::NAMES {
-            assert_eq!(Command::parse(&format!("/{name}")).unwrap().name(), *name);
-        }
-    }
-
-    #[test]
-    fn pending_answers_and_actions_round_trip() {
-        for p in [
-            Pending::DeclineReason(1),
-            Pending::Question(2),
-            Pending::Answer(3),
-        ] {
-            assert_eq!(p.to_string().parse::<Pending>(), Ok(p));
-        }
-        for a in Action::ALL {
-            assert_eq!(Action::parse(a.name()), Some(*a));
-        }
-    }
-}
+mod tests;

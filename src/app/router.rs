@@ -1,6 +1,8 @@
 //! The routing of one message: parse it into a typed route, then send it to the one place that handles
 //! it. Conversation steps go to the dialog engine (see [`super::steps`]); enquiry and operator matters
 //! to their modules, with the chat's state saved afterwards in every case but a confirmed `/forget`.
+//! In a group chat (an institution's shared inbox of leads) there is no company intake: commands, lead
+//! buttons and the answer the bot asked someone for are handled, other text is left alone.
 
 use super::context::{Context, Who};
 use super::reply::{Incoming, Reply};
@@ -8,7 +10,7 @@ use super::route::{ButtonId, Command, Pending};
 use super::{App, AppError, steps};
 use crate::dialog::engine::{self, Event, State, new_state};
 use crate::dialog::store;
-use crate::enquiry::{contact, conversation};
+use crate::enquiry::{contact, conversation, group};
 use crate::operators::{audit, commands as operators};
 use sqlx::PgConnection;
 
@@ -67,23 +69,35 @@ pub(super) async fn handle(
         state.pending = None;
     }
     let handled = match input {
-        // Text while the application waits for a reason, a question or an answer is that answer.
-        Input::Text(text) if let Some(pending) = state.pending.take() => {
+        // Text while the application waits for a reason, a question or an answer from this user is
+        // that answer.
+        Input::Text(text)
+            if let Some(pending) = state.pending.filter(|_| state.awaits_from(who.user_id)) =>
+        {
+            state.pending = None;
             on_pending(&ctx, conn, who, &mut state, pending, &text)
                 .await?
                 .into()
         }
+        // In a group, other text is people talking among themselves: no intake, no answer.
+        Input::Text(_) if who.group => Handled {
+            replies: Vec::new(),
+            save: false,
+        },
         Input::Button(id) => on_button(&ctx, conn, who, &mut state, id).await?,
-        Input::UnknownButton => {
-            let mut replies = vec![Reply::Text(ctx.text("expired", &state.lang, &[]))];
-            replies.extend(steps::run(&ctx, conn, who, &mut state, None).await?);
-            replies.into()
+        // Forged, or from a much older version: one brief answer, nothing else changes.
+        Input::UnknownButton => vec![ctx.notice("expired", &state.lang, &[])].into(),
+        Input::Command(command) if who.group => {
+            on_group_command(app, &ctx, conn, who, &mut state, command).await?
         }
         Input::Command(command) => on_command(app, &ctx, conn, who, &mut state, command).await?,
         Input::Text(text) => steps::run(&ctx, conn, who, &mut state, Some(Event::Text(text)))
             .await?
             .into(),
     };
+    if state.pending.is_none() {
+        state.pending_by = None;
+    }
     if handled.save {
         store::save(conn, who.channel, who.chat_id, &state).await?;
     }
@@ -114,6 +128,14 @@ async fn on_button(
     id: ButtonId,
 ) -> Result<Handled, AppError> {
     use ButtonId as B;
+    let leads = matches!(
+        id,
+        B::LeadAccept(_) | B::LeadDecline(_) | B::LeadReason(..) | B::LeadInfo(_) | B::LeadClose(_)
+    );
+    if who.group && !leads && !matches!(id, B::Retry(_)) {
+        // A group runs no intake: a company's button there is from before (or forged).
+        return Ok(vec![ctx.notice("expired", &state.lang, &[])].into());
+    }
     Ok(match &id {
         B::LeadAccept(_)
         | B::LeadDecline(_)
@@ -183,9 +205,10 @@ async fn on_command(
         Command::Stats => operators::stats(ctx, conn, who, state).await?,
         Command::Outbox => operators::outbox(ctx, conn, who, state).await?,
         Command::Forget => operators::forget_prompt(ctx, state),
+        Command::Group(arg) => group::command(ctx, conn, who, arg.as_deref(), &lang).await?,
         // A contact's help is about leads, not about finding patents.
         Command::Help
-            if crate::enquiry::store::contact_institution(conn, who.channel, who.chat_id)
+            if crate::enquiry::registry::contact_institution(conn, who.channel, who.user_id)
                 .await?
                 .is_some() =>
         {
@@ -195,6 +218,29 @@ async fn on_command(
         Command::Start => run_command(ctx, conn, who, state, engine::Command::Start).await?,
         Command::Cancel => run_command(ctx, conn, who, state, engine::Command::Cancel).await?,
         Command::Lang(l) => run_command(ctx, conn, who, state, engine::Command::Lang(l)).await?,
+    };
+    Ok(replies.into())
+}
+
+/// A command in a group chat: help is about the group, a company's commands belong in a private chat,
+/// the rest (leads, statistics, registering, the language, admins' commands) work as anywhere.
+async fn on_group_command(
+    app: &App,
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    command: Command,
+) -> Result<Handled, AppError> {
+    let lang = state.lang.clone();
+    let replies = match command {
+        Command::Start | Command::Help | Command::Cancel => {
+            group::help(ctx, conn, who, &lang).await?
+        }
+        Command::My | Command::Subscriptions | Command::Forget => {
+            vec![Reply::Text(ctx.text("private_only", &lang, &[]))]
+        }
+        other => return on_command(app, ctx, conn, who, state, other).await,
     };
     Ok(replies.into())
 }

@@ -6,7 +6,7 @@ use super::AppError;
 use super::context::{Context, Who};
 use super::present;
 use super::reply::Reply;
-use super::route::{Action, ButtonId};
+use super::route::{Action, ButtonId, Pick};
 use crate::catalog::record::LicenseMode;
 use crate::catalog::store::patent_by_number;
 use crate::dialog::engine::{Button, Effect, Engine, Event, State};
@@ -65,6 +65,7 @@ async fn carry_out(
         }
         match effect {
             Effect::Say(text) => replies.push(Reply::Text(text)),
+            Effect::Notice(text) => replies.push(Reply::Notice(text)),
             Effect::Ask { text, buttons } if buttons.is_empty() => replies.push(Reply::Text(text)),
             Effect::Ask { text, buttons } => replies.push(Reply::Buttons { text, buttons }),
             Effect::Results {
@@ -94,11 +95,13 @@ async fn carry_out(
             }
             Effect::Details { number, buttons } => {
                 let hit = state.results.iter().find(|h| h.number == number).cloned();
-                analytics::record(conn, analytics::Kind::Details, hit.as_ref(), None, &[]).await?;
-                let text = match patent_by_number(&mut *conn, &number).await? {
-                    Some(p) => present::details(ctx, state, &p),
-                    None => ctx.text("expired", &state.lang, &[]),
+                // A result the catalogue no longer has (removed since the search): a stale button.
+                let Some(p) = patent_by_number(&mut *conn, &number).await? else {
+                    replies.push(ctx.notice("expired", &state.lang, &[]));
+                    continue;
                 };
+                analytics::record(conn, analytics::Kind::Details, hit.as_ref(), None, &[]).await?;
+                let text = present::details(ctx, state, &p);
                 replies.push(Reply::Details { text, buttons });
             }
             Effect::Enquire { number, open } => {
@@ -212,7 +215,7 @@ pub(super) async fn open_patent(
     number: &str,
 ) -> Result<Vec<Reply>, AppError> {
     if let Some(rank) = state.results.iter().position(|h| h.number == number) {
-        let event = Event::Choice(ButtonId::Open(rank + 1));
+        let event = Event::Choice(ButtonId::Open(Pick::of(rank + 1, number)));
         let effects = Engine {
             scripts: &ctx.scripts,
             lists: &ctx.lists,
@@ -221,7 +224,7 @@ pub(super) async fn open_patent(
         return carry_out(ctx, conn, who, state, effects.into()).await;
     }
     let Some(p) = patent_by_number(&mut *conn, number).await? else {
-        return Ok(vec![Reply::Text(ctx.text("expired", &state.lang, &[]))]);
+        return Ok(vec![ctx.notice("expired", &state.lang, &[])]);
     };
     let text = present::details(ctx, state, &p);
     let buttons = vec![Button::new(
@@ -240,7 +243,7 @@ pub(super) async fn enquire_patent(
     number: &str,
 ) -> Result<Vec<Reply>, AppError> {
     if patent_by_number(&mut *conn, number).await?.is_none() {
-        return Ok(vec![Reply::Text(ctx.text("expired", &state.lang, &[]))]);
+        return Ok(vec![ctx.notice("expired", &state.lang, &[])]);
     }
     let effects = VecDeque::from([Effect::Enquire {
         number: number.to_owned(),

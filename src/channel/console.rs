@@ -25,7 +25,7 @@ impl Numbered {
 /// 2, "7" is result 7 as listed), the other options follow the highest of them.
 fn numbers(buttons: &[Button]) -> Vec<(usize, Button)> {
     let rank = |b: &Button| match b.id.parse::<ButtonId>() {
-        Ok(ButtonId::Open(n)) => Some(n),
+        Ok(ButtonId::Open(pick)) => Some(pick.rank),
         _ => None,
     };
     let mut next = buttons.iter().filter_map(rank).max().unwrap_or(0);

@@ -27,6 +27,8 @@ pub const CHANNEL: &str = "telegram";
 pub const MAX_MESSAGE_CHARS: usize = 4096;
 /// Telegram's limit on callback data, in bytes.
 const MAX_CALLBACK_BYTES: usize = 64;
+/// Telegram's limit on a callback answer's text, in characters.
+const MAX_ANSWER_CHARS: usize = 200;
 
 /// Why a round of polling or processing failed (logged; the loop goes on).
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,24 @@ pub struct Inbound {
     pub incoming: Incoming,
     /// Set for button presses, which Telegram wants answered.
     pub callback_id: Option<String>,
+    /// The sender's (or presser's) name as Telegram shows it, to tell a group who acted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Sent in a group chat (group or supergroup), not a private one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group: bool,
+}
+
+/// A user's name as a group reads it: first and last name, without control characters (which the
+/// database refuses, NUL above all) and at most 64 characters.
+fn name_of(user: &teloxide::types::User) -> String {
+    user.full_name()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Turns an update into a message for the runtime; other kinds (edits, joins, photos...) are ignored.
@@ -61,6 +81,8 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 .unwrap_or(m.chat.id.0),
             incoming: Incoming::Text(storable(m.text()?)),
             callback_id: None,
+            name: m.from.as_ref().map(name_of).unwrap_or_default(),
+            group: !m.chat.is_private(),
         }),
         UpdateKind::CallbackQuery(q) => Some(Inbound {
             chat_id: q
@@ -71,6 +93,8 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
             user_id: q.from.id.0 as i64,
             incoming: Incoming::Choice(storable(q.data.as_deref()?)),
             callback_id: Some(q.id.0.clone()),
+            name: name_of(&q.from),
+            group: q.message.as_ref().is_some_and(|m| !m.chat().is_private()),
         }),
         _ => None,
     }
@@ -130,6 +154,22 @@ pub fn messages(reply: &Reply) -> Vec<Message> {
         last.buttons = reply.buttons().to_vec();
     }
     parts
+}
+
+/// For a button press, takes its brief answer out of the replies: Telegram shows it to the presser alone,
+/// on the button's own answer, instead of a message in the chat (in a group, nobody else sees a refusal).
+/// A notice too long for that, or one answering typed text, stays a message.
+pub fn take_answer(replies: &mut Vec<Reply>, pressed: bool) -> Option<String> {
+    if !pressed {
+        return None;
+    }
+    let at = replies.iter().position(
+        |r| matches!(r, Reply::Notice(text) if text.chars().count() <= MAX_ANSWER_CHARS),
+    )?;
+    match replies.remove(at) {
+        Reply::Notice(text) => Some(text),
+        _ => None,
+    }
 }
 
 /// How the channel works; [`Options::default`] follows Telegram's published limits.
@@ -402,43 +442,51 @@ impl Telegram {
                 None
             }
         };
-        match self.process_claimed(tx, update_id, inbound.as_ref()).await {
-            Ok(()) => {}
+        let answer = match self.process_claimed(tx, update_id, inbound.as_ref()).await {
+            Ok(answer) => answer,
             Err(e) => {
                 self.failed_to_process(update_id, &e).await?;
                 return Ok(Some(update_id));
             }
-        }
+        };
         Metrics::inc(&self.metrics.updates_processed);
         self.metrics.handler_seconds.observe(started.elapsed());
         self.mail.notify_one();
         if let Some(id) = inbound.and_then(|i| i.callback_id) {
             // Stops the button's spinner; failing to do so costs nothing but looks, so it runs on its own
             // and a slow Telegram never holds up the next update.
+            // A lost answer loses a brief note at most: what the press did is committed already.
             let bot = self.bot.clone();
             tokio::spawn(async move {
-                let _ = bot
-                    .answer_callback_query(teloxide::types::CallbackQueryId(id))
-                    .await;
+                let mut request = bot.answer_callback_query(teloxide::types::CallbackQueryId(id));
+                if let Some(text) = answer {
+                    request = request.text(text);
+                }
+                let _ = request.await;
             });
         }
         Ok(Some(update_id))
     }
 
-    /// Runs the handler for a claimed update and commits its outcome (or its apology).
+    /// Runs the handler for a claimed update and commits its outcome (or its apology); returns the brief
+    /// answer for a press, if any.
     async fn process_claimed(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
         update_id: i64,
         inbound: Option<&Inbound>,
-    ) -> Result<(), TelegramError> {
+    ) -> Result<Option<String>, TelegramError> {
         let mut error = None;
+        let mut answer = None;
         if let Some(inbound) = inbound {
             let outcome = AssertUnwindSafe(self.handle_in(&mut tx, inbound))
                 .catch_unwind()
                 .await;
             let failure = match outcome {
-                Ok(Ok(())) => None,
+                Ok(Ok(text)) => {
+                    answer = text;
+                    None
+                }
                 Ok(Err(e)) => Some(e),
                 Err(panic) => Some(format!("handler panicked: {}", panic_message(&panic))),
             };
@@ -451,7 +499,7 @@ impl Telegram {
                 let _ = tx.rollback().await;
                 tx = self.pool.begin().await?;
                 if !inbox::reclaim(&mut tx, update_id).await? {
-                    return Ok(());
+                    return Ok(None);
                 }
                 let apology = Message::from(&self.runtime.apology());
                 outbox::enqueue(&mut tx, CHANNEL, inbound.chat_id, &apology, None).await?;
@@ -460,7 +508,7 @@ impl Telegram {
         }
         inbox::mark_handled(&mut tx, update_id, error).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(answer)
     }
 
     /// Counts a failed try at update `id` (in its own transaction: the try's was rolled back) and parks
@@ -487,28 +535,35 @@ impl Telegram {
         Ok(handled)
     }
 
-    async fn handle_in(&self, conn: &mut PgConnection, inbound: &Inbound) -> Result<(), String> {
+    /// Handles one stored update in the caller's transaction; returns the brief answer for its button.
+    async fn handle_in(
+        &self,
+        conn: &mut PgConnection,
+        inbound: &Inbound,
+    ) -> Result<Option<String>, String> {
         #[cfg(test)]
         if inbound.incoming == Incoming::Text(tests::PANIC_PROBE.into()) {
             panic!("injected by a test");
         }
-        let replies = self
+        let who = crate::app::Who {
+            channel: CHANNEL,
+            chat_id: inbound.chat_id,
+            user_id: inbound.user_id,
+            name: &inbound.name,
+            group: inbound.group,
+        };
+        let mut replies = self
             .runtime
-            .handle_in(
-                conn,
-                CHANNEL,
-                inbound.chat_id,
-                inbound.user_id,
-                inbound.incoming.clone(),
-            )
+            .handle_as(conn, &who, inbound.incoming.clone())
             .await
             .map_err(|e| e.to_string())?;
+        let answer = take_answer(&mut replies, inbound.callback_id.is_some());
         // One outbox row per Telegram message, so a retry never repeats an earlier part.
         let all: Vec<Message> = replies.iter().flat_map(messages).collect();
         outbox::enqueue_all(conn, CHANNEL, inbound.chat_id, &all)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(())
+        Ok(answer)
     }
 
     /// Delivers the oldest due message of a chat the rate limits allow; `None` when there is none.
@@ -581,27 +636,35 @@ impl Telegram {
         Ok(())
     }
 
-    /// Publishes the command menu in Chinese (default) and English.
+    /// Publishes the command menu in Chinese (default) and English: the company's in private chats,
+    /// the group's (help, /group, leads, language) in group chats.
     pub async fn set_commands(&self) -> Result<(), TelegramError> {
-        use teloxide::types::BotCommand;
+        use crate::app::route::Command;
+        use teloxide::types::{BotCommand, BotCommandScope};
         let scripts = self.runtime.scripts();
-        let menu = |lang: &str| -> Vec<BotCommand> {
-            crate::app::route::Command::MENU
+        let menu = |names: &[&str], lang: &str| -> Vec<BotCommand> {
+            names
                 .iter()
                 .map(|c| BotCommand::new(*c, scripts.text(&format!("menu_{c}"), lang)))
                 .collect()
         };
-        // The default language's menu is everyone's; each other language's goes to its users.
+        // The default language's menus are everyone's; each other language's goes to its users.
+        let default = &scripts.default_language;
         self.bot
-            .set_my_commands(menu(&scripts.default_language))
+            .set_my_commands(menu(Command::MENU, default))
             .await?;
-        for lang in scripts
-            .languages
-            .iter()
-            .filter(|l| **l != scripts.default_language)
-        {
+        self.bot
+            .set_my_commands(menu(Command::GROUP_MENU, default))
+            .scope(BotCommandScope::AllGroupChats)
+            .await?;
+        for lang in scripts.languages.iter().filter(|l| *l != default) {
             self.bot
-                .set_my_commands(menu(lang))
+                .set_my_commands(menu(Command::MENU, lang))
+                .language_code(lang.clone())
+                .await?;
+            self.bot
+                .set_my_commands(menu(Command::GROUP_MENU, lang))
+                .scope(BotCommandScope::AllGroupChats)
                 .language_code(lang.clone())
                 .await?;
         }
@@ -850,12 +913,30 @@ mod tests {
             user_id: 7,
             incoming: Incoming::Choice("open:1".into()),
             callback_id: Some("q".into()),
+            name: "张三".into(),
+            group: true,
         };
         let stored = serde_json::to_value(Some(&entry)).unwrap();
         assert_eq!(
             serde_json::from_value::<Option<Inbound>>(stored).unwrap(),
             Some(entry)
         );
+    }
+
+    #[test]
+    fn a_press_gets_its_brief_notice_as_the_buttons_answer() {
+        let short = Reply::Notice("expired".into());
+        let long = Reply::Notice("x".repeat(MAX_ANSWER_CHARS + 1));
+        let mut replies = vec![Reply::Text("a".into()), short.clone()];
+        assert_eq!(take_answer(&mut replies, true).as_deref(), Some("expired"));
+        assert_eq!(replies, [Reply::Text("a".into())]);
+        // Typed text has no button to answer; a notice too long for one stays a message.
+        let mut replies = vec![short.clone()];
+        assert_eq!(take_answer(&mut replies, false), None);
+        assert_eq!(replies, [short]);
+        let mut replies = vec![long.clone()];
+        assert_eq!(take_answer(&mut replies, true), None);
+        assert_eq!(replies, [long]);
     }
 
     #[test]
@@ -892,5 +973,27 @@ mod tests {
         let got = inbound(&callback).unwrap();
         assert_eq!(got.incoming, Incoming::Choice("c:zh".into()));
         assert_eq!(got.callback_id.as_deref(), Some("q1"));
+        assert!(!got.group);
+    }
+
+    #[test]
+    fn a_press_in_a_group_is_the_pressers() {
+        // The button sits in the group's chat; who pressed it is `from`, with a name to tell the group.
+        let callback: Update = serde_json::from_str(
+            r#"{"update_id": 9, "callback_query": {"id": "q2", "chat_instance": "c",
+                "from": {"id": 7, "is_bot": false, "first_name": "张\u0000三", "last_name": "Li"},
+                "data": "lead:accept:5",
+                "message": {"message_id": 3, "date": 0, "chat": {"id": -100123, "type": "supergroup",
+                    "title": "技术转移办公室"}, "text": "?"}}}"#,
+        )
+        .unwrap();
+        let got = inbound(&callback).unwrap();
+        assert_eq!((got.chat_id, got.user_id, got.group), (-100123, 7, true));
+        assert_eq!(got.name, "张三 Li", "control characters are dropped");
+        // Entries stored before names and groups were kept read back as private, unnamed.
+        let old = serde_json::json!({"chat_id": 5, "user_id": 5, "incoming": {"Text": "hi"},
+            "callback_id": null});
+        let read: Inbound = serde_json::from_value(old).unwrap();
+        assert_eq!((read.name.as_str(), read.group), ("", false));
     }
 }

@@ -37,6 +37,24 @@ pub struct State {
         deserialize_with = "pending_in"
     )]
     pub pending: Option<Pending>,
+    /// The user the pending answer is awaited from: in a group chat one person's text is the answer,
+    /// anyone else's is not. `None` (states stored before it existed): whoever writes next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_by: Option<i64>,
+}
+
+impl State {
+    /// Waits for a free-text answer (a decline reason, a question, a company's answer) typed by `user`:
+    /// in a group chat nobody else's text is taken for it.
+    pub fn await_answer(&mut self, pending: Pending, user: i64) {
+        self.pending = Some(pending);
+        self.pending_by = Some(user);
+    }
+
+    /// Whether text from `user` is the answer awaited (if one is).
+    pub fn awaits_from(&self, user: i64) -> bool {
+        self.pending.is_some() && self.pending_by.is_none_or(|u| u == user)
+    }
 }
 
 /// Commands every channel offers.
@@ -74,6 +92,10 @@ pub struct Button {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Say(String),
+    /// A brief answer to a press that did nothing (a stale or forged button): shown once, and on
+    /// channels that can, only to whoever pressed (Telegram's callback answer), never with the screen
+    /// again.
+    Notice(String),
     /// A question with optional buttons.
     Ask {
         text: String,
@@ -443,10 +465,10 @@ impl Engine<'_> {
             .map(|s| s.id.clone())
     }
 
+    /// A button that does not fit the conversation any more: one brief notice. The screen it belongs to
+    /// is still above it, so it is not sent again.
     pub(super) fn expired(&self, state: &State) -> Vec<Effect> {
-        let mut effects = vec![Effect::Say(self.bot(state, "expired", &[]))];
-        effects.extend(self.prompt(state));
-        effects
+        vec![Effect::Notice(self.bot(state, "expired", &[]))]
     }
 
     pub(super) fn on_choice(&self, state: &mut State, id: &ButtonId) -> Vec<Effect> {

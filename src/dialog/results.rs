@@ -3,7 +3,7 @@
 
 use super::engine::{Button, Effect, Engine, PAGE_SIZE, ResultItem, State, render};
 use super::script::{StepKind, Texts, pick};
-use crate::app::route::ButtonId;
+use crate::app::route::{ButtonId, Pick};
 use std::collections::BTreeMap;
 
 impl Engine<'_> {
@@ -43,9 +43,9 @@ impl Engine<'_> {
             .collect();
         let mut buttons: Vec<Button> = items
             .iter()
-            .map(|(rank, _)| {
+            .map(|(rank, item)| {
                 Button::new(
-                    ButtonId::Open(*rank),
+                    ButtonId::Open(Pick::of(*rank, &item.number)),
                     self.bot(state, "details", &[("number", rank.to_string())]),
                 )
             })
@@ -116,10 +116,10 @@ impl Engine<'_> {
                 let target = on.get(key).cloned().unwrap_or_default();
                 self.enter(state, &target)
             }
-            ButtonId::Open(rank) => match self.rank_in(state, *rank) {
+            ButtonId::Open(pick) => match self.rank_in(state, *pick) {
                 Some(item) => {
                     state.open = Some(item.number.clone());
-                    let buttons = self.details_buttons(state, *rank, item.open_license);
+                    let buttons = self.details_buttons(state, pick.rank, &item);
                     vec![Effect::Details {
                         number: item.number,
                         buttons,
@@ -127,14 +127,14 @@ impl Engine<'_> {
                 }
                 None => self.expired(state),
             },
-            ButtonId::Enquire(rank) => match self.rank_in(state, *rank) {
+            ButtonId::Enquire(pick) => match self.rank_in(state, *pick) {
                 Some(item) => vec![Effect::Enquire {
                     number: item.number,
                     open: false,
                 }],
                 None => self.expired(state),
             },
-            ButtonId::TakeOpen(rank) => match self.rank_in(state, *rank).filter(|i| i.open_license)
+            ButtonId::TakeOpen(pick) => match self.rank_in(state, *pick).filter(|i| i.open_license)
             {
                 Some(item) => vec![Effect::Enquire {
                     number: item.number,
@@ -146,29 +146,34 @@ impl Engine<'_> {
         }
     }
 
-    fn details_buttons(&self, state: &State, rank: usize, open_license: bool) -> Vec<Button> {
+    fn details_buttons(&self, state: &State, rank: usize, item: &ResultItem) -> Vec<Button> {
+        let pick = Pick::of(rank, &item.number);
         let mut buttons = vec![Button::new(
-            ButtonId::Enquire(rank),
+            ButtonId::Enquire(pick),
             self.bot(state, "enquire", &[]),
         )];
-        if open_license {
+        if item.open_license {
             buttons.push(Button::new(
-                ButtonId::TakeOpen(rank),
+                ButtonId::TakeOpen(pick),
                 self.bot(state, "take_open_license", &[]),
             ));
         }
         buttons.push(Button::new(ButtonId::Back, self.bot(state, "back", &[])));
         for (up, key) in [(true, "thumb_up"), (false, "thumb_down")] {
             buttons.push(Button::new(
-                ButtonId::Feedback { up, rank },
+                ButtonId::Feedback { up, pick },
                 self.bot(state, key, &[]),
             ));
         }
         buttons
     }
 
-    /// The result at 1-based `rank` of the current results, if there is one.
-    pub fn rank_in(&self, state: &State, rank: usize) -> Option<ResultItem> {
-        state.results.get(rank.checked_sub(1)?).cloned()
+    /// The result a button picked, if the current results still hold it at that rank.
+    pub fn rank_in(&self, state: &State, pick: Pick) -> Option<ResultItem> {
+        state
+            .results
+            .get(pick.rank.checked_sub(1)?)
+            .filter(|item| pick.fits(&item.number))
+            .cloned()
     }
 }

@@ -6,7 +6,7 @@
 use super::amount::parse_wan;
 use super::engine::{Command, Effect, Engine, Event, PAGE_SIZE, SKIP_WORDS, State};
 use super::script::{StepKind, Validate};
-use crate::app::route::ButtonId;
+use crate::app::route::{ButtonId, Pick};
 
 fn is_skip(text: &str) -> bool {
     SKIP_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
@@ -59,7 +59,8 @@ impl Engine<'_> {
             StepKind::Results { .. } => {
                 let first = state.page * PAGE_SIZE + 1;
                 let shown = (first..first + PAGE_SIZE).contains(&n) && n <= state.results.len();
-                shown.then_some(ButtonId::Open(n))
+                // A typed number means the result on screen now, whatever it is.
+                shown.then(|| ButtonId::Open(Pick::of(n, &state.results[n - 1].number)))
             }
             _ => None,
         }

@@ -1,11 +1,13 @@
-//! The institution's side of enquiries: leads going out to its registered contacts, `/leads`,
-//! `/register`, `/invite`, the lead buttons (accept, decline, ask, close), the free-text reasons and
-//! questions they wait for, and reminders for leads nobody answered. Every action is checked against
-//! the institution of whoever acts. Messages for the company go through the outbox in the same
-//! transaction as the status change.
+//! The institution's side of enquiries: leads going out to its group chats or registered contacts,
+//! `/leads`, `/register`, `/invite`, the lead buttons (accept, decline, ask, close), the free-text
+//! reasons and questions they wait for, and reminders for leads nobody answered. Every action is
+//! checked against the institution of whoever acts (their user id, wherever the button sits); in a
+//! group the answer names them. Messages for the company go through the outbox in the same transaction
+//! as the status change.
 
 use super::messages::{self, vars};
 use super::store::{self, Enquiry, EnquiryError, Status};
+use super::{group, registry};
 use crate::app::context::{Context, Who};
 use crate::app::reply::Reply;
 use crate::app::route::{ButtonId, Pending};
@@ -19,11 +21,11 @@ fn say(ctx: &Context, key: &str, lang: &str, extra: &[(&str, String)]) -> Vec<Re
     vec![Reply::Text(ctx.text(key, lang, extra))]
 }
 
-/// Sends the lead to every registered contact of its institution (status forwarded); with none, the
-/// enquiry stays queued and the admins are told. Returns whether it was forwarded.
+/// Sends the lead to its institution's group chats, or without any to each registered contact (status
+/// forwarded). With no contact, nobody could act on it: the enquiry stays queued and the admins are
+/// told. Returns whether it was forwarded.
 pub async fn forward(ctx: &Context, conn: &mut PgConnection, e: &Enquiry) -> Result<bool> {
-    let contacts = store::contact_chats(conn, e.institution_id).await?;
-    if contacts.is_empty() {
+    if !registry::has_contacts(conn, e.institution_id).await? {
         let lang = ctx.default_lang();
         let alert = Message::text(ctx.text("alert_no_contact", &lang, &vars(ctx, e, &lang)));
         for admin in &ctx.settings.admins {
@@ -33,7 +35,7 @@ pub async fn forward(ctx: &Context, conn: &mut PgConnection, e: &Enquiry) -> Res
     }
     let mut forwarded = e.clone();
     forwarded.status = Status::Forwarded;
-    for (channel, chat) in contacts {
+    for (channel, chat) in registry::lead_chats(conn, e.institution_id).await? {
         let lang = ctx.lang_of(conn, &channel, chat).await?;
         let lead = messages::lead(ctx, &forwarded, &lang);
         outbox::enqueue(conn, &channel, chat, &lead, Some(e.id)).await?;
@@ -42,14 +44,15 @@ pub async fn forward(ctx: &Context, conn: &mut PgConnection, e: &Enquiry) -> Res
     Ok(true)
 }
 
-/// `/leads`: what a contact still has to act on, each with its thread and the buttons of its status.
+/// `/leads`: what a contact still has to act on, each with its thread and the buttons of its status
+/// (in a group too, where the contact typed it).
 pub async fn leads(
     ctx: &Context,
     conn: &mut PgConnection,
     who: &Who<'_>,
     lang: &str,
 ) -> Result<Vec<Reply>> {
-    let Some(institution) = store::contact_institution(conn, who.channel, who.chat_id).await?
+    let Some(institution) = registry::contact_institution(conn, who.channel, who.user_id).await?
     else {
         return Ok(say(ctx, "not_contact", lang, &[]));
     };
@@ -69,7 +72,9 @@ pub async fn leads(
     Ok(replies)
 }
 
-/// `/register CODE`: the chat becomes its institution's contact; queued enquiries go out to it now.
+/// `/register CODE`: whoever sends it becomes their institution's contact (the person, with their own
+/// chat for leads while the institution has no group). Sent in a group, the group also receives the
+/// institution's leads from now on (unless it is another institution's). Queued enquiries go out now.
 pub async fn register(
     ctx: &Context,
     conn: &mut PgConnection,
@@ -78,16 +83,26 @@ pub async fn register(
     lang: &str,
 ) -> Result<Vec<Reply>> {
     let code = code.unwrap_or_default();
-    match store::register(conn, code, who.channel, who.chat_id, who.user_id).await {
-        Ok((institution_id, name)) => {
-            for e in store::queued_of_institution(conn, institution_id).await? {
-                forward(ctx, conn, &e).await?;
-            }
-            Ok(say(ctx, "registered", lang, &[("institution", name)]))
-        }
-        Err(EnquiryError::Db(e)) => Err(e),
-        Err(_) => Ok(say(ctx, "bad_invite", lang, &[])),
+    // A private chat's id is its user's, so the person's own chat is known even when they register in
+    // a group (the code, typed there, is used up at once).
+    let (institution_id, name) =
+        match store::register(conn, code, who.channel, who.user_id, who.user_id).await {
+            Ok(registered) => registered,
+            Err(EnquiryError::Db(e)) => return Err(e),
+            Err(_) => return Ok(say(ctx, "bad_invite", lang, &[])),
+        };
+    let replies = if who.group {
+        let named = [("institution", name), ("name", who.display_name())];
+        let mut replies = say(ctx, "registered_in_group", lang, &named);
+        replies.extend(group::adopt(ctx, conn, who, institution_id, lang).await?);
+        replies
+    } else {
+        say(ctx, "registered", lang, &[("institution", name)])
+    };
+    for e in store::queued_of_institution(conn, institution_id).await? {
+        forward(ctx, conn, &e).await?;
     }
+    Ok(replies)
 }
 
 /// `/invite INSTITUTION` (admins only; the router checks).
@@ -110,21 +125,37 @@ pub async fn invite(
     })
 }
 
-/// The enquiry `id` if the acting chat is a contact of its institution and its status is one of
-/// `statuses`; this is the one check every contact action passes.
+/// The enquiry `id` if whoever acts is a contact of its institution and its status is one of `may`;
+/// otherwise the brief answer they get (not a contact; not their institution's or no such enquiry; or
+/// the enquiry's status now, for an old button on a lead already answered). This is the one check every
+/// contact action passes.
 async fn contacts_enquiry(
+    ctx: &Context,
     conn: &mut PgConnection,
     who: &Who<'_>,
     id: i64,
-    statuses: impl Fn(Status) -> bool,
-) -> Result<Option<Enquiry>> {
-    let Some(institution) = store::contact_institution(conn, who.channel, who.chat_id).await?
+    lang: &str,
+    may: impl Fn(Status) -> bool,
+) -> Result<std::result::Result<Enquiry, Reply>> {
+    let Some(institution) = registry::contact_institution(conn, who.channel, who.user_id).await?
     else {
-        return Ok(None);
+        return Ok(Err(ctx.notice("not_contact", lang, &[])));
     };
-    Ok(store::lock(conn, id)
-        .await?
-        .filter(|e| e.institution_id == institution && statuses(e.status)))
+    Ok(match store::lock(conn, id).await? {
+        Some(e) if e.institution_id == institution && may(e.status) => Ok(e),
+        Some(e) if e.institution_id == institution => Err(status_notice(ctx, &e, lang)),
+        _ => Err(ctx.notice("not_yours", lang, &[])),
+    })
+}
+
+/// What an old button on an enquiry whose status moved on says: the status now.
+pub fn status_notice(ctx: &Context, e: &Enquiry, lang: &str) -> Reply {
+    let status = crate::app::present::status(ctx, e.status, lang);
+    ctx.notice(
+        "enquiry_status",
+        lang,
+        &[("id", e.id.to_string()), ("status", status)],
+    )
 }
 
 const REASONS: [&str; 2] = ["decline_reason_taken", "decline_reason_mismatch"];
@@ -144,45 +175,72 @@ pub async fn on_button(
         | ButtonId::LeadDecline(n)
         | ButtonId::LeadReason(n, _)
         | ButtonId::LeadInfo(n) => (*n, Status::is_open as fn(Status) -> bool),
-        _ => return Ok(say(ctx, "not_yours", &lang, &[])),
+        _ => return Ok(vec![ctx.notice("not_yours", &lang, &[])]),
     };
-    let Some(e) = contacts_enquiry(conn, who, eid, may).await? else {
-        return Ok(say(ctx, "not_yours", &lang, &[]));
+    let e = match contacts_enquiry(ctx, conn, who, eid, &lang, may).await? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(vec![refusal]),
     };
-    match id {
-        ButtonId::LeadAccept(_) => accept(ctx, conn, &e, &lang).await,
+    let (replies, now) = match id {
+        ButtonId::LeadAccept(_) => (accept(ctx, conn, &e, &lang).await?, Status::Accepted),
         ButtonId::LeadDecline(_) => {
-            let buttons = REASONS
-                .iter()
-                .enumerate()
-                .map(|(i, key)| {
-                    Button::new(
-                        ButtonId::LeadReason(eid, i as u8 + 1),
-                        ctx.text(key, &lang, &[]),
-                    )
-                })
-                .collect();
-            state.pending = Some(Pending::DeclineReason(eid));
-            let text = format!(
-                "{}\n({})",
-                ctx.text("ask_decline_reason", &lang, &[]),
-                ctx.text("decline_reason_other", &lang, &[])
-            );
-            Ok(vec![Reply::Buttons { text, buttons }])
+            state.await_answer(Pending::DeclineReason(eid), who.user_id);
+            let ask = vec![decline_prompt(ctx, eid, &lang)];
+            return Ok(group::asked(ctx, who, &lang, ask));
         }
         ButtonId::LeadReason(_, n) => {
             state.pending = None;
             let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
             let key = REASONS[usize::from(*n).clamp(1, REASONS.len()) - 1];
             let reason = ctx.text(key, &company_lang, &[]);
-            decline(ctx, conn, &e, &reason, &lang).await
+            let replies = decline(ctx, conn, &e, &reason, &lang).await?;
+            (replies, Status::Declined)
         }
         ButtonId::LeadInfo(_) => {
-            state.pending = Some(Pending::Question(eid));
-            Ok(say(ctx, "ask_info_question", &lang, &[]))
+            state.await_answer(Pending::Question(eid), who.user_id);
+            let ask = say(ctx, "ask_info_question", &lang, &[]);
+            return Ok(group::asked(ctx, who, &lang, ask));
         }
-        _ => close(ctx, conn, &e, &lang).await,
-    }
+        _ => (close(ctx, conn, &e, &lang).await?, Status::Closed),
+    };
+    acted(ctx, conn, who, &e, now, &lang, replies).await
+}
+
+/// Why decline? The usual reasons as buttons, or a reason typed in.
+fn decline_prompt(ctx: &Context, eid: i64, lang: &str) -> Reply {
+    let buttons = REASONS
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            Button::new(
+                ButtonId::LeadReason(eid, i as u8 + 1),
+                ctx.text(key, lang, &[]),
+            )
+        })
+        .collect();
+    let text = format!(
+        "{}\n({})",
+        ctx.text("ask_decline_reason", lang, &[]),
+        ctx.text("decline_reason_other", lang, &[])
+    );
+    Reply::Buttons { text, buttons }
+}
+
+/// After a contact's action: the institution's other groups hear who did what, and in a group the
+/// answer names whoever acted.
+async fn acted(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    e: &Enquiry,
+    now: Status,
+    lang: &str,
+    replies: Vec<Reply>,
+) -> Result<Vec<Reply>> {
+    let mut moved = e.clone();
+    moved.status = now;
+    group::tell_others(ctx, conn, who, &moved).await?;
+    Ok(group::signed(ctx, who, lang, replies))
 }
 
 async fn accept(
@@ -265,14 +323,16 @@ pub async fn on_pending_text(
     let lang = state.lang.clone();
     state.pending = None;
     let (Pending::DeclineReason(eid) | Pending::Question(eid)) = pending else {
-        return Ok(say(ctx, "not_yours", &lang, &[]));
+        return Ok(vec![ctx.notice("not_yours", &lang, &[])]);
     };
-    let Some(e) = contacts_enquiry(conn, who, eid, Status::is_open).await? else {
-        return Ok(say(ctx, "not_yours", &lang, &[]));
+    let e = match contacts_enquiry(ctx, conn, who, eid, &lang, Status::is_open).await? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(vec![refusal]),
     };
     let text: String = text.trim().chars().take(1000).collect();
     if let Pending::DeclineReason(_) = pending {
-        return decline(ctx, conn, &e, &text, &lang).await;
+        let replies = decline(ctx, conn, &e, &text, &lang).await?;
+        return acted(ctx, conn, who, &e, Status::Declined, &lang, replies).await;
     }
     store::set_status(conn, e.id, Status::InfoRequested, Some(&text)).await?;
     let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
@@ -286,11 +346,12 @@ pub async fn on_pending_text(
         )],
     };
     outbox::enqueue(conn, &e.channel, e.chat_id, &message, None).await?;
-    Ok(say(ctx, "contact_done", &lang, &[("id", e.id.to_string())]))
+    let replies = say(ctx, "contact_done", &lang, &[("id", e.id.to_string())]);
+    acted(ctx, conn, who, &e, Status::InfoRequested, &lang, replies).await
 }
 
-/// The company's answer to a question reaches every contact of the institution, with the buttons to
-/// decide (accept, decline, ask again).
+/// The company's answer to a question reaches the institution where its leads go (its groups, or every
+/// contact), with the buttons to decide (accept, decline, ask again).
 pub async fn pass_answer(
     ctx: &Context,
     conn: &mut PgConnection,
@@ -300,7 +361,7 @@ pub async fn pass_answer(
     store::set_status(conn, e.id, Status::Delivered, Some(answer)).await?;
     let mut answered = e.clone();
     answered.status = Status::Delivered;
-    for (channel, chat) in store::contact_chats(conn, e.institution_id).await? {
+    for (channel, chat) in registry::lead_chats(conn, e.institution_id).await? {
         let lang = ctx.lang_of(conn, &channel, chat).await?;
         let mut v = vars(ctx, &answered, &lang);
         v.push(("answer", answer.to_owned()));
@@ -341,13 +402,13 @@ pub async fn dead_lettered(ctx: &Context, conn: &mut PgConnection, id: i64) -> R
     Ok(())
 }
 
-/// Reminds the contacts of every delivered lead nobody answered within the configured days, once per
-/// lead, with the lead's buttons again. Returns how many leads were reminded.
+/// Reminds the institution (its groups, or its contacts) of every delivered lead nobody answered within
+/// the configured days, once per lead, with the lead's buttons again. Returns how many leads were reminded.
 pub async fn remind_due(ctx: &Context) -> Result<usize> {
     let mut tx = ctx.pool.begin().await?;
     let due = store::due_reminders(&mut tx, ctx.settings.lead_reminder_days).await?;
     for e in &due {
-        for (channel, chat) in store::contact_chats(&mut tx, e.institution_id).await? {
+        for (channel, chat) in registry::lead_chats(&mut tx, e.institution_id).await? {
             let lang = ctx.lang_of(&mut tx, &channel, chat).await?;
             let lead = messages::lead(ctx, e, &lang);
             let mut v = vars(ctx, e, &lang);

@@ -250,22 +250,25 @@ pub async fn on_button(
     let (eid, wanted) = match id {
         ButtonId::Reply(n) => (*n, Status::InfoRequested),
         ButtonId::Rate(n, _) => (*n, Status::Closed),
-        _ => return Ok(say(ctx, "not_yours", &lang, &[])),
+        _ => return Ok(vec![ctx.notice("not_yours", &lang, &[])]),
     };
     let mine = store::lock(conn, eid)
         .await?
-        .filter(|e| e.channel == who.channel && e.chat_id == who.chat_id && e.status == wanted);
-    if mine.is_none() {
-        return Ok(say(ctx, "not_yours", &lang, &[]));
+        .filter(|e| e.channel == who.channel && e.chat_id == who.chat_id);
+    match mine {
+        None => return Ok(vec![ctx.notice("not_yours", &lang, &[])]),
+        // An old button: the enquiry moved on (the question was answered, or it was closed and rated).
+        Some(e) if e.status != wanted => return Ok(vec![contact::status_notice(ctx, &e, &lang)]),
+        Some(_) => {}
     }
     if let ButtonId::Rate(_, rating) = id {
         return Ok(match store::rate(conn, eid, i16::from(*rating)).await {
             Ok(()) | Err(EnquiryError::AlreadyRated) => say(ctx, "rated", &lang, &[]),
             Err(EnquiryError::Db(e)) => return Err(e),
-            Err(_) => say(ctx, "not_yours", &lang, &[]),
+            Err(_) => vec![ctx.notice("not_yours", &lang, &[])],
         });
     }
-    state.pending = Some(Pending::Answer(eid));
+    state.await_answer(Pending::Answer(eid), who.user_id);
     Ok(say(ctx, "ask_answer", &lang, &[]))
 }
 

@@ -343,34 +343,6 @@ pub async fn queued_of_institution(
     .await
 }
 
-/// The institution a chat is a registered contact of, if any.
-pub async fn contact_institution(
-    conn: &mut PgConnection,
-    channel: &str,
-    chat_id: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT institution_id FROM contact_chats WHERE channel = $1 AND chat_id = $2",
-    )
-    .bind(channel)
-    .bind(chat_id)
-    .fetch_optional(&mut *conn)
-    .await
-}
-
-/// The registered contact chats of an institution.
-pub async fn contact_chats(
-    conn: &mut PgConnection,
-    institution_id: i64,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT channel, chat_id FROM contact_chats WHERE institution_id = $1 ORDER BY id",
-    )
-    .bind(institution_id)
-    .fetch_all(&mut *conn)
-    .await
-}
-
 /// Letters and digits without look-alikes (0/O, 1/I/L), so a code read aloud or retyped survives.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
@@ -407,12 +379,10 @@ pub async fn invite(
     Ok(code)
 }
 
-/// Uses an invite code: the chat becomes a contact of the code's institution. Returns the institution.
-pub async fn register(
+/// Uses an invite code (once, before it expires): returns the code's institution (id, name).
+pub async fn take_invite(
     conn: &mut PgConnection,
     code: &str,
-    channel: &str,
-    chat_id: i64,
     user_id: i64,
 ) -> Result<(i64, String), EnquiryError> {
     let row: Option<(i64, String)> = sqlx::query_as(
@@ -424,18 +394,20 @@ pub async fn register(
     .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (institution_id, name) = row.ok_or(EnquiryError::BadInvite)?;
-    sqlx::query(
-        "INSERT INTO contact_chats (institution_id, channel, chat_id, user_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (channel, chat_id) DO UPDATE SET institution_id = EXCLUDED.institution_id,
-             user_id = EXCLUDED.user_id, registered_at = now()",
-    )
-    .bind(institution_id)
-    .bind(channel)
-    .bind(chat_id)
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
+    row.ok_or(EnquiryError::BadInvite)
+}
+
+/// Uses an invite code: `user_id` becomes a contact of the code's institution, with `own_chat` as their
+/// own chat (see [`super::registry::add_contact`]). Returns the institution (id, name).
+pub async fn register(
+    conn: &mut PgConnection,
+    code: &str,
+    channel: &str,
+    own_chat: i64,
+    user_id: i64,
+) -> Result<(i64, String), EnquiryError> {
+    let (institution_id, name) = take_invite(conn, code, user_id).await?;
+    super::registry::add_contact(conn, institution_id, channel, own_chat, user_id).await?;
     Ok((institution_id, name))
 }
 
@@ -519,7 +491,7 @@ pub async fn save_profile(conn: &mut PgConnection, new: &NewEnquiry) -> Result<(
     Ok(())
 }
 
-/// Forgets a chat (`/forget`): its contact registration and saved details go; its enquiries keep only
+/// Forgets a chat (`/forget`): its saved details go; its enquiries keep only
 /// what statistics need (patent, institution, status history) — the company's name, person, contact,
 /// message, terms, the thread's questions and answers (free text that may quote the company) and the
 /// chat itself are removed.
@@ -530,7 +502,6 @@ pub async fn forget(
 ) -> Result<(), sqlx::Error> {
     for sql in [
         "DELETE FROM company_profiles WHERE channel = $1 AND chat_id = $2",
-        "DELETE FROM contact_chats WHERE channel = $1 AND chat_id = $2",
         "UPDATE enquiry_events SET note = NULL
          WHERE enquiry_id IN (SELECT id FROM enquiries WHERE channel = $1 AND chat_id = $2)",
         // A forgotten company's chat id becomes minus the enquiry id: unique, and pointing at nobody.

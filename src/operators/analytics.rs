@@ -13,8 +13,6 @@ pub enum Kind {
     NoMatch,
     Shown,
     Details,
-    ThumbUp,
-    ThumbDown,
 }
 
 impl Kind {
@@ -24,8 +22,6 @@ impl Kind {
             Kind::NoMatch => "no_match",
             Kind::Shown => "shown",
             Kind::Details => "details",
-            Kind::ThumbUp => "thumb_up",
-            Kind::ThumbDown => "thumb_down",
         }
     }
 }
@@ -116,7 +112,9 @@ pub struct Stats {
     pub top_institutions: Vec<(String, i64)>,
     /// Patents often shown but never opened.
     pub shown_never_opened: Vec<(String, i64)>,
+    /// Patents by 👍 votes (one per user and patent, as they stand now).
     pub thumbs_up: Vec<(String, i64)>,
+    /// Patents by 👎 votes.
     pub thumbs_down: Vec<(String, i64)>,
 }
 
@@ -266,20 +264,9 @@ pub async fn stats(
          GROUP BY patent_number ORDER BY count(*) DESC, patent_number LIMIT $3",
     )
     .await?;
-    let thumbs = |kind: &'static str| {
-        sqlx::query_as::<_, (String, i64)>(
-            "SELECT patent_number, count(*) FROM usage_events
-             WHERE kind = $4 AND at >= $1 AND ($2::text IS NULL OR institution = $2)
-             GROUP BY patent_number ORDER BY count(*) DESC, patent_number LIMIT $3",
-        )
-        .bind(from)
-        .bind(institution)
-        .bind(TOP)
-        .bind(kind)
-        .fetch_all(pool)
-    };
-    s.thumbs_up = thumbs("thumb_up").await?;
-    s.thumbs_down = thumbs("thumb_down").await?;
+    // Votes standing, one per user and patent (not presses).
+    s.thumbs_up = super::votes::top(pool, from, institution, true, TOP).await?;
+    s.thumbs_down = super::votes::top(pool, from, institution, false, TOP).await?;
     Ok(s)
 }
 
@@ -359,8 +346,8 @@ impl Stats {
             "often shown, never opened: {}",
             pairs(&self.shown_never_opened)
         ));
-        out.push(format!("thumbs up: {}", pairs(&self.thumbs_up)));
-        out.push(format!("thumbs down: {}", pairs(&self.thumbs_down)));
+        out.push(format!("thumbs-up votes: {}", pairs(&self.thumbs_up)));
+        out.push(format!("thumbs-down votes: {}", pairs(&self.thumbs_down)));
         out.join("\n")
     }
 }

@@ -2,7 +2,7 @@
 //! buttons, thumbs on results, `/stats` (admins: everything; a contact: their institution), `/outbox`
 //! and its retry buttons (admins), `/forget` and its confirmation. Admin actions go to the audit log.
 
-use super::{analytics, audit, privacy, subscriptions};
+use super::{analytics, audit, privacy, subscriptions, votes};
 use crate::app::context::{Context, Who};
 use crate::app::reply::Reply;
 use crate::app::route::ButtonId;
@@ -32,7 +32,7 @@ pub async fn on_button(
     id: &ButtonId,
     filters: &Filters,
 ) -> Result<Outcome> {
-    let expired = || say(ctx, "expired", state, &[]);
+    let expired = || vec![ctx.notice("expired", &state.lang, &[])];
     let replies = match id {
         ButtonId::Subscribe => {
             let Some(need) = state
@@ -46,17 +46,23 @@ pub async fn on_button(
                 .await?;
             say(ctx, "subscribed", state, &[("need", need.clone())])
         }
-        ButtonId::Feedback { up, rank } => {
-            let Some(hit) = state.results.get(rank - 1).cloned() else {
+        ButtonId::Feedback { up, pick } => {
+            let hit = state.results.get(pick.rank - 1);
+            let Some(hit) = hit.filter(|h| pick.fits(&h.number)).cloned() else {
                 return Ok(Outcome::Replies(expired()));
             };
-            let kind = if *up {
-                analytics::Kind::ThumbUp
-            } else {
-                analytics::Kind::ThumbDown
+            // One vote per user (whoever pressed) and patent; the answer says what the press did.
+            let key = match votes::press(conn, who.channel, who.user_id, &hit, *up).await? {
+                votes::Vote::Counted => "feedback_thanks",
+                votes::Vote::Changed => "feedback_changed",
+                votes::Vote::Withdrawn => "feedback_withdrawn",
             };
-            analytics::record(conn, kind, Some(&hit), None, &[]).await?;
-            say(ctx, "feedback_thanks", state, &[])
+            let thumb = ctx.text(
+                if *up { "thumb_up" } else { "thumb_down" },
+                &state.lang,
+                &[],
+            );
+            vec![ctx.notice(key, &state.lang, &[("vote", thumb)])]
         }
         ButtonId::Unsubscribe(sid) => {
             if subscriptions::unsubscribe(conn, who.channel, who.chat_id, *sid).await? {
@@ -67,7 +73,11 @@ pub async fn on_button(
         }
         ButtonId::Retry(oid) => {
             if !ctx.is_admin(who.user_id) {
-                return Ok(Outcome::Replies(say(ctx, "not_admin", state, &[])));
+                return Ok(Outcome::Replies(vec![ctx.notice(
+                    "not_admin",
+                    &state.lang,
+                    &[],
+                )]));
             }
             if !crate::outbox::retry_dead(&mut *conn, *oid).await? {
                 return Ok(Outcome::Replies(expired()));
@@ -130,7 +140,7 @@ pub async fn stats(
         None
     } else {
         let Some(id) =
-            crate::enquiry::store::contact_institution(conn, who.channel, who.chat_id).await?
+            crate::enquiry::registry::contact_institution(conn, who.channel, who.user_id).await?
         else {
             return Ok(say(ctx, "not_allowed", state, &[]));
         };

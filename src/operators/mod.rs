@@ -1,8 +1,8 @@
 //! What operators and returning companies get beyond one conversation: anonymous usage statistics
 //! ([`analytics`]), the backlog operators watch in `/metrics` ([`backlog`]), saved needs pushed new
 //! matching patents ([`subscriptions`]), the audit log of admin actions ([`audit`]), personal-data rights
-//! ([`privacy`]) and how long data is kept ([`retention`]); [`commands`] is what users type and press for
-//! them.
+//! ([`privacy`]), how long data is kept ([`retention`]) and thumbs on results as votes ([`votes`]);
+//! [`commands`] is what users type and press for them.
 
 pub mod analytics;
 pub mod audit;
@@ -11,3 +11,4 @@ pub mod commands;
 pub mod privacy;
 pub mod retention;
 pub mod subscriptions;
+pub mod votes;

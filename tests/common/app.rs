@@ -4,7 +4,7 @@
 //! and `sent_to` reads what a chat received.
 #![allow(dead_code)]
 
-use super::fake_telegram::{self as fake_api, Shared, message, press};
+use super::fake_telegram::{self as fake_api, Shared, group_message, group_press, message, press};
 use queqiao::app::{App, Settings};
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::telegram::{self, Options, Telegram};
@@ -63,6 +63,14 @@ pub struct TestApp {
     /// The fake Bot API's address, for a second channel over the same app.
     pub url: url::Url,
     next_update: i64,
+}
+
+/// What a press got: the messages its chat received, and the press's own brief answer (a note only
+/// the presser sees on Telegram; empty when the press was answered without one).
+#[derive(Debug, Clone)]
+pub struct Pressed {
+    pub sent: Vec<Sent>,
+    pub answer: String,
 }
 
 /// The application over `pool` with the scripts of `dialogs/` and the shipped synonyms, [`ADMIN`] as
@@ -133,6 +141,19 @@ impl TestApp {
         }
     }
 
+    /// The id the next delivered update gets.
+    pub fn next_update_id(&self) -> i64 {
+        self.next_update
+    }
+
+    /// The brief answer given to the press of update `id` (empty if none; the test fails if the press
+    /// was not answered at all).
+    pub async fn answer_to(&self, id: i64) -> String {
+        fake_api::answer_to(&self.fake, id)
+            .await
+            .unwrap_or_else(|| panic!("the press of update {id} was not answered"))
+    }
+
     /// Delivers one update (made from its id) and everything it causes; returns every message sent
     /// meanwhile, to any chat.
     pub async fn deliver_all(&mut self, update: impl Fn(i64) -> Value) -> Vec<Value> {
@@ -172,6 +193,18 @@ impl TestApp {
     /// `chat` presses the button whose label or callback data is `button` in the last message it got;
     /// the test fails if that message offered no such button. Returns what it received in answer.
     pub async fn press(&mut self, chat: i64, button: &str) -> Vec<Sent> {
+        self.press_answered(chat, button).await.sent
+    }
+
+    /// [`TestApp::press`], also returning the press's own brief answer.
+    pub async fn press_answered(&mut self, chat: i64, button: &str) -> Pressed {
+        let data = self.offered_data(chat, button);
+        self.forge(chat, &data).await
+    }
+
+    /// The callback data of the button labelled (or with the data) `button` in the last message `chat`
+    /// got; the test fails if there is none.
+    pub fn offered_data(&self, chat: i64, button: &str) -> String {
         let last = self.sent_to(chat).pop();
         let offered = last.as_ref().and_then(|m| {
             m.buttons
@@ -179,15 +212,44 @@ impl TestApp {
                 .find(|(data, label)| data == button || label == button)
                 .map(|(data, _)| data.clone())
         });
-        let Some(data) = offered else {
-            panic!("chat {chat} was not offered `{button}` in its last message: {last:#?}");
-        };
-        self.deliver(chat, |id| press(id, chat, &data)).await
+        offered.unwrap_or_else(|| {
+            panic!("chat {chat} was not offered `{button}` in its last message: {last:#?}")
+        })
     }
 
-    /// Presses a button by its callback data whether or not it was offered (forged or stale presses).
-    pub async fn forge(&mut self, chat: i64, data: &str) -> Vec<Sent> {
-        self.deliver(chat, |id| press(id, chat, data)).await
+    /// Presses a button by its callback data whether or not it was offered (forged or stale presses);
+    /// returns what the chat received and the press's own answer.
+    pub async fn forge(&mut self, chat: i64, data: &str) -> Pressed {
+        let id = self.next_update;
+        let sent = self.deliver(chat, |id| press(id, chat, data)).await;
+        let answer = self.answer_to(id).await;
+        Pressed { sent, answer }
+    }
+
+    /// `user`, named `name`, types `text` in the group chat `group`; returns what the group received.
+    pub async fn say_in(&mut self, group: i64, user: i64, name: &str, text: &str) -> Vec<Sent> {
+        self.deliver(group, |id| group_message(id, group, user, name, text))
+            .await
+    }
+
+    /// `user`, named `name`, presses the button labelled (or with the data) `button` on the newest
+    /// message of the group chat `group` that offers one: everyone in a group sees its messages, so
+    /// any of them may press. The test fails if the group was offered no such button.
+    pub async fn press_in(&mut self, group: i64, user: i64, name: &str, button: &str) -> Pressed {
+        let offered = self.sent_to(group).into_iter().rev().find_map(|m| {
+            m.buttons
+                .into_iter()
+                .find(|(data, label)| data == button || label == button)
+        });
+        let Some((data, _)) = offered else {
+            panic!("group {group} was never offered `{button}`");
+        };
+        let id = self.next_update;
+        let sent = self
+            .deliver(group, |id| group_press(id, group, user, name, &data))
+            .await;
+        let answer = self.answer_to(id).await;
+        Pressed { sent, answer }
     }
 
     /// Everything `chat` received so far, oldest first.

@@ -26,6 +26,8 @@ pub struct Fake {
     pub updates: Vec<Value>,
     pub sent: Vec<Value>,
     pub answered: usize,
+    /// Every answerCallbackQuery call's body (`callback_query_id`, and `text` when there is one).
+    pub answers: Vec<Value>,
     pub faults: VecDeque<Fault>,
     pub send_calls: usize,
     pub webhook: Option<Value>,
@@ -141,6 +143,7 @@ async fn api(
         }
         "answercallbackquery" => {
             fake.answered += 1;
+            fake.answers.push(body.clone());
             json!(true)
         }
         "setwebhook" => {
@@ -196,6 +199,42 @@ pub fn press(id: i64, chat: i64, data: &str) -> Value {
     json!({"update_id": id, "callback_query": {"id": format!("q{id}"), "chat_instance": "c",
         "from": {"id": chat, "is_bot": false, "first_name": "A"}, "data": data,
         "message": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private", "first_name": "A"}, "text": "?"}}})
+}
+
+/// The text the bot answered the press of update `id` with (see [`press`]): `Some("")` for an answer
+/// without text, `None` if the press was not answered within two seconds (answers are sent on their own,
+/// after the update's transaction).
+pub async fn answer_to(fake: &Shared, id: i64) -> Option<String> {
+    let query = format!("q{id}");
+    for _ in 0..200 {
+        let found = fake
+            .lock()
+            .unwrap()
+            .answers
+            .iter()
+            .find(|a| a["callback_query_id"].as_str() == Some(&query))
+            .map(|a| a["text"].as_str().unwrap_or_default().to_owned());
+        if found.is_some() {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
+}
+
+/// A message `user` (named `name`) sends in the group chat `group` (a negative id, as Telegram's are).
+pub fn group_message(id: i64, group: i64, user: i64, name: &str, text: &str) -> Value {
+    json!({"update_id": id, "message": {"message_id": id, "date": 0,
+        "chat": {"id": group, "type": "supergroup", "title": "技术转移办公室"},
+        "from": {"id": user, "is_bot": false, "first_name": name}, "text": text}})
+}
+
+/// `user` (named `name`) presses a button of a message in the group chat `group`.
+pub fn group_press(id: i64, group: i64, user: i64, name: &str, data: &str) -> Value {
+    json!({"update_id": id, "callback_query": {"id": format!("q{id}"), "chat_instance": "g",
+        "from": {"id": user, "is_bot": false, "first_name": name}, "data": data,
+        "message": {"message_id": 1, "date": 0,
+            "chat": {"id": group, "type": "supergroup", "title": "技术转移办公室"}, "text": "?"}}})
 }
 
 pub fn texts(sent: &[Value]) -> String {

@@ -26,9 +26,10 @@ fn texts(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
         .map(|e| match e {
-            Effect::Say(t) | Effect::Ask { text: t, .. } | Effect::Results { text: t, .. } => {
-                t.clone()
-            }
+            Effect::Say(t)
+            | Effect::Notice(t)
+            | Effect::Ask { text: t, .. }
+            | Effect::Results { text: t, .. } => t.clone(),
             other => format!("{other:?}"),
         })
         .collect()
@@ -156,8 +157,22 @@ fn results_page_details_and_stale_buttons() {
         // Ids that do not even parse never reach the engine (the router answers "expired").
         let Ok(id) = forged.parse() else { continue };
         let effects = engine.handle(&mut state, Event::Choice(id));
-        assert!(texts(&effects)[0].contains("过期"), "{forged}: {effects:?}");
+        // One brief notice: the page is not sent again.
+        assert!(
+            matches!(effects.as_slice(), [Effect::Notice(t)] if t.contains("过期")),
+            "{forged}: {effects:?}"
+        );
     }
+    // A details button made for another patent at that rank (an older search's page) is stale too.
+    let other = ButtonId::Open(crate::app::route::Pick::of(7, "CN999999999A"));
+    let effects = engine.handle(&mut state, Event::Choice(other));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Notice(_)]),
+        "{effects:?}"
+    );
+    let same = ButtonId::Open(crate::app::route::Pick::of(7, "CN100000007A"));
+    let effects = engine.handle(&mut state, Event::Choice(same));
+    assert!(matches!(&effects[0], Effect::Details { .. }), "{effects:?}");
     let effects = engine.handle(&mut state, Event::Choice("enquire:7".parse().unwrap()));
     assert_eq!(
         effects,
