@@ -3,11 +3,20 @@
 //! transaction, run the dialog, save the state, queue the replies in the outbox and mark the update
 //! handled, so a crash at any point leaves the update either untouched or wholly done. Senders deliver the
 //! outbox within Telegram's rate limits, retrying 429s, 5xx and network errors with backoff.
+//!
+//! - `convert`: Telegram's types to the application's and back (inbound updates, messages, keyboards).
+//! - `send`: the senders and their retry rule.
+//! - `tests`: the channel's own tests (a panicking handler, splitting, reading updates).
 
-use super::quarantine::{Tries, storable};
+mod convert;
+mod send;
+
+pub use convert::{Inbound, MAX_MESSAGE_CHARS, inbound, messages, split_message, take_answer};
+pub use send::{Sent, retry_delay};
+
+use super::quarantine::Tries;
 use super::throttle::{Limits, Throttle};
-use crate::app::{App, Incoming, Reply};
-use crate::dialog::engine::Button;
+use crate::app::App;
 use crate::inbox;
 use crate::metrics::Metrics;
 use crate::outbox::{self, Message};
@@ -18,17 +27,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use teloxide::RequestError;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, UpdateKind};
 use tokio::sync::{Notify, watch};
 
 /// The conversation channel name stored with the state.
 pub const CHANNEL: &str = "telegram";
-/// Telegram's limit on one message, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 4096;
-/// Telegram's limit on callback data, in bytes.
-const MAX_CALLBACK_BYTES: usize = 64;
-/// Telegram's limit on a callback answer's text, in characters.
-const MAX_ANSWER_CHARS: usize = 200;
 
 /// Why a round of polling or processing failed (logged; the loop goes on).
 #[derive(Debug, thiserror::Error)]
@@ -39,137 +41,6 @@ pub enum TelegramError {
     Store(#[from] sqlx::Error),
     #[error("{0}")]
     Config(String),
-}
-
-/// What the bot understood of an update; this is what the inbox stores.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Inbound {
-    pub chat_id: i64,
-    pub user_id: i64,
-    pub incoming: Incoming,
-    /// Set for button presses, which Telegram wants answered.
-    pub callback_id: Option<String>,
-    /// The sender's (or presser's) name as Telegram shows it, to tell a group who acted.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub name: String,
-    /// Sent in a group chat (group or supergroup), not a private one.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub group: bool,
-}
-
-/// A user's name as a group reads it: first and last name, without control characters (which the
-/// database refuses, NUL above all) and at most 64 characters.
-fn name_of(user: &teloxide::types::User) -> String {
-    user.full_name()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect::<String>()
-        .trim()
-        .to_owned()
-}
-
-/// Turns an update into a message for the runtime; other kinds (edits, joins, photos...) are ignored.
-pub fn inbound(update: &Update) -> Option<Inbound> {
-    match &update.kind {
-        UpdateKind::Message(m) => Some(Inbound {
-            chat_id: m.chat.id.0,
-            user_id: m
-                .from
-                .as_ref()
-                .map(|u| u.id.0 as i64)
-                .unwrap_or(m.chat.id.0),
-            incoming: Incoming::Text(storable(m.text()?)),
-            callback_id: None,
-            name: m.from.as_ref().map(name_of).unwrap_or_default(),
-            group: !m.chat.is_private(),
-        }),
-        UpdateKind::CallbackQuery(q) => Some(Inbound {
-            chat_id: q
-                .message
-                .as_ref()
-                .map(|m| m.chat().id.0)
-                .unwrap_or(q.from.id.0 as i64),
-            user_id: q.from.id.0 as i64,
-            incoming: Incoming::Choice(storable(q.data.as_deref()?)),
-            callback_id: Some(q.id.0.clone()),
-            name: name_of(&q.from),
-            group: q.message.as_ref().is_some_and(|m| !m.chat().is_private()),
-        }),
-        _ => None,
-    }
-}
-
-/// Splits a text into messages Telegram accepts, at line breaks where possible.
-pub fn split_message(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut len = 0;
-    for line in text.split_inclusive('\n') {
-        let line_len = line.chars().count();
-        if len + line_len > MAX_MESSAGE_CHARS && !current.is_empty() {
-            parts.push(std::mem::take(&mut current));
-            len = 0;
-        }
-        if line_len > MAX_MESSAGE_CHARS {
-            // A single line longer than a message: cut it by characters.
-            let chars: Vec<char> = line.chars().collect();
-            for chunk in chars.chunks(MAX_MESSAGE_CHARS) {
-                parts.push(chunk.iter().collect());
-            }
-            continue;
-        }
-        current.push_str(line);
-        len += line_len;
-    }
-    if !current.trim().is_empty() {
-        parts.push(current);
-    }
-    parts
-}
-
-fn keyboard(buttons: &[Button]) -> Option<InlineKeyboardMarkup> {
-    if buttons.is_empty() {
-        return None;
-    }
-    let rows = buttons
-        .iter()
-        .filter(|b| b.id.len() <= MAX_CALLBACK_BYTES)
-        .map(|b| {
-            vec![InlineKeyboardButton::callback(
-                b.label.clone(),
-                b.id.clone(),
-            )]
-        });
-    Some(InlineKeyboardMarkup::new(rows))
-}
-
-/// A reply as Telegram-sized messages, the last one carrying the buttons.
-pub fn messages(reply: &Reply) -> Vec<Message> {
-    let mut parts: Vec<Message> = split_message(&reply.plain_text())
-        .into_iter()
-        .map(Message::text)
-        .collect();
-    if let Some(last) = parts.last_mut() {
-        last.buttons = reply.buttons().to_vec();
-    }
-    parts
-}
-
-/// For a button press, takes its brief answer out of the replies: Telegram shows it to the presser alone,
-/// on the button's own answer, instead of a message in the chat (in a group, nobody else sees a refusal).
-/// A notice too long for that, or one answering typed text, stays a message.
-pub fn take_answer(replies: &mut Vec<Reply>, pressed: bool) -> Option<String> {
-    if !pressed {
-        return None;
-    }
-    let at = replies.iter().position(
-        |r| matches!(r, Reply::Notice(text) if text.chars().count() <= MAX_ANSWER_CHARS),
-    )?;
-    match replies.remove(at) {
-        Reply::Notice(text) => Some(text),
-        _ => None,
-    }
 }
 
 /// How the channel works; [`Options::default`] follows Telegram's published limits.
@@ -200,14 +71,6 @@ impl Default for Options {
             update_max_attempts: 5,
         }
     }
-}
-
-/// What happened to one outbox message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sent {
-    Delivered,
-    Retry,
-    Dead,
 }
 
 /// The channel: Bot API clients, the inbox, the outbox and the dialog runtime.
@@ -542,7 +405,7 @@ impl Telegram {
         inbound: &Inbound,
     ) -> Result<Option<String>, String> {
         #[cfg(test)]
-        if inbound.incoming == Incoming::Text(tests::PANIC_PROBE.into()) {
+        if inbound.incoming == crate::app::Incoming::Text(tests::PANIC_PROBE.into()) {
             panic!("injected by a test");
         }
         let who = crate::app::Who {
@@ -564,76 +427,6 @@ impl Telegram {
             .await
             .map_err(|e| e.to_string())?;
         Ok(answer)
-    }
-
-    /// Delivers the oldest due message of a chat the rate limits allow; `None` when there is none.
-    pub async fn send_one(&self) -> Result<Option<Sent>, TelegramError> {
-        // The overall slot is taken before claiming, so no sender holds a row (and a connection) while it
-        // waits; chats that sent too recently are skipped by the claim itself.
-        self.throttle.acquire_global().await;
-        let mut tx = self.pool.begin().await?;
-        let busy = self.throttle.busy_chats();
-        let Some(claimed) = outbox::claim(&mut tx, CHANNEL, &busy).await? else {
-            return Ok(None);
-        };
-        self.throttle.acquire_chat(claimed.chat_id).await;
-        let result = self.deliver(&claimed.message, claimed.chat_id).await;
-        let sent = match result {
-            Ok(()) => {
-                outbox::mark_sent(&mut tx, claimed.id).await?;
-                self.runtime
-                    .on_delivered(&mut tx, claimed.enquiry_id)
-                    .await?;
-                Metrics::inc(&self.metrics.messages_sent);
-                Sent::Delivered
-            }
-            Err(e) => {
-                let attempt = claimed.attempts + 1;
-                let retry = retry_delay(&e, attempt, self.options.max_attempts);
-                tracing::warn!(outbox_id = claimed.id, chat_id = claimed.chat_id, attempt, error = %e,
-                    retry_in_ms = retry.map(|d| d.as_millis() as u64), "send failed");
-                outbox::mark_failed(&mut tx, claimed.id, &e.to_string(), retry).await?;
-                match retry {
-                    Some(_) => {
-                        Metrics::inc(&self.metrics.send_retries);
-                        Sent::Retry
-                    }
-                    None => {
-                        Metrics::inc(&self.metrics.dead_letters);
-                        self.runtime
-                            .on_dead_letter(&mut tx, claimed.enquiry_id)
-                            .await?;
-                        Sent::Dead
-                    }
-                }
-            }
-        };
-        tx.commit().await?;
-        Ok(Some(sent))
-    }
-
-    /// Sends until nothing is due; returns what happened to each message (for tests and tools).
-    pub async fn send_pending(&self) -> Result<Vec<Sent>, TelegramError> {
-        let mut all = Vec::new();
-        while let Some(sent) = self.send_one().await? {
-            all.push(sent);
-        }
-        Ok(all)
-    }
-
-    async fn deliver(&self, message: &Message, chat_id: i64) -> Result<(), RequestError> {
-        let parts = split_message(&message.text);
-        let count = parts.len();
-        for (i, text) in parts.into_iter().enumerate() {
-            let mut request = self.bot.send_message(ChatId(chat_id), text);
-            if i + 1 == count
-                && let Some(markup) = keyboard(&message.buttons)
-            {
-                request = request.reply_markup(markup);
-            }
-            request.await?;
-        }
-        Ok(())
     }
 
     /// Publishes the command menu in Chinese (default) and English: the company's in private chats,
@@ -780,55 +573,6 @@ impl Telegram {
             }
         }
     }
-
-    async fn send_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        while !*stop.borrow() {
-            match self.send_one().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(e) => tracing::error!(error = %e, "outbox delivery failed; retrying"),
-            }
-            let idle = if self.throttle.busy_chats().is_empty() {
-                Duration::from_secs(1)
-            } else {
-                Duration::from_millis(100)
-            };
-            tokio::select! {
-                _ = self.mail.notified() => {}
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep(idle) => {}
-            }
-        }
-    }
-}
-
-/// When to try a failed send again (`None`: give up). Telegram's `retry_after` is obeyed; errors that a
-/// retry cannot fix (the user blocked the bot, the chat is gone) are given up at once; others back off
-/// exponentially with jitter, so many senders do not retry in step.
-pub fn retry_delay(error: &RequestError, attempt: i32, max_attempts: i32) -> Option<Duration> {
-    use teloxide::ApiError;
-    if attempt >= max_attempts {
-        return None;
-    }
-    match error {
-        RequestError::RetryAfter(wait) => Some(wait.duration()),
-        RequestError::Api(
-            ApiError::BotBlocked
-            | ApiError::ChatNotFound
-            | ApiError::UserDeactivated
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::CantInitiateConversation
-            | ApiError::CantTalkWithBots,
-        )
-        | RequestError::MigrateToChatId(_) => None,
-        _ => {
-            let base =
-                Duration::from_millis(500) * 2u32.saturating_pow(attempt.clamp(0, 12) as u32);
-            let jitter = 0.5 + rand::random::<f64>();
-            Some(base.min(Duration::from_secs(600)).mul_f64(jitter))
-        }
-    }
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -840,160 +584,4 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A message that makes the handler panic, in tests only.
-    pub const PANIC_PROBE: &str = "\u{1f4a5} panic probe";
-
-    fn update(id: i64, text: &str) -> Update {
-        // teloxide reads updates from text only (from_value loses the kind).
-        let json = serde_json::json!({"update_id": id, "message": {"message_id": id, "date": 0,
-            "chat": {"id": 31, "type": "private", "first_name": "A"},
-            "from": {"id": 31, "is_bot": false, "first_name": "A"}, "text": text}});
-        serde_json::from_str(&json.to_string()).unwrap()
-    }
-
-    #[sqlx::test]
-    async fn a_panicking_handler_is_contained(pool: PgPool) {
-        let matcher = Arc::new(
-            crate::matching::Matcher::load(&pool, crate::matching::Synonyms::default())
-                .await
-                .unwrap(),
-        );
-        let runtime = Arc::new(
-            App::new(
-                std::path::Path::new("dialogs"),
-                pool.clone(),
-                matcher,
-                vec![],
-            )
-            .unwrap(),
-        );
-        // Nothing is sent in this test; the address only has to parse.
-        let bot = Bot::new("1:T").set_api_url("http://127.0.0.1:9/".parse().unwrap());
-        let tg = Telegram::new(bot, pool.clone(), runtime);
-        tg.store_update(&update(1, PANIC_PROBE)).await.unwrap();
-        tg.store_update(&update(2, "/start")).await.unwrap();
-        assert_eq!(
-            tg.process_pending().await.unwrap(),
-            2,
-            "the panic did not stop the worker"
-        );
-        let rows: Vec<(i64, Option<String>)> =
-            sqlx::query_as("SELECT update_id, last_error FROM telegram_updates ORDER BY update_id")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-        assert!(
-            rows[0]
-                .1
-                .as_deref()
-                .unwrap_or_default()
-                .contains("panicked"),
-            "{rows:?}"
-        );
-        assert_eq!(rows[1].1, None);
-        let queued: Vec<String> =
-            sqlx::query_scalar("SELECT message->>'text' FROM outbox ORDER BY id")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-        assert!(
-            queued[0].contains("抱歉"),
-            "the user got an apology first: {queued:?}"
-        );
-        assert!(queued[1..].iter().any(|t| t.contains("欢迎")), "{queued:?}");
-    }
-
-    #[test]
-    fn inbox_entries_read_back() {
-        let entry = Inbound {
-            chat_id: -100,
-            user_id: 7,
-            incoming: Incoming::Choice("open:1".into()),
-            callback_id: Some("q".into()),
-            name: "张三".into(),
-            group: true,
-        };
-        let stored = serde_json::to_value(Some(&entry)).unwrap();
-        assert_eq!(
-            serde_json::from_value::<Option<Inbound>>(stored).unwrap(),
-            Some(entry)
-        );
-    }
-
-    #[test]
-    fn a_press_gets_its_brief_notice_as_the_buttons_answer() {
-        let short = Reply::Notice("expired".into());
-        let long = Reply::Notice("x".repeat(MAX_ANSWER_CHARS + 1));
-        let mut replies = vec![Reply::Text("a".into()), short.clone()];
-        assert_eq!(take_answer(&mut replies, true).as_deref(), Some("expired"));
-        assert_eq!(replies, [Reply::Text("a".into())]);
-        // Typed text has no button to answer; a notice too long for one stays a message.
-        let mut replies = vec![short.clone()];
-        assert_eq!(take_answer(&mut replies, false), None);
-        assert_eq!(replies, [short]);
-        let mut replies = vec![long.clone()];
-        assert_eq!(take_answer(&mut replies, true), None);
-        assert_eq!(replies, [long]);
-    }
-
-    #[test]
-    fn long_messages_are_split_under_the_limit() {
-        let text = format!("{}\n{}", "长".repeat(3000), "短".repeat(3000));
-        let parts = split_message(&text);
-        assert_eq!(parts.len(), 2);
-        assert!(parts.iter().all(|p| p.chars().count() <= MAX_MESSAGE_CHARS));
-        let one_line = "字".repeat(10_000);
-        let parts = split_message(&one_line);
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts.concat(), one_line);
-    }
-
-    #[test]
-    fn updates_become_inbound_messages() {
-        let message: Update = serde_json::from_str(
-            r#"{"update_id": 7, "message": {"message_id": 1, "date": 0,
-                "chat": {"id": 100, "type": "private", "first_name": "A"},
-                "from": {"id": 100, "is_bot": false, "first_name": "A"}, "text": "/start"}}"#,
-        )
-        .unwrap();
-        let got = inbound(&message).unwrap();
-        assert_eq!(
-            (got.chat_id, got.user_id, got.incoming),
-            (100, 100, Incoming::Text("/start".into()))
-        );
-        let callback: Update = serde_json::from_str(
-            r#"{"update_id": 8, "callback_query": {"id": "q1", "chat_instance": "c",
-                "from": {"id": 100, "is_bot": false, "first_name": "A"}, "data": "c:zh",
-                "message": {"message_id": 2, "date": 0, "chat": {"id": 100, "type": "private", "first_name": "A"}, "text": "?"}}}"#,
-        )
-        .unwrap();
-        let got = inbound(&callback).unwrap();
-        assert_eq!(got.incoming, Incoming::Choice("c:zh".into()));
-        assert_eq!(got.callback_id.as_deref(), Some("q1"));
-        assert!(!got.group);
-    }
-
-    #[test]
-    fn a_press_in_a_group_is_the_pressers() {
-        // The button sits in the group's chat; who pressed it is `from`, with a name to tell the group.
-        let callback: Update = serde_json::from_str(
-            r#"{"update_id": 9, "callback_query": {"id": "q2", "chat_instance": "c",
-                "from": {"id": 7, "is_bot": false, "first_name": "张\u0000三", "last_name": "Li"},
-                "data": "lead:accept:5",
-                "message": {"message_id": 3, "date": 0, "chat": {"id": -100123, "type": "supergroup",
-                    "title": "技术转移办公室"}, "text": "?"}}}"#,
-        )
-        .unwrap();
-        let got = inbound(&callback).unwrap();
-        assert_eq!((got.chat_id, got.user_id, got.group), (-100123, 7, true));
-        assert_eq!(got.name, "张三 Li", "control characters are dropped");
-        // Entries stored before names and groups were kept read back as private, unnamed.
-        let old = serde_json::json!({"chat_id": 5, "user_id": 5, "incoming": {"Text": "hi"},
-            "callback_id": null});
-        let read: Inbound = serde_json::from_value(old).unwrap();
-        assert_eq!((read.name.as_str(), read.group), ("", false));
-    }
-}
+mod tests;
