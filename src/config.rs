@@ -34,6 +34,9 @@ pub struct Settings {
     /// Public HTTPS URL Telegram pushes updates to; long polling when unset.
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
+    /// Where people reach this server from outside (the web console's links): `PUBLIC_URL`, or else
+    /// `WEBHOOK_URL`'s origin; no trailing slash. Unset: `/web` says the console is not set up.
+    pub public_url: Option<String>,
     pub send_per_second: u32,
     pub send_chat_interval_ms: u64,
     pub send_max_attempts: i32,
@@ -63,6 +66,7 @@ impl fmt::Debug for Settings {
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<set>"),
             )
+            .field("public_url", &self.public_url)
             .field("send_per_second", &self.send_per_second)
             .field("send_chat_interval_ms", &self.send_chat_interval_ms)
             .field("send_max_attempts", &self.send_max_attempts)
@@ -134,7 +138,9 @@ impl Settings {
                 });
             }
         }
+        let public_url = public_url(non_empty("PUBLIC_URL"), webhook_url.as_deref())?;
         Ok(Self {
+            public_url,
             http_addr: parse_or(
                 "HTTP_ADDR",
                 &get,
@@ -157,6 +163,25 @@ impl Settings {
             log_format,
         })
     }
+}
+
+/// `PUBLIC_URL` when set (an http(s) URL, kept without its trailing slash), else the scheme, host and
+/// port of `WEBHOOK_URL`: the console is served by the same process behind the same proxy.
+fn public_url(set: Option<String>, webhook: Option<&str>) -> Result<Option<String>, ConfigError> {
+    if let Some(url) = set {
+        let url = url.trim().trim_end_matches('/').to_owned();
+        return match url::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(url)),
+            _ => Err(ConfigError {
+                name: "PUBLIC_URL",
+                reason: format!("`{url}` is not an http(s) URL (e.g. https://bot.example.com)"),
+            }),
+        };
+    }
+    Ok(webhook
+        .and_then(|w| url::Url::parse(w).ok())
+        .filter(|u| u.host().is_some())
+        .map(|u| u.origin().ascii_serialization()))
 }
 
 /// A typed variable with a default; a value that does not parse is an error naming the variable.
@@ -262,6 +287,24 @@ mod tests {
         let err = settings(&[("SEND_PER_SECOND", "fast")]).unwrap_err();
         assert!(err.to_string().contains("SEND_PER_SECOND") && err.to_string().contains("fast"));
         assert_eq!(settings(&[]).unwrap().http_addr.port(), 8080);
+    }
+
+    #[test]
+    fn public_url_is_set_or_the_webhooks_origin() {
+        assert_eq!(settings(&[]).unwrap().public_url, None);
+        let s = settings(&[
+            ("WEBHOOK_URL", "https://bot.example.com:8443/telegram/x"),
+            ("WEBHOOK_SECRET", "s"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.public_url.as_deref(),
+            Some("https://bot.example.com:8443")
+        );
+        let s = settings(&[("PUBLIC_URL", "https://console.example.com/")]).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://console.example.com"));
+        let err = settings(&[("PUBLIC_URL", "console.example.com")]).unwrap_err();
+        assert_eq!(err.name, "PUBLIC_URL");
     }
 
     #[test]

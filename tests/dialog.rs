@@ -14,7 +14,7 @@ use std::sync::Arc;
 const ADMIN: i64 = 42;
 
 fn copy_dialogs(to: &Path) {
-    for name in ["bot.toml", "intake.toml", "synonyms.toml"] {
+    for name in ["bot.toml", "intake.toml", "synonyms.toml", "web.toml"] {
         std::fs::copy(Path::new("dialogs").join(name), to.join(name)).unwrap();
     }
 }

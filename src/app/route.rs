@@ -23,6 +23,8 @@ pub enum Command {
     Stats,
     Outbox,
     Forget,
+    /// A one-time sign-in link to the web console.
+    Web,
 }
 
 impl Command {
@@ -44,6 +46,7 @@ impl Command {
         "stats",
         "outbox",
         "reload",
+        "web",
     ];
 
     /// The command of a message, if it is one of ours.
@@ -68,6 +71,7 @@ impl Command {
             "stats" => Command::Stats,
             "outbox" => Command::Outbox,
             "forget" => Command::Forget,
+            "web" => Command::Web,
             _ => return None,
         })
     }
@@ -87,6 +91,7 @@ impl Command {
             Command::Stats => "stats",
             Command::Outbox => "outbox",
             Command::Forget => "forget",
+            Command::Web => "web",
         }
     }
 

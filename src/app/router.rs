@@ -183,6 +183,7 @@ async fn on_command(
         Command::Stats => operators::stats(ctx, conn, who, state).await?,
         Command::Outbox => operators::outbox(ctx, conn, who, state).await?,
         Command::Forget => operators::forget_prompt(ctx, state),
+        Command::Web => crate::web::signin::link(ctx, conn, who, &lang).await?,
         // A contact's help is about leads, not about finding patents.
         Command::Help
             if crate::enquiry::store::contact_institution(conn, who.channel, who.chat_id)

@@ -103,6 +103,7 @@ async fn start_runtime(
         enquiry_cap: settings.enquiry_daily_cap.max(1),
         push_weekly_cap: settings.push_weekly_cap,
         lead_reminder_days: settings.lead_reminder_days.max(1),
+        public_url: settings.public_url.clone(),
     };
     let app = Arc::new(
         App::new(dialogs, pool.clone(), matcher, admins)
@@ -196,17 +197,21 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
     // Health and metrics answer from the first second; readiness waits for the index and the scripts.
     let metrics = Arc::new(crate::metrics::Metrics::default());
     let http_state = HttpState::new(metrics.clone(), webhook.clone());
+    let web_state = crate::web::WebState::new(settings.public_url.as_deref());
     let listener = tokio::net::TcpListener::bind(settings.http_addr)
         .await
         .with_context(|| format!("cannot listen on HTTP_ADDR {}", settings.http_addr))?;
-    tracing::info!(addr = %settings.http_addr, "HTTP endpoints: /healthz /readyz /metrics");
+    tracing::info!(addr = %settings.http_addr, "HTTP endpoints: /healthz /readyz /metrics /web/");
     let (http_stop, http_stopped) = tokio::sync::oneshot::channel::<()>();
     let http_server = tokio::spawn(
-        axum::serve(listener, http::router(http_state.clone()))
-            .with_graceful_shutdown(async {
-                let _ = http_stopped.await;
-            })
-            .into_future(),
+        axum::serve(
+            listener,
+            http::router(http_state.clone()).merge(crate::web::router(web_state.clone())),
+        )
+        .with_graceful_shutdown(async {
+            let _ = http_stopped.await;
+        })
+        .into_future(),
     );
 
     let pool = connect(settings).await?;
@@ -255,6 +260,7 @@ pub(super) async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Resul
         tracing::info!("serving on Telegram by long polling");
     }
     let _ = http_state.telegram.set(channel.clone());
+    web_state.set_app(started.app.clone());
     // SIGINT/SIGTERM: stop taking updates, then up to 8 s for in-flight work, so the process is gone
     // within 10 s; anything unfinished is rolled back and redone after the next start.
     channel

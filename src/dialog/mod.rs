@@ -5,6 +5,7 @@
 //! - [`engine`]: (state, event) → (state, effects); knows no channel. What typed text means at each
 //!   step is in `typed`; amounts of money as people type them in [`amount`].
 //! - [`store`]: conversation rows.
+//! - [`web_texts`]: the web console's texts (`web.toml`), checked like the rest.
 
 pub mod amount;
 pub mod engine;
@@ -13,6 +14,7 @@ mod results;
 pub mod script;
 pub mod store;
 mod typed;
+pub mod web_texts;
 
 pub use engine::{Engine, Event, State};
 pub use script::{ScriptError, ScriptSet};
