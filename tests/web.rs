@@ -12,7 +12,6 @@ use sqlx::PgPool;
 
 const COMPANY: i64 = 100;
 const CONTACT_A: i64 = 900;
-#[allow(dead_code)]
 const CONTACT_B: i64 = 901;
 
 /// The bot and, on its own port, the console over the same application.
@@ -297,4 +296,161 @@ async fn the_console_is_for_contacts_and_admins_only(pool: PgPool) {
     let (status, page) = get(&contact, &c.url("/web/")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("无权"), "{page}");
+}
+
+/// The company finds patents in the chat and opens the first; [`CONTACT_A`] registers for its
+/// institution; the company sends an enquiry with `company` and `message`, which reaches the contact.
+/// Returns the patent's institution and the enquiry's id.
+async fn lead_from_company(c: &mut Console, company: &str, message: &str) -> (String, i64) {
+    let t = &mut c.t;
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "c:zh").await;
+    t.say(COMPANY, "硅负极材料循环衰减快，有没有改进方案").await;
+    for _ in 0..3 {
+        t.press(COMPANY, "c:any").await;
+    }
+    t.press(COMPANY, "skip").await;
+    let details = text_of(&t.press(COMPANY, "open:1").await);
+    let institution = details
+        .lines()
+        .find_map(|l| l.strip_prefix("权利人："))
+        .and_then(|l| l.split('（').next())
+        .unwrap()
+        .to_owned();
+    register(c, CONTACT_A, &institution).await;
+    let t = &mut c.t;
+    let mut sent = t.press(COMPANY, "enquire:1").await;
+    if text_of(&sent).contains("个人信息说明") {
+        sent = t.press(COMPANY, "c:agree").await;
+    }
+    assert!(text_of(&sent).contains("公司全称"), "{sent:?}");
+    t.say(COMPANY, company).await;
+    t.say(COMPANY, "张三").await;
+    t.say(COMPANY, "+86 138 0000 0000").await;
+    let modes = t.say(COMPANY, message).await;
+    let mode = modes.last().unwrap().buttons[0].0.clone();
+    t.press(COMPANY, &mode).await;
+    let sent = t.press(COMPANY, "c:yes").await;
+    assert!(text_of(&sent).contains("已发往"), "{sent:?}");
+    t.flush().await;
+    let id = sqlx::query_scalar("SELECT max(id) FROM enquiries")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    (institution, id)
+}
+
+async fn another_institution(pool: &PgPool, than: &str) -> String {
+    sqlx::query_scalar("SELECT name FROM institutions WHERE name <> $1 ORDER BY id LIMIT 1")
+        .bind(than)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// What a lead's state is in the database: status, history rows, messages queued.
+async fn snapshot(pool: &PgPool, id: i64) -> (String, i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT status FROM enquiries WHERE id = $1),
+                (SELECT count(*) FROM enquiry_events WHERE enquiry_id = $1),
+                (SELECT count(*) FROM outbox)",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn a_contact_sees_and_acts_on_their_institutions_leads_only(pool: PgPool) {
+    let mut c = Console::new(&pool).await;
+    let (institution, id) = lead_from_company(
+        &mut c,
+        "<b>重庆某某</b>电池有限公司",
+        "<script>alert(1)</script> 年产 500 吨",
+    )
+    .await;
+    let other = another_institution(&pool, &institution).await;
+    register(&mut c, CONTACT_B, &other).await;
+    let a = c.signed_in(CONTACT_A).await;
+    let b = c.signed_in(CONTACT_B).await;
+
+    // A sees the lead, its markup as text, and no contact details before accepting.
+    let (status, list) = get(&a, &c.url("/web/leads")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains(&format!("href=\"/web/leads/{id}\"")),
+        "{list}"
+    );
+    assert!(
+        list.contains("&lt;b&gt;重庆某某&lt;/b&gt;电池有限公司"),
+        "{list}"
+    );
+    let (status, page) = get(&a, &c.url(&format!("/web/leads/{id}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt; 年产 500 吨"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<script>") && !page.contains("<b>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("138 0000") && !page.contains("张三"),
+        "{page}"
+    );
+    assert!(
+        page.contains("已送达") && page.contains(&institution),
+        "{page}"
+    );
+    let csv = a
+        .get(c.url("/web/leads.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains(&format!("\n{id},")) && !csv.contains("138 0000"),
+        "{csv}"
+    );
+
+    // B does not: not in the list, not by its URL, not in the export, and cannot act on it.
+    let (_, list) = get(&b, &c.url("/web/leads")).await;
+    assert!(
+        !list.contains(&format!("/web/leads/{id}")) && !list.contains("重庆某某"),
+        "{list}"
+    );
+    assert_eq!(
+        get(&b, &c.url(&format!("/web/leads/{id}"))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let csv = b
+        .get(c.url("/web/leads.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("重庆某某"), "{csv}");
+    let (_, b_page) = get(&b, &c.url("/web/leads")).await;
+    let csrf = field(&b_page, "csrf");
+    let before = snapshot(&pool, id).await;
+    for action in ["accept", "decline", "ask", "close"] {
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("reason", "1"),
+            ("text", "想问一下"),
+        ];
+        let (status, _) = post(&b, &c.url(&format!("/web/leads/{id}/{action}")), &form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{action}");
+    }
+    assert_eq!(
+        get(&b, &c.url("/web/leads/abc")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(snapshot(&pool, id).await, before, "nothing changed");
 }

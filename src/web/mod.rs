@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod html;
+pub mod leads;
 pub mod signin;
 pub mod store;
 
@@ -53,6 +54,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/web/login", get(auth::login_page).post(auth::login))
         .route("/web/logout", post(auth::logout))
         .route("/web/lang", post(auth::set_lang))
+        .route("/web/leads", get(leads::list))
+        .route("/web/leads.csv", get(leads::csv))
+        .route("/web/leads/{id}", get(leads::detail))
+        .route("/web/leads/{id}/{action}", post(leads::act))
         .with_state(state)
 }
 
