@@ -178,3 +178,4 @@ pub fn run_chat(
         .unwrap();
     child.wait_with_output().unwrap()
 }
+pub mod web;
