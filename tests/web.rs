@@ -227,18 +227,32 @@ async fn a_contact_sees_and_acts_on_their_institutions_leads_only(pool: PgPool) 
         page.contains("已送达") && page.contains(&institution),
         "{page}"
     );
-    let csv = a
-        .get(c.url("/web/leads.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let response = a.get(c.url("/web/leads.csv")).send().await.unwrap();
     assert!(
-        csv.contains(&format!("\n{id},")) && !csv.contains("138 0000"),
-        "{csv}"
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
     );
+    let csv = response.text().await.unwrap();
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for spreadsheets");
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    let row: Vec<&str> = rows[0].iter().collect();
+    assert_eq!(row[0], id.to_string());
+    assert_eq!(row[2], "已送达");
+    assert_eq!(row[5], "<b>重庆某某</b>电池有限公司");
+    assert_eq!(
+        &row[8..],
+        ["", ""],
+        "no person or contact before acceptance"
+    );
+    assert!(csv.starts_with("编号,收到时间,状态,专利号"), "{csv}");
 
     // B does not: not in the list, not by its URL, not in the export, and cannot act on it.
     let (_, list) = get(&b, &c.url("/web/leads")).await;
