@@ -162,6 +162,36 @@ pub async fn detail(
     if q.done == "1" {
         body.push_str(&html::para(&signed.t("done", &[]), Some("flash")));
     }
+    body.push_str(&lead_fields(&signed, &lead));
+    let _ = write!(
+        body,
+        "<h3>{}</h3><ul>",
+        html::esc(&signed.t("history", &[]))
+    );
+    for event in history {
+        let line = messages::event_line(ctx, event.status, event.note, lang);
+        let _ = write!(
+            body,
+            "<li>{} {}</li>",
+            date(event.at),
+            html::esc_lines(&line)
+        );
+    }
+    body.push_str("</ul>");
+    body.push_str(&action_forms(&signed, &lead));
+    let _ = write!(
+        body,
+        "<p><a href=\"/web/leads\">{}</a></p>",
+        html::esc(&signed.t("back", &[]))
+    );
+    signed.page(StatusCode::OK, &heading, &body)
+}
+
+/// What the lead says, as a definition list; the company's person and contact only once accepted.
+fn lead_fields(signed: &Signed, lead: &Listed) -> String {
+    let (ctx, lang) = (&signed.ctx, signed.lang());
+    let e = &lead.enquiry;
+    let mut body = String::new();
     let mut fields = vec![
         ("field_patent", format!("{} ({})", e.title, e.patent_number)),
         ("field_company", e.company.clone()),
@@ -188,28 +218,7 @@ pub async fn detail(
     if !lead.shows_contact() {
         body.push_str(&html::para(&signed.t("contact_hidden", &[]), None));
     }
-    let _ = write!(
-        body,
-        "<h3>{}</h3><ul>",
-        html::esc(&signed.t("history", &[]))
-    );
-    for event in history {
-        let line = messages::event_line(ctx, event.status, event.note, lang);
-        let _ = write!(
-            body,
-            "<li>{} {}</li>",
-            date(event.at),
-            html::esc_lines(&line)
-        );
-    }
-    body.push_str("</ul>");
-    body.push_str(&action_forms(&signed, &lead));
-    let _ = write!(
-        body,
-        "<p><a href=\"/web/leads\">{}</a></p>",
-        html::esc(&signed.t("back", &[]))
-    );
-    signed.page(StatusCode::OK, &heading, &body)
+    body
 }
 
 /// The forms of the buttons the chat would offer on this lead now.
