@@ -178,6 +178,11 @@ pub struct TelegramSettings {
     /// A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 32`). Secret, never shown.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<Secret>,
+    /// Where people reach this server from outside, for the web console's sign-in links (e.g.
+    /// https://bot.example.com). Unset: WEBHOOK_URL's origin; neither set: /web says the console is not
+    /// set up.
+    #[arg(long, env = "PUBLIC_URL", value_parser = http_url)]
+    pub public_url: Option<url::Url>,
     /// Messages per second to Telegram, per process.
     #[arg(long, env = "SEND_PER_SECOND", default_value_t = 30,
           value_parser = RangedU64ValueParser::<u32>::new().range(1..=10_000))]
@@ -201,6 +206,19 @@ pub struct TelegramSettings {
 }
 
 impl TelegramSettings {
+    /// The console's base URL without a trailing slash: PUBLIC_URL, else the scheme, host and port of
+    /// WEBHOOK_URL (the console is served by the same process behind the same proxy).
+    pub fn console_url(&self) -> Option<String> {
+        match &self.public_url {
+            Some(url) => Some(url.as_str().trim_end_matches('/').to_owned()),
+            None => self
+                .webhook_url
+                .as_ref()
+                .filter(|u| u.host().is_some())
+                .map(|u| u.origin().ascii_serialization()),
+        }
+    }
+
     /// Checks what depends on more than one value: a token is set, and a webhook has a well-formed
     /// secret. The messages say what to do and never show a secret's value.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -456,6 +474,23 @@ mod tests {
         assert!(err.contains("RUST_LOG"), "{err}");
         let err = serve(&["--retain-audit-days", "0"]).unwrap_err();
         assert!(err.contains("RETAIN_AUDIT_DAYS"), "{err}");
+    }
+
+    #[test]
+    fn the_console_url_is_public_url_or_the_webhooks_origin() {
+        assert_eq!(serve(&[]).unwrap().telegram.console_url(), None);
+        let s = serve(&["--webhook-url", "https://bot.example.com:8443/telegram/x"]).unwrap();
+        assert_eq!(
+            s.telegram.console_url().as_deref(),
+            Some("https://bot.example.com:8443")
+        );
+        let s = serve(&["--public-url", "https://console.example.com/"]).unwrap();
+        assert_eq!(
+            s.telegram.console_url().as_deref(),
+            Some("https://console.example.com")
+        );
+        let err = serve(&["--public-url", "console.example.com"]).unwrap_err();
+        assert!(err.contains("PUBLIC_URL"), "{err}");
     }
 
     #[test]

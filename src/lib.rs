@@ -17,6 +17,7 @@
 //! - [`enquiry`]: consented enquiries, their delivery to institutions' contacts, and the answers.
 //! - [`operators`]: statistics, saved needs with pushes, the audit log, personal-data rights.
 //! - [`channel`]: thin adapters (console, Telegram) between a medium and the application.
+//! - [`web`]: the web console under `/web/` (sign-in links, sessions, a contact's leads).
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
 pub mod app;
@@ -33,3 +34,4 @@ pub mod metrics;
 pub mod operators;
 pub mod outbox;
 pub mod telemetry;
+pub mod web;

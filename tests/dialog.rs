@@ -15,7 +15,7 @@ use std::sync::Arc;
 const ADMIN: i64 = 42;
 
 fn copy_dialogs(to: &Path) {
-    for name in ["bot.toml", "intake.toml", "synonyms.toml"] {
+    for name in ["bot.toml", "intake.toml", "synonyms.toml", "web.toml"] {
         std::fs::copy(Path::new("dialogs").join(name), to.join(name)).unwrap();
     }
 }
@@ -385,5 +385,44 @@ async fn built_in_dialogs_greet_and_an_exported_edited_copy_takes_over(pool: PgP
         std::fs::read_to_string(&intake)
             .unwrap()
             .contains("欢迎使用鹊桥")
+    );
+}
+
+/// `dialogs check` covers the web console's texts (`web.toml`) too: a placeholder the console does not
+/// fill and a missing text are each named with file and line.
+#[test]
+fn dialogs_check_validates_the_console_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dialogs(dir.path());
+    let web = dir.path().join("web.toml");
+    let text = std::fs::read_to_string(&web).unwrap();
+    let edited = text
+        .replacen("请先填写内容。", "请先填写{need}。", 1)
+        .lines()
+        .filter(|l| !l.starts_with("back ="))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&web, edited).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_queqiao"))
+        .args(["dialogs", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("empty_text ="))
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!(
+            "web.toml:{line}: text `empty_text` (zh) uses placeholder {{need}}"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("web.toml:1: text `back` is missing"),
+        "{stderr}"
     );
 }

@@ -389,3 +389,63 @@ async fn operator_endpoints_on_their_own_address_and_readiness_follows_polling(p
     serve.kill().unwrap();
     let _ = serve.wait();
 }
+
+/// `serve` answers the web console under `/web/` on `HTTP_ADDR`: an admin's `/web` on Telegram brings a
+/// link to `PUBLIC_URL`, which signs them in; the link's token stays out of even trace logs.
+#[sqlx::test]
+async fn serve_serves_the_web_console(pool: PgPool) {
+    load_demo_if_empty(&pool).await.unwrap();
+    let db_url = common::database_url(&pool);
+    let (fake, api) = fake_api::start().await;
+    fake.lock().unwrap().updates.push(message(1, 77, "/web"));
+    let port = free_port();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut serve = command(&db_url, &api, port)
+        .env("RUST_LOG", "trace")
+        .env("ADMIN_TELEGRAM_IDS", "77")
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    wait_ready(port, &mut serve).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let link = loop {
+        let sent = texts(&fake_api::sent_to(&fake, 77));
+        if let Some(at) = sent.find("http://") {
+            break sent[at..].split_whitespace().next().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "no link sent: {sent}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(link.starts_with(&format!("http://127.0.0.1:{port}/web/login?token=")));
+    let token = link.split_once("token=").unwrap().1.to_owned();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(browser.get(&link).send().await.unwrap().status(), 200);
+    let signed = browser
+        .post(format!("http://127.0.0.1:{port}/web/login"))
+        .form(&[("token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let home = browser
+        .get(format!("http://127.0.0.1:{port}/web/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("管理员"));
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    let logs = std::fs::read_to_string(log.path()).unwrap();
+    assert!(logs.len() > 10_000, "trace logging was on");
+    assert!(
+        !logs.contains(&token),
+        "the sign-in token appeared in the logs"
+    );
+}

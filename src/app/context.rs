@@ -22,6 +22,8 @@ pub struct Settings {
     pub push_weekly_cap: i64,
     /// Days a delivered lead may wait for its contact's answer before the contact is reminded (once).
     pub lead_reminder_days: i64,
+    /// Where the web console is reached from outside (no trailing slash); `None`: not set up.
+    pub public_url: Option<String>,
 }
 
 /// Enquiries a company may open per day unless configured otherwise.
@@ -39,6 +41,7 @@ impl Default for Settings {
             enquiry_cap: DEFAULT_ENQUIRY_CAP,
             push_weekly_cap: DEFAULT_PUSH_WEEKLY_CAP,
             lead_reminder_days: DEFAULT_LEAD_REMINDER_DAYS,
+            public_url: None,
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum Command {
     Forget,
     /// In a group chat: deliver the institution's leads here (`/group`), or no longer (`/group off`).
     Group(Option<String>),
+    /// A one-time sign-in link to the web console.
+    Web,
 }
 
 impl Command {
@@ -50,6 +52,7 @@ impl Command {
         "outbox",
         "reload",
         "group",
+        "web",
     ];
 
     /// The command of a message, if it is one of ours.
@@ -75,6 +78,7 @@ impl Command {
             "outbox" => Command::Outbox,
             "forget" => Command::Forget,
             "group" => Command::Group(arg),
+            "web" => Command::Web,
             _ => return None,
         })
     }
@@ -95,6 +99,7 @@ impl Command {
             Command::Outbox => "outbox",
             Command::Forget => "forget",
             Command::Group(_) => "group",
+            Command::Web => "web",
         }
     }
 

@@ -206,6 +206,7 @@ async fn on_command(
         Command::Outbox => operators::outbox(ctx, conn, who, state).await?,
         Command::Forget => operators::forget_prompt(ctx, state),
         Command::Group(arg) => group::command(ctx, conn, who, arg.as_deref(), &lang).await?,
+        Command::Web => crate::web::signin::link(ctx, conn, who, &lang).await?,
         // A contact's help is about leads, not about finding patents.
         Command::Help
             if crate::enquiry::registry::contact_institution(conn, who.channel, who.user_id)

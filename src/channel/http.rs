@@ -7,6 +7,8 @@
 use super::telegram::Telegram;
 use crate::metrics::Metrics;
 use crate::operators::backlog;
+// Compared in constant time, so response times do not leak the secret.
+use crate::web::store::same_secret;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -129,16 +131,6 @@ async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
         state.metrics.render(&gauges),
     )
         .into_response()
-}
-
-/// Compares without stopping at the first difference, so response times do not leak the secret.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
 }
 
 async fn webhook(State(state): State<Arc<HttpState>>, headers: HeaderMap, body: Bytes) -> Response {

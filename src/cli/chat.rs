@@ -110,6 +110,7 @@ async fn start_runtime(
     admins: Vec<i64>,
     admin_channel: &str,
     watch: bool,
+    public_url: Option<String>,
 ) -> anyhow::Result<Started> {
     let synonyms = dialogs
         .load_synonyms()
@@ -130,6 +131,7 @@ async fn start_runtime(
         enquiry_cap: settings.enquiry_daily_cap.max(1),
         push_weekly_cap: settings.push_weekly_cap,
         lead_reminder_days: settings.lead_reminder_days.max(1),
+        public_url,
     };
     let app = Arc::new(
         App::new(dialogs.clone(), pool.clone(), matcher, admins)
@@ -182,6 +184,7 @@ pub(super) async fn chat(settings: &Common, args: ChatArgs) -> anyhow::Result<Ex
         admins,
         admin_channel,
         args.watch,
+        None,
     )
     .await?;
     let interactive = std::io::stdin().is_terminal();
@@ -236,7 +239,9 @@ pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<Ex
         webhook.clone(),
         Duration::from_secs(settings.unready_after_secs),
     );
-    let (http_stop, http_servers) = serve_http(settings, &http_state).await?;
+    let web_state = crate::web::WebState::new(settings.console_url().as_deref());
+    let web = crate::web::router(web_state.clone());
+    let (http_stop, http_servers) = serve_http(settings, &http_state, web).await?;
 
     let pool = connect(common).await?;
     let mut started = start_runtime(
@@ -246,6 +251,7 @@ pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<Ex
         args.conversation.admin_telegram_ids.0.clone(),
         telegram::CHANNEL,
         args.watch,
+        settings.console_url(),
     )
     .await?;
     let shutdown = started.stop.subscribe();
@@ -291,6 +297,7 @@ pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<Ex
         tracing::info!("serving on Telegram by long polling");
     }
     let _ = http_state.telegram.set(channel.clone());
+    web_state.set_app(started.app.clone());
     // SIGINT/SIGTERM: stop taking updates, then up to 8 s for in-flight work, so the process is gone
     // within 10 s; anything unfinished is rolled back and redone after the next start.
     channel
@@ -303,12 +310,14 @@ pub(super) async fn serve(common: &Common, args: ServeArgs) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// Starts the HTTP servers: the operators' endpoints (/healthz, /readyz, /metrics) on METRICS_ADDR when
-/// set, so they need not face the internet, else beside the webhook on HTTP_ADDR. Returns the switch that
+/// Starts the HTTP servers: the webhook and the web console (`web`) on HTTP_ADDR, and the operators'
+/// endpoints (/healthz, /readyz, /metrics) on METRICS_ADDR when set, so they need not face the internet,
+/// else beside them. Returns the switch that
 /// stops them and the servers.
 async fn serve_http(
     settings: &crate::config::TelegramSettings,
     state: &Arc<crate::channel::http::HttpState>,
+    web: axum::Router,
 ) -> anyhow::Result<(
     tokio::sync::watch::Sender<bool>,
     tokio::task::JoinSet<std::io::Result<()>>,
@@ -332,21 +341,15 @@ async fn serve_http(
         Some(addr) => {
             servers
                 .spawn(listen(addr, http::operator_router(state.clone()), "METRICS_ADDR").await?);
-            servers.spawn(
-                listen(
-                    settings.http_addr,
-                    http::webhook_router(state.clone()),
-                    "HTTP_ADDR",
-                )
-                .await?,
-            );
+            let public = http::webhook_router(state.clone()).merge(web);
+            servers.spawn(listen(settings.http_addr, public, "HTTP_ADDR").await?);
             tracing::info!(addr = %addr, "operator endpoints: /healthz /readyz /metrics");
-            tracing::info!(addr = %settings.http_addr, "webhook endpoint");
+            tracing::info!(addr = %settings.http_addr, "webhook and web console (/web/)");
         }
         None => {
-            servers
-                .spawn(listen(settings.http_addr, http::router(state.clone()), "HTTP_ADDR").await?);
-            tracing::info!(addr = %settings.http_addr, "HTTP endpoints: /healthz /readyz /metrics");
+            let all = http::router(state.clone()).merge(web);
+            servers.spawn(listen(settings.http_addr, all, "HTTP_ADDR").await?);
+            tracing::info!(addr = %settings.http_addr, "HTTP endpoints: /healthz /readyz /metrics /web/");
         }
     }
     Ok((stop, servers))

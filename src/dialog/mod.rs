@@ -6,6 +6,7 @@
 //!   step is in `typed`; amounts of money as people type them in [`amount`].
 //! - [`source`]: where the scripts come from: a folder, or the default set compiled into the binary.
 //! - [`store`]: conversation rows.
+//! - [`web_texts`]: the web console's texts (`web.toml`), checked like the rest.
 
 pub mod amount;
 pub mod engine;
@@ -15,6 +16,7 @@ pub mod script;
 pub mod source;
 pub mod store;
 mod typed;
+pub mod web_texts;
 
 pub use engine::{Engine, Event, State};
 pub use script::{ScriptError, ScriptSet};

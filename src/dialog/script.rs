@@ -13,9 +13,9 @@ pub const BOT_FILE: &str = "bot.toml";
 /// The lay-term list beside the scripts (read by matching, not by the engine).
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
 /// Files in the folder that are not dialogs.
-const NOT_DIALOGS: &[&str] = &[BOT_FILE, SYNONYMS_FILE];
+const NOT_DIALOGS: &[&str] = &[BOT_FILE, SYNONYMS_FILE, super::web_texts::FILE];
 
-/// Whether a file of the scripts folder holds a dialog (every `.toml` but the bot file and synonyms).
+/// Whether a file of the scripts folder holds a dialog (every `.toml` but the bot file, synonyms and the web console's texts).
 pub fn is_dialog_file(name: &str) -> bool {
     name.ends_with(".toml") && !NOT_DIALOGS.contains(&name)
 }
@@ -445,9 +445,9 @@ pub const REQUIRED_TEXTS: &[&str] = &[
 ];
 
 pub(super) struct Ctx<'a> {
-    file: String,
-    text: &'a str,
-    errors: Vec<ScriptError>,
+    pub(super) file: String,
+    pub(super) text: &'a str,
+    pub(super) errors: Vec<ScriptError>,
 }
 
 impl Ctx<'_> {
@@ -467,7 +467,7 @@ impl Ctx<'_> {
     }
 }
 
-fn parse_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx<'_>) -> Option<T> {
+pub(super) fn parse_toml<T: serde::de::DeserializeOwned>(ctx: &mut Ctx<'_>) -> Option<T> {
     match toml::from_str::<T>(ctx.text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -491,7 +491,7 @@ pub(super) fn placeholders(text: &str) -> Vec<String> {
 const MAX_SCRIPT_TEXT_CHARS: usize = 4096;
 
 /// Checks that `texts` has every language, fits one message and uses only known placeholders.
-fn check_texts(
+pub(super) fn check_texts(
     ctx: &mut Ctx<'_>,
     span: std::ops::Range<usize>,
     what: &str,
@@ -563,7 +563,12 @@ impl ScriptSet {
             let text = std::fs::read_to_string(f).map_err(|e| io_err(f, e))?;
             dialogs.push((f.display().to_string(), text));
         }
-        Self::parse(&bot_path.display().to_string(), &bot, &dialogs)
+        let mut set = Self::parse(&bot_path.display().to_string(), &bot, &dialogs)?;
+        // The web console's texts: checked against the languages of the (valid) bot file.
+        let web_path = dir.join(super::web_texts::FILE);
+        let web = std::fs::read_to_string(&web_path).map_err(|e| io_err(&web_path, e))?;
+        super::web_texts::merge(&mut set, &web_path.display().to_string(), &web)?;
+        Ok(set)
     }
 
     /// Parses and validates a set from texts (bot file, then each dialog file with its name).

@@ -54,7 +54,11 @@ impl DialogSource {
                     .filter(|(name, _)| is_dialog_file(name))
                     .map(|(name, text)| (label(name), (*text).to_owned()))
                     .collect();
-                ScriptSet::parse(&label(BOT_FILE), bot, &dialogs)
+                let mut set = ScriptSet::parse(&label(BOT_FILE), bot, &dialogs)?;
+                let web_file = super::web_texts::FILE;
+                let web = built_in(web_file).unwrap_or_default();
+                super::web_texts::merge(&mut set, &label(web_file), web)?;
+                Ok(set)
             }
         }
     }

@@ -70,22 +70,23 @@ pub async fn thread(
     let lines = store::history(conn, e.id)
         .await?
         .into_iter()
-        .map(|event| {
-            let status = present::status(ctx, event.status, lang);
-            match (event.status, event.note) {
-                (Status::InfoRequested, Some(q)) => {
-                    ctx.text("thread_question", lang, &[("question", q)])
-                }
-                // An answer moves the enquiry back to "delivered" with the answer as its note.
-                (Status::Delivered, Some(a)) => ctx.text("thread_answer", lang, &[("answer", a)]),
-                (_, Some(note)) => ctx.text(
-                    "thread_status_note",
-                    lang,
-                    &[("status", status), ("reason", note)],
-                ),
-                (_, None) => ctx.text("thread_status", lang, &[("status", status)]),
-            }
-        })
+        .map(|event| event_line(ctx, event.status, event.note, lang))
         .collect::<Vec<_>>();
     Ok(lines.join("\n"))
+}
+
+/// One line of a thread (the chat's and the web console's): a status change, with what was said.
+pub fn event_line(ctx: &Context, status: Status, note: Option<String>, lang: &str) -> String {
+    let said = present::status(ctx, status, lang);
+    match (status, note) {
+        (Status::InfoRequested, Some(q)) => ctx.text("thread_question", lang, &[("question", q)]),
+        // An answer moves the enquiry back to "delivered" with the answer as its note.
+        (Status::Delivered, Some(a)) => ctx.text("thread_answer", lang, &[("answer", a)]),
+        (_, Some(note)) => ctx.text(
+            "thread_status_note",
+            lang,
+            &[("status", said), ("reason", note)],
+        ),
+        (_, None) => ctx.text("thread_status", lang, &[("status", said)]),
+    }
 }

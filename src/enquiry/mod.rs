@@ -4,11 +4,13 @@
 //! cap, single-use invite codes); [`registry`] who acts for an institution (contacts, by user id) and
 //! where its leads go (its group chats, or its contacts' own chats); [`conversation`] is what companies
 //! type and press, [`contact`] what institutions' contacts do, [`group`] what happens in a group chat,
-//! [`messages`] the texts both sides see.
+//! [`messages`] the texts both sides see, [`ledger`] an institution's whole dated ledger of leads (the
+//! web console reads it).
 
 pub mod contact;
 pub mod conversation;
 pub mod group;
+pub mod ledger;
 pub mod messages;
 pub mod registry;
 pub mod store;

@@ -44,6 +44,23 @@ pub async fn contact_institution(
     .await
 }
 
+/// The institution (id, name) a person is a registered contact of, if any; the web console asks on every
+/// request, so a removed contact loses access at once.
+pub async fn contact_of(
+    conn: &mut PgConnection,
+    channel: &str,
+    user_id: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.institution_id, i.name FROM contact_chats c JOIN institutions i ON i.id = c.institution_id
+         WHERE c.channel = $1 AND c.user_id = $2",
+    )
+    .bind(channel)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
 /// Whether anyone can act on the institution's leads.
 pub async fn has_contacts(
     conn: &mut PgConnection,

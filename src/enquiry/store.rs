@@ -127,7 +127,7 @@ pub struct Enquiry {
     pub terms: Option<String>,
 }
 
-const SELECT: &str = "SELECT e.id, e.patent_number, coalesce(p.title, e.patent_number) AS title, e.institution_id,
+pub(super) const SELECT: &str = "SELECT e.id, e.patent_number, coalesce(p.title, e.patent_number) AS title, e.institution_id,
         i.name AS institution, e.channel, e.chat_id, e.company, e.person, e.contact, e.message, e.mode, e.status,
         e.kind, e.terms
     FROM enquiries e JOIN institutions i ON i.id = e.institution_id

@@ -58,6 +58,7 @@ pub fn database_url(pool: &PgPool) -> String {
 }
 pub mod app;
 pub mod fake_telegram;
+pub mod web;
 
 /// Registers `count` contact chats (ids from `first`) for the first institution of the catalogue; returns
 /// one of its patents.

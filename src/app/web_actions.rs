@@ -1,0 +1,71 @@
+//! Lead actions taken from the web console. They run the very handlers the chat's lead buttons and typed
+//! answers run ([`crate::enquiry::contact`]), with the same check of who acts and the same messages to
+//! the company through the outbox, in a transaction of their own. The contact's chat conversation is
+//! not touched: a page has no "waiting for your reason" state, the form carries the reason.
+
+use super::context::Who;
+use super::reply::Reply;
+use super::route::{ButtonId, Pending};
+use super::{App, AppError};
+use crate::dialog::engine::State;
+use crate::enquiry::contact;
+
+/// Why a lead is declined: one of the chat's offered reasons (1-based), or typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Listed(u8),
+    Typed(String),
+}
+
+/// What a contact does to a lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadAction {
+    Accept,
+    Decline(Reason),
+    /// A question for the company.
+    Ask(String),
+    Close,
+}
+
+impl App {
+    /// Runs `action` on lead `id` for `who` (the signed-in contact's chat and user), replying in `lang`.
+    /// A lead that is not the contact's institution's, or not in a status the action fits, is refused
+    /// by the handler exactly as a stale button is (the `not_yours` reply) and nothing changes.
+    pub async fn lead_action(
+        &self,
+        who: &Who<'_>,
+        id: i64,
+        action: LeadAction,
+        lang: &str,
+    ) -> Result<Vec<Reply>, AppError> {
+        let ctx = self.context();
+        let mut state = State {
+            lang: lang.to_owned(),
+            ..State::default()
+        };
+        let mut tx = self.pool().begin().await?;
+        let conn = &mut *tx;
+        let replies = match action {
+            LeadAction::Accept => {
+                contact::on_button(&ctx, conn, who, &mut state, &ButtonId::LeadAccept(id)).await?
+            }
+            LeadAction::Close => {
+                contact::on_button(&ctx, conn, who, &mut state, &ButtonId::LeadClose(id)).await?
+            }
+            LeadAction::Decline(Reason::Listed(n)) => {
+                let button = ButtonId::LeadReason(id, n);
+                contact::on_button(&ctx, conn, who, &mut state, &button).await?
+            }
+            LeadAction::Decline(Reason::Typed(text)) => {
+                let pending = Pending::DeclineReason(id);
+                contact::on_pending_text(&ctx, conn, who, &mut state, pending, &text).await?
+            }
+            LeadAction::Ask(text) => {
+                let pending = Pending::Question(id);
+                contact::on_pending_text(&ctx, conn, who, &mut state, pending, &text).await?
+            }
+        };
+        tx.commit().await?;
+        Ok(replies)
+    }
+}

@@ -1,0 +1,113 @@
+//! The web console, served by `queqiao serve` under `/web/` on `HTTP_ADDR`: server-rendered pages in the
+//! scripts' languages, no JavaScript, every asset compiled in.
+//!
+//! # Layout
+//! - [`store`]: the console's tables (one-time links, sessions); only hashes of secrets are stored.
+//! - [`signin`]: `/web` in the chat: the one-time link, for registered contacts and admins.
+//! - [`auth`]: signing in with a link, the session cookie, who is signed in (looked up on every request),
+//!   CSRF tokens, signing out, the language switch.
+//! - [`leads`]: a contact's leads: the list, one lead with its history and action forms, CSV export.
+//!   Actions run through [`crate::app::App::lead_action`], the chat buttons' own handlers.
+//! - [`html`]: escaping and the page layout.
+
+pub mod auth;
+pub mod html;
+pub mod leads;
+pub mod signin;
+pub mod store;
+
+use crate::app::{App, Context};
+use crate::dialog::web_texts::PREFIX;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::sync::{Arc, OnceLock};
+
+/// What the console's handlers read. The application is set once the scripts are loaded and the index
+/// is built (until then pages answer 503), as for the webhook.
+pub struct WebState {
+    app: OnceLock<Arc<App>>,
+    /// Whether the public URL is https: the session cookie is then `Secure`.
+    secure: bool,
+}
+
+impl WebState {
+    /// `public_url`: where people reach the console (decides the cookie's `Secure` flag).
+    pub fn new(public_url: Option<&str>) -> Arc<Self> {
+        Arc::new(Self {
+            app: OnceLock::new(),
+            secure: public_url.is_some_and(|u| u.starts_with("https://")),
+        })
+    }
+
+    pub fn set_app(&self, app: Arc<App>) {
+        let _ = self.app.set(app);
+    }
+}
+
+/// Every console route, under `/web`.
+pub fn router(state: Arc<WebState>) -> Router {
+    Router::new()
+        .route("/web", get(auth::home))
+        .route("/web/", get(auth::home))
+        .route("/web/login", get(auth::login_page).post(auth::login))
+        .route("/web/logout", post(auth::logout))
+        .route("/web/lang", post(auth::set_lang))
+        .route("/web/leads", get(leads::list))
+        .route("/web/leads.csv", get(leads::csv))
+        .route("/web/leads/{id}", get(leads::detail))
+        .route("/web/leads/{id}/{action}", post(leads::act))
+        .with_state(state)
+}
+
+/// A console text (`web.toml`) in `lang`.
+fn text(ctx: &Context, key: &str, lang: &str, extra: &[(&str, String)]) -> String {
+    ctx.text(&format!("{PREFIX}{key}"), lang, extra)
+}
+
+/// An HTML answer. Pages hold personal data and one-time tokens: never cached, never framed, no
+/// referrer sent anywhere, nothing loaded from elsewhere.
+fn html_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A page with one message and no header (signed out, refused, not ready).
+fn message_page(ctx: &Context, lang: &str, status: StatusCode, key: &str) -> Response {
+    let site = text(ctx, "title", lang, &[]);
+    let message = text(ctx, key, lang, &[]);
+    html_response(
+        status,
+        html::page(lang, &site, &site, None, &html::para(&message, None)),
+    )
+}
+
+/// 303 to `to` (after a form: reloading the page does not post it again).
+fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// The error page for a store failure (logged here with what was being done).
+fn server_error(app: &App, what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, what, "web console request failed");
+    let scripts = app.scripts();
+    let lang = scripts.default_language.clone();
+    html_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        html::para(&scripts.text("error", &lang), None),
+    )
+}
