@@ -308,9 +308,10 @@ fn development_set_quality_holds() {
     let row = |g: &str| rows.iter().find(|r| r.group == g).unwrap();
     // (group, nDCG@10, Recall@10, MRR@10) floors.
     for (group, ndcg, recall, mrr) in [
-        ("all", 0.717, 0.827, 0.670),
+        ("all", 0.719, 0.827, 0.673),
         ("odd lines", 0.679, 0.792, 0.636),
-        ("even lines", 0.756, 0.863, 0.705),
+        ("even lines", 0.760, 0.863, 0.710),
+        ("style typo", 0.776, 0.862, 0.731),
         ("style english", 0.505, 0.546, 0.490),
     ] {
         let m = row(group).metrics;

@@ -139,7 +139,7 @@ pub async fn lead_from(c: &mut Console, chat: i64, company: &str, message: &str)
         t.press(chat, "c:any").await;
     }
     t.press(chat, "skip").await;
-    let details = text_of(&t.press(chat, "open:1").await);
+    let details = text_of(&t.press(chat, "详情 1").await);
     let institution = details
         .lines()
         .find_map(|l| l.strip_prefix("权利人："))
@@ -148,7 +148,7 @@ pub async fn lead_from(c: &mut Console, chat: i64, company: &str, message: &str)
         .to_owned();
     register(c, CONTACT_A, &institution).await;
     let t = &mut c.t;
-    let mut sent = t.press(chat, "enquire:1").await;
+    let mut sent = t.press(chat, "我想咨询这项专利").await;
     if text_of(&sent).contains("个人信息说明") {
         sent = t.press(chat, "c:agree").await;
     }
