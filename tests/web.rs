@@ -38,13 +38,33 @@ async fn a_link_signs_in_once_and_expires(pool: PgPool) {
     assert!(page.contains("action=\"/web/login\""), "{page}");
     let (status, _) = get(&client, &link).await;
     assert_eq!(status, StatusCode::OK, "looking does not use the link");
+    // Another site posting the token (login CSRF: the victim would work in the attacker's session).
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let forged = client
+            .post(c.url("/web/login"))
+            .header(name, value)
+            .form(&[("token", token_of(&link))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
     let response = client
         .post(c.url("/web/login"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", c.base.as_str())
         .form(&[("token", token_of(&link))])
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the refused posts did not use the link"
+    );
     assert_eq!(response.headers()["location"], "/web/");
     let cookie = response.headers()["set-cookie"]
         .to_str()

@@ -236,12 +236,26 @@ pub async fn login_page(
 }
 
 /// `POST /web/login`: uses the link once, opens the session, sets the cookie.
-pub async fn login(State(state): State<Arc<WebState>>, Form(q): Form<TokenQuery>) -> Response {
+pub async fn login(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Form(q): Form<TokenQuery>,
+) -> Response {
     let app = match app_of(&state) {
         Ok(a) => a,
         Err(r) => return r,
     };
     let ctx = app.context();
+    if !same_origin(&headers, state.origin.as_deref()) {
+        // Login CSRF: another site could otherwise sign a visitor into the attacker's own session.
+        tracing::warn!("a sign-in posted from another site was refused");
+        return message_page(
+            &ctx,
+            &ctx.default_lang(),
+            StatusCode::FORBIDDEN,
+            "link_refused",
+        );
+    }
     let signed = async {
         let mut conn = app.pool().acquire().await?;
         store::sign_in(&mut conn, &q.token).await
@@ -270,6 +284,22 @@ pub async fn login(State(state): State<Arc<WebState>>, Form(q): Form<TokenQuery>
             )
         }
         Err(e) => server_error(&app, "signing in", e),
+    }
+}
+
+/// Whether a browser says the form was posted from the console's own pages: `Sec-Fetch-Site` is
+/// same-origin (or none: typed or bookmarked), and `Origin`, when sent, is the public URL's. A client that
+/// sends neither (not a browser) is not a CSRF victim and passes.
+fn same_origin(headers: &HeaderMap, origin: Option<&str>) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    match (header("origin"), origin) {
+        (Some(sent), Some(ours)) => sent == ours,
+        _ => true,
     }
 }
 

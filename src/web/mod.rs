@@ -30,6 +30,9 @@ pub struct WebState {
     app: OnceLock<Arc<App>>,
     /// Whether the public URL is https: the session cookie is then `Secure`.
     secure: bool,
+    /// The public URL's origin (`https://bot.example.com`): a sign-in posted from another origin is
+    /// refused.
+    origin: Option<String>,
 }
 
 impl WebState {
@@ -38,6 +41,9 @@ impl WebState {
         Arc::new(Self {
             app: OnceLock::new(),
             secure: public_url.is_some_and(|u| u.starts_with("https://")),
+            origin: public_url
+                .and_then(|u| url::Url::parse(u).ok())
+                .map(|u| u.origin().ascii_serialization()),
         })
     }
 
