@@ -2,6 +2,8 @@
 //! answers run ([`crate::enquiry::contact`]), with the same check of who acts and the same messages to
 //! the company through the outbox, in a transaction of their own. The contact's chat conversation is
 //! not touched: a page has no "waiting for your reason" state, the form carries the reason.
+//! An admin's retry of a dead letter runs the chat's `/outbox` retry button handler
+//! ([`crate::operators::commands::on_button`]): the same admin check and the same audit entry.
 
 use super::context::Who;
 use super::reply::Reply;
@@ -9,6 +11,8 @@ use super::route::{ButtonId, Pending};
 use super::{App, AppError};
 use crate::dialog::engine::State;
 use crate::enquiry::contact;
+use crate::matching::Filters;
+use crate::operators::commands::{self as operators, Outcome};
 
 /// Why a lead is declined: one of the chat's offered reasons (1-based), or typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,5 +71,33 @@ impl App {
         };
         tx.commit().await?;
         Ok(replies)
+    }
+
+    /// Puts dead letter `id` back in the queue for `who`, as the chat's retry button does (refused unless
+    /// `who` is an admin; the retry is written to the audit log). Returns whether it was queued again:
+    /// `false` for a message that is no dead letter (any more) or a person who is no admin.
+    pub async fn retry_dead_letter(
+        &self,
+        who: &Who<'_>,
+        id: i64,
+        lang: &str,
+    ) -> Result<bool, AppError> {
+        let ctx = self.context();
+        let mut state = State {
+            lang: lang.to_owned(),
+            ..State::default()
+        };
+        let mut tx = self.pool().begin().await?;
+        let button = ButtonId::Retry(id);
+        let outcome =
+            operators::on_button(&ctx, &mut tx, who, &mut state, &button, &Filters::default())
+                .await?;
+        tx.commit().await?;
+        // The handler answers with `retried` only when the letter was queued again.
+        let retried = ctx.text("retried", lang, &[("id", id.to_string())]);
+        Ok(match outcome {
+            Outcome::Replies(replies) => replies.iter().any(|r| r.plain_text() == retried),
+            Outcome::Forgotten(_) => false,
+        })
     }
 }

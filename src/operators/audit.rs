@@ -2,6 +2,34 @@
 
 use sqlx::PgConnection;
 
+/// One entry, as the console lists them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Entry {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub channel: String,
+    pub user_id: i64,
+    pub action: String,
+    pub detail: String,
+}
+
+/// The newest `limit` entries older than entry `before` (all when `None`), newest first: a page of the
+/// log, the next page starting below the last id shown.
+pub async fn newest<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, channel, user_id, action, coalesce(detail, '') AS detail FROM audit_log
+         WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 pub async fn record(
     conn: &mut PgConnection,
     channel: &str,

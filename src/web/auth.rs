@@ -72,6 +72,14 @@ impl Signed {
             csrf: &self.session.csrf,
             other_langs,
             sign_out: self.t("sign_out", &[]),
+            nav: if self.admin {
+                super::admin::NAV
+                    .iter()
+                    .map(|(path, key)| (*path, self.t(key, &[])))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         };
         let site = self.t("title", &[]);
         html_response(

@@ -41,6 +41,8 @@ pub struct Header<'a> {
     /// (language code, its name in itself) of the languages not in use.
     pub other_langs: Vec<(String, String)>,
     pub sign_out: String,
+    /// (path, label) of the pages linked in the header (an admin's pages).
+    pub nav: Vec<(&'static str, String)>,
 }
 
 /// A whole page.
@@ -62,6 +64,13 @@ pub fn page(
         site = esc(site),
     );
     if let Some(h) = header {
+        if !h.nav.is_empty() {
+            out.push_str("<nav>");
+            for (path, label) in &h.nav {
+                let _ = write!(out, "<a href=\"{}\">{}</a> ", esc(path), esc(label));
+            }
+            out.push_str("</nav>");
+        }
         let _ = write!(out, "<span>{}</span>", esc(&h.role));
         for (code, name) in &h.other_langs {
             let _ = write!(

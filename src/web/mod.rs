@@ -8,8 +8,12 @@
 //!   CSRF tokens, signing out, the language switch.
 //! - [`leads`]: a contact's leads: the list, one lead with its history and action forms, CSV export.
 //!   Actions run through [`crate::app::App::lead_action`], the chat buttons' own handlers.
+//! - [`admin`]: an admin's pages: dead letters with retry (the chat's `/outbox` retry through
+//!   [`crate::app::App::retry_dead_letter`]), parked updates, the audit log. Admins only, checked on every
+//!   request.
 //! - [`html`]: escaping and the page layout.
 
+pub mod admin;
 pub mod auth;
 pub mod html;
 pub mod leads;
@@ -64,6 +68,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/web/leads.csv", get(leads::csv))
         .route("/web/leads/{id}", get(leads::detail))
         .route("/web/leads/{id}/{action}", post(leads::act))
+        .route("/web/admin/dead", get(admin::dead_letters))
+        .route("/web/admin/dead/{id}/retry", post(admin::retry))
+        .route("/web/admin/parked", get(admin::parked))
+        .route("/web/admin/audit", get(admin::audit))
         .with_state(state)
 }
 
