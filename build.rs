@@ -5,7 +5,10 @@
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogs");
+    // Read when the script runs, not baked in when it is compiled: cargo may reuse a compiled build
+    // script for another checkout of the same package.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("dialogs");
     // A directory here means: run again when any file in it is added, removed or changed.
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
