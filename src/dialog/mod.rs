@@ -2,6 +2,9 @@
 //! and conversation state in PostgreSQL. What runs actions and routes messages is the application layer (`app`).
 //!
 //! - [`script`]: the script format, loading and validation (`FILE:LINE: problem`).
+//!   In `script/`: `keys` (the engine's own text keys and their placeholders), `check` (problems
+//!   with file and line; the checks every text gets), `steps` (one dialog file's steps checked and built),
+//!   `load` (a whole set from a folder).
 //! - [`engine`]: (state, event) → (state, effects); knows no channel. What typed text means at each
 //!   step is in `typed`; amounts of money as people type them in [`amount`].
 //! - [`source`]: where the scripts come from: a folder, or the default set compiled into the binary.

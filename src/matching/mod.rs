@@ -4,13 +4,17 @@
 //! - [`query`]: from a chatty need to weighted terms (filler removal, synonyms, typo tolerance).
 //! - [`synonyms`]: the admin-editable lay-term list.
 //! - [`index`]: compact postings in immutable segments.
-//! - [`search`]: ranking, filters, scores, explanations.
+//! - [`search`]: ranking, filters, scores.
+//! - [`explain`]: a result's matched words and snippet (what the user is shown as the reason).
+//! - [`calibration`]: when a result, or a whole answer, counts as a good match.
 //! - [`live`]: the index kept current with the catalogue in PostgreSQL.
 //! - [`eval`]: nDCG@10, Recall@10, MRR@10 on graded needs.
 
+pub mod calibration;
 pub mod dictionary;
 pub mod eval;
 mod expand;
+pub mod explain;
 mod filler;
 pub mod index;
 pub mod live;

@@ -3,7 +3,11 @@
 //! one phrase counted once, one-character words added), filtered, and returned with a 0-100 score, the
 //! matched words and a snippet. Pure: no database, no channel.
 
-use super::index::{DocMeta, Field, IndexDoc, Labels, Segment, build_segments, labels_for};
+use super::calibration::{CALIBRATION_DEPTH, is_good_match};
+pub use super::calibration::{GOOD_MATCH_THRESHOLD, SINGLE_WORD_THRESHOLD};
+use super::explain::explain;
+pub use super::explain::{Hit, snippet};
+use super::index::{DocMeta, IndexDoc, Labels, Segment, build_segments, labels_for};
 use super::query::{Analyzer, Origin, Query, Vocabulary};
 use super::text::{Term, normalize};
 use crate::catalog::record::{LegalStatus, LicenseMode, PatentType, number_key};
@@ -19,23 +23,6 @@ const COVERAGE_WEIGHT: f32 = 1.0;
 const MAX_TERMS: usize = 64;
 /// Results scoring below this (0-100) are noise and never shown.
 pub const MIN_SCORE: u8 = 10;
-/// A result on its own is a confident match (for pushes of new patents) when it scores at least this and
-/// contains at least two of the need's words verbatim...
-pub const GOOD_MATCH_THRESHOLD: u8 = 25;
-/// ...or when one word alone carries almost the whole need (a short, very specific need).
-pub const SINGLE_WORD_THRESHOLD: u8 = 90;
-/// Calibration of "no good match" for a whole answer, on the 190 graded development needs (every one has
-/// an answer in the catalogue) against the 44 needs of `tests/data/unmatched_needs.jsonl` (none has):
-/// a need is matched when its best [`CALIBRATION_DEPTH`] results together contain at least
-/// [`SUPPORT_WORDS`] of its words (several patents on the topic, not one word by chance), or the best
-/// one holds two words at [`PAIR_SCORE`] or more, or scores [`SOLE_SCORE`] or more. Measured: "no good
-/// match" for 6 of the 190 (3.2 %) and 37 of the 44 (84 %); the neighbours trade one for the other (4 of
-/// 190 costs 34 of 44; SOLE_SCORE 85 to 100 the same). A single top score, the rule before, could not
-/// separate them: one word such as 培训 or 会员 scores 40-80 in a short unrelated need.
-const CALIBRATION_DEPTH: usize = 5;
-const SUPPORT_WORDS: usize = 5;
-const PAIR_SCORE: u8 = 54;
-const SOLE_SCORE: u8 = 90;
 /// A term in more than 1/FREQUENT_SHARE of a segment's documents (and at least FREQUENT_MIN_DF) is scored
 /// only for candidates chosen by the rarer terms.
 const FREQUENT_SHARE: usize = 1000;
@@ -56,8 +43,6 @@ const CHAR_WEIGHT: f32 = 1.0;
 /// technical term is a little more on topic, so not 0 (0.6 to 0.8 best on the development set, 0 and 1
 /// both worse).
 const ALTERNATIVES_SHARE: f32 = 0.7;
-/// Characters of abstract shown around the best match.
-const SNIPPET_CHARS: usize = 80;
 
 /// Restrictions on results. Unknown names match nothing (the channel validates choices beforehand).
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, Serialize)]
@@ -85,23 +70,6 @@ impl Filters {
     }
 }
 
-/// One ranked, explained result.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct Hit {
-    pub number: String,
-    /// 0-100.
-    pub score: u8,
-    pub title: String,
-    pub institution: String,
-    /// Query words that occur verbatim in this patent's title, keywords or abstract.
-    pub matched: Vec<String>,
-    pub snippet: String,
-    /// 双五星: five stars from the institution and from enterprises.
-    pub double_five: bool,
-    pub open_license: bool,
-    pub industry: String,
-}
-
 /// The answer to one need.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResult {
@@ -125,33 +93,6 @@ fn need_words(query: &Query) -> Vec<String> {
         .filter(|w| w.origin == super::query::Origin::User)
         .map(|w| w.text.clone())
         .collect()
-}
-
-impl Hit {
-    /// A match good enough to stand on its own: a solid score with two or more of the need's words, or
-    /// a very high score (one common word matching is what unrelated needs look like; calibrated on the
-    /// development set and on needs the sample catalogue cannot serve).
-    pub fn is_confident(&self) -> bool {
-        (self.score >= GOOD_MATCH_THRESHOLD && self.matched.len() >= 2)
-            || self.score >= SINGLE_WORD_THRESHOLD
-    }
-}
-
-/// The calibrated verdict on an answer (see [`CALIBRATION_DEPTH`]).
-fn is_good_match(hits: &[Hit]) -> bool {
-    let Some(best) = hits.first() else {
-        return false;
-    };
-    let mut words: Vec<&str> = hits
-        .iter()
-        .take(CALIBRATION_DEPTH)
-        .flat_map(|h| h.matched.iter().map(String::as_str))
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words.len() >= SUPPORT_WORDS
-        || (best.matched.len() >= 2 && best.score >= PAIR_SCORE)
-        || best.score >= SOLE_SCORE
 }
 
 /// The searchable catalogue: segments plus what was deleted or replaced since they were built.
@@ -385,7 +326,16 @@ impl Index {
         let hits: Vec<Hit> = ranked
             .into_iter()
             .filter(|r| r.0 >= MIN_SCORE)
-            .map(|(score, _, _, s, d)| self.explain(query, &terms, s, d, score))
+            .map(|(score, _, _, s, d)| {
+                explain(
+                    &self.segments[s as usize],
+                    &self.labels,
+                    query,
+                    &terms,
+                    d,
+                    score,
+                )
+            })
             .collect();
         let good = is_good_match(&hits);
         let mut hits = hits;
@@ -623,65 +573,6 @@ impl Index {
         })
     }
 
-    /// Result fields and a truthful explanation: only words found verbatim in the patent's title,
-    /// keywords or abstract are listed.
-    fn explain(&self, query: &Query, terms: &[(&Term, f32)], s: u32, d: u32, score: u8) -> Hit {
-        let seg = &self.segments[s as usize];
-        let meta = &seg.meta[d as usize];
-        let title = seg.field(d, Field::Title);
-        let abstract_text = seg.field(d, Field::Abstract);
-        let haystack = normalize(&format!(
-            "{title}\n{}\n{abstract_text}",
-            seg.field(d, Field::Keywords)
-        ));
-        let idf_of = |w: &super::query::QueryWord| -> f32 {
-            w.terms
-                .iter()
-                .filter_map(|t| terms.iter().find(|(x, _)| *x == t).map(|(_, i)| *i))
-                .sum()
-        };
-        let mut matched: Vec<(f32, &str)> = query
-            .words
-            .iter()
-            .filter(|w| haystack.contains(&w.text))
-            .map(|w| {
-                (
-                    idf_of(w) * if w.origin == Origin::User { 1.0 } else { 0.8 },
-                    w.text.as_str(),
-                )
-            })
-            .collect();
-        matched.sort_by(|a, b| b.0.total_cmp(&a.0));
-        matched.dedup_by(|a, b| a.1 == b.1);
-        // One-character words last, and only those no matched word already holds (膜 inside 薄膜 is news,
-        // 膜 inside a matched 变色膜 is not).
-        let mut chars: Vec<(f32, String)> = Vec::new();
-        for (c, _) in &query.chars {
-            if haystack.contains(*c) && !matched.iter().any(|(_, w)| w.contains(*c)) {
-                chars.push((0.0, c.to_string()));
-            }
-        }
-        let mut matched: Vec<(f32, &str)> = matched
-            .into_iter()
-            .chain(chars.iter().map(|(s, c)| (*s, c.as_str())))
-            .collect();
-        // A stem or fragment inside a longer matched word (微生 in 微生物) says nothing more.
-        let all: Vec<&str> = matched.iter().map(|(_, w)| *w).collect();
-        matched.retain(|(_, w)| !all.iter().any(|o| o.len() > w.len() && o.contains(*w)));
-        let matched: Vec<String> = matched.iter().take(8).map(|(_, w)| w.to_string()).collect();
-        Hit {
-            number: seg.number(d).to_owned(),
-            score,
-            title,
-            institution: self.labels.name(meta.institution).to_owned(),
-            snippet: snippet(&abstract_text, &matched),
-            matched,
-            double_five: meta.double_five(),
-            open_license: meta.offers(LicenseMode::Open),
-            industry: self.labels.name(meta.industry).to_owned(),
-        }
-    }
-
     /// Analyses and ranks a raw need.
     pub fn search(
         &self,
@@ -865,29 +756,6 @@ fn display_score(share: f32) -> u8 {
 
 fn rating_key(meta: &DocMeta) -> u8 {
     meta.rating_institution + meta.rating_enterprise
-}
-
-/// A window of the abstract around the first matched word (in the order given, best first).
-pub fn snippet(abstract_text: &str, matched: &[String]) -> String {
-    let chars: Vec<char> = abstract_text.chars().collect();
-    let folded: Vec<char> = chars.iter().map(|c| super::text::fold(*c)).collect();
-    let at = matched.iter().find_map(|w| {
-        let w: Vec<char> = w.chars().collect();
-        (!w.is_empty())
-            .then(|| folded.windows(w.len()).position(|win| win == w.as_slice()))
-            .flatten()
-    });
-    let start = at.map(|i| i.saturating_sub(SNIPPET_CHARS / 3)).unwrap_or(0);
-    let end = (start + SNIPPET_CHARS).min(chars.len());
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    out.extend(&chars[start..end]);
-    if end < chars.len() {
-        out.push('…');
-    }
-    out
 }
 
 type NearMap = FxHashMap<String, Vec<u32>>;
