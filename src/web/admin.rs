@@ -84,12 +84,7 @@ pub async fn dead_letters(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let read = async {
-        let mut conn = signed.app.pool().acquire().await?;
-        crate::outbox::dead_letters(&mut *conn, PAGE).await
-    }
-    .await;
-    let dead = match read {
+    let dead = match crate::outbox::dead_letters(signed.app.pool(), PAGE).await {
         Ok(d) => d,
         Err(e) => return server_error(&signed.app, "listing dead letters", e),
     };
@@ -164,12 +159,7 @@ pub async fn parked(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
         Ok(s) => s,
         Err(r) => return r,
     };
-    let read = async {
-        let mut conn = signed.app.pool().acquire().await?;
-        crate::inbox::parked(&mut *conn, PAGE).await
-    }
-    .await;
-    let parked = match read {
+    let parked = match crate::inbox::parked(signed.app.pool(), PAGE).await {
         Ok(p) => p,
         Err(e) => return server_error(&signed.app, "listing parked updates", e),
     };
@@ -222,12 +212,7 @@ pub async fn audit(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let read = async {
-        let mut conn = signed.app.pool().acquire().await?;
-        crate::operators::audit::newest(&mut *conn, q.before, PAGE).await
-    }
-    .await;
-    let entries = match read {
+    let entries = match crate::operators::audit::newest(signed.app.pool(), q.before, PAGE).await {
         Ok(e) => e,
         Err(e) => return server_error(&signed.app, "reading the audit log", e),
     };

@@ -47,13 +47,24 @@ pub struct ListQuery {
     done: String,
 }
 
-async fn read_list(signed: &Signed, institution: i64, sort: Sort) -> Result<Vec<Listed>, Response> {
+/// The signed-in contact, the sort asked for, and their institution's leads in that order (the list page
+/// and the CSV show the same).
+async fn read_list(
+    state: &Arc<WebState>,
+    headers: &HeaderMap,
+    q: &ListQuery,
+) -> Result<(Signed, Sort, Vec<Listed>), Response> {
+    let (signed, institution) = contact(state, headers).await?;
+    let sort = Sort::parse(&q.sort).unwrap_or_default();
     let read = async {
         let mut conn = signed.app.pool().acquire().await?;
         ledger::of_institution(&mut conn, institution, sort).await
     }
     .await;
-    read.map_err(|e| server_error(&signed.app, "listing leads", e))
+    match read {
+        Ok(leads) => Ok((signed, sort, leads)),
+        Err(e) => Err(server_error(&signed.app, "listing leads", e)),
+    }
 }
 
 /// `GET /web/leads?sort=date|status`.
@@ -62,13 +73,8 @@ pub async fn list(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let (signed, institution) = match contact(&state, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let sort = Sort::parse(&q.sort).unwrap_or_default();
-    let leads = match read_list(&signed, institution, sort).await {
-        Ok(l) => l,
+    let (signed, sort, leads) = match read_list(&state, &headers, &q).await {
+        Ok(read) => read,
         Err(r) => return r,
     };
     let t = |key: &str| html::esc(&signed.t(key, &[]));
@@ -382,13 +388,8 @@ pub async fn csv(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let (signed, institution) = match contact(&state, &headers).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let sort = Sort::parse(&q.sort).unwrap_or_default();
-    let leads = match read_list(&signed, institution, sort).await {
-        Ok(l) => l,
+    let (signed, _, leads) = match read_list(&state, &headers, &q).await {
+        Ok(read) => read,
         Err(r) => return r,
     };
     let (ctx, lang) = (&signed.ctx, signed.lang());
