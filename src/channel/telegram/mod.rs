@@ -210,9 +210,7 @@ impl Telegram {
             payloads.push(serde_json::to_value(understood).unwrap_or(serde_json::Value::Null));
         }
         let inserted = inbox::store(&self.pool, &ids, &chats, &payloads).await?;
-        for id in ids {
-            self.store_tries.forget(id);
-        }
+        self.store_tries.forget(&ids);
         Ok(inserted)
     }
 
@@ -239,7 +237,7 @@ impl Telegram {
         }
         let raw = serde_json::to_vec(update).unwrap_or_default();
         self.park(Some(id), &raw, &error.to_string(), tries).await?;
-        self.store_tries.forget(id);
+        self.store_tries.forget(&[id]);
         Ok(())
     }
 
