@@ -104,6 +104,17 @@ pub async fn record_failure(pool: &PgPool, id: i64, error: &str) -> Result<i32, 
 /// payload), so the chat's later updates go on. False if it was handled meanwhile.
 pub async fn park_stored(pool: &PgPool, id: i64, channel: &str) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    // Lock the update first: two workers whose tries failed together may both park it, and without the
+    // lock both would read it as pending and insert it twice. The second waits here, then sees it handled.
+    let pending: Option<i64> = sqlx::query_scalar(
+        "SELECT update_id FROM telegram_updates WHERE update_id = $1 AND processed_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if pending.is_none() {
+        return Ok(false);
+    }
     let parked = sqlx::query(
         "INSERT INTO parked_updates (update_id, channel, raw, error, attempts)
          SELECT update_id, $2, convert_to(payload::text, 'UTF8'), coalesce(last_error, ''), attempts

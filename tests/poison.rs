@@ -288,3 +288,57 @@ async fn the_webhook_stores_a_nul_and_parks_what_is_not_an_update(pool: PgPool) 
     let (_, metrics) = bot.get("/metrics").await;
     assert!(metrics.contains("queqiao_updates_parked 1\n"), "{metrics}");
 }
+
+/// Two workers whose tries at one update failed together both park it: it is parked once. (CI once saw
+/// it parked twice: the second worker read the update as still pending while the first was parking it.)
+#[sqlx::test]
+async fn an_update_parked_by_two_workers_at_once_is_parked_once(pool: PgPool) {
+    queqiao::inbox::store(
+        &pool,
+        &[7],
+        &[Some(11)],
+        &[serde_json::json!({"text": "x"})],
+    )
+    .await
+    .unwrap();
+    // The first worker is parking it: the update is locked and handled, not yet committed.
+    let mut first = pool.begin().await.unwrap();
+    sqlx::query("UPDATE telegram_updates SET processed_at = now() WHERE update_id = 7")
+        .execute(&mut *first)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO parked_updates (update_id, channel, raw, error, attempts) VALUES (7, 'telegram', '', 'x', 3)",
+    )
+    .execute(&mut *first)
+    .await
+    .unwrap();
+    let second = tokio::spawn({
+        let pool = pool.clone();
+        async move { queqiao::inbox::park_stored(&pool, 7, "telegram").await }
+    });
+    // Commit only once the second worker waits on the first's lock, so the two really overlap.
+    let deadline = Instant::now() + SECONDS;
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting > 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.commit().await.unwrap();
+    assert!(
+        !second.await.unwrap().unwrap(),
+        "the second worker parks nothing"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM parked_updates")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
