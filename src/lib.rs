@@ -15,12 +15,14 @@
 //! - [`inbox`]: updates as received, stored before they are acknowledged, handled one chat at a time.
 //! - [`outbox`]: messages waiting for delivery, written with the change that caused them.
 //! - [`enquiry`]: consented enquiries, their delivery to institutions' contacts, and the answers.
+//! - [`board`]: the board of needs: needs nothing matched, posted with consent, answered by contacts.
 //! - [`operators`]: statistics, saved needs with pushes, the audit log, personal-data rights.
 //! - [`channel`]: thin adapters (console, Telegram) between a medium and the application.
 //! - [`web`]: the web console under `/web/` (sign-in links, sessions, a contact's leads).
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
 pub mod app;
+pub mod board;
 pub mod catalog;
 pub mod channel;
 pub mod cli;

@@ -190,6 +190,8 @@ pub enum ButtonId {
     Filters,
     /// Save the need and be told of new matches.
     Subscribe,
+    /// Post the need to the board of needs (offered with weak results; asks for consent first).
+    Post,
     /// A scripted choice, by its value.
     Choice(String),
     Open(Pick),
@@ -214,6 +216,8 @@ pub enum ButtonId {
     /// The company's 1-5 rating after the enquiry closed.
     Rate(i64, u8),
     Unsubscribe(i64),
+    /// The company withdraws its posted need N from the board.
+    Withdraw(i64),
     /// An admin retries a dead letter.
     Retry(i64),
     /// `/forget` confirmed (true) or not.
@@ -242,6 +246,7 @@ impl FromStr for ButtonId {
             ["back"] => ButtonId::Back,
             ["filters"] => ButtonId::Filters,
             ["subscribe"] => ButtonId::Subscribe,
+            ["post"] => ButtonId::Post,
             ["c", ..] if s.len() > 2 => ButtonId::Choice(s[2..].to_owned()),
             ["open", n, c @ ..] if c.len() <= 1 => ButtonId::Open(pick(n, c.first())?),
             ["enquire", n, c @ ..] if c.len() <= 1 => ButtonId::Enquire(pick(n, c.first())?),
@@ -273,6 +278,7 @@ impl FromStr for ButtonId {
             ),
             ["unsub", n] => ButtonId::Unsubscribe(num(n).ok_or_else(bad)?),
             ["retry", n] => ButtonId::Retry(num(n).ok_or_else(bad)?),
+            ["withdraw", n] => ButtonId::Withdraw(num(n).ok_or_else(bad)?),
             ["forget", "yes"] => ButtonId::Forget(true),
             ["forget", "no"] => ButtonId::Forget(false),
             _ => return Err(bad()),
@@ -292,6 +298,7 @@ impl fmt::Display for ButtonId {
             ButtonId::Back => write!(f, "back"),
             ButtonId::Filters => write!(f, "filters"),
             ButtonId::Subscribe => write!(f, "subscribe"),
+            ButtonId::Post => write!(f, "post"),
             ButtonId::Choice(v) => write!(f, "c:{v}"),
             ButtonId::Open(n) => write!(f, "open:{n}"),
             ButtonId::Enquire(n) => write!(f, "enquire:{n}"),
@@ -310,6 +317,7 @@ impl fmt::Display for ButtonId {
             ButtonId::Rate(n, r) => write!(f, "rate:{n}:{r}"),
             ButtonId::Unsubscribe(n) => write!(f, "unsub:{n}"),
             ButtonId::Retry(n) => write!(f, "retry:{n}"),
+            ButtonId::Withdraw(n) => write!(f, "withdraw:{n}"),
             ButtonId::Forget(yes) => write!(f, "forget:{}", if *yes { "yes" } else { "no" }),
         }
     }
@@ -365,6 +373,8 @@ pub enum Action {
     SubmitDeclaration,
     AcknowledgePrivacy,
     DiscardEnquiry,
+    /// Post the need to the board of needs (after the company consented).
+    PostNeed,
 }
 
 impl Action {
@@ -378,6 +388,7 @@ impl Action {
         Action::SubmitDeclaration,
         Action::AcknowledgePrivacy,
         Action::DiscardEnquiry,
+        Action::PostNeed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -391,6 +402,7 @@ impl Action {
             Action::SubmitDeclaration => "submit_declaration",
             Action::AcknowledgePrivacy => "acknowledge_privacy",
             Action::DiscardEnquiry => "discard_enquiry",
+            Action::PostNeed => "post_need",
         }
     }
 
@@ -413,6 +425,8 @@ impl Action {
             Action::SubmitEnquiry | Action::SubmitDeclaration => {
                 &["forwarded", "queued", "duplicate", "capped"]
             }
+            // `duplicate`: this need is on the board already; `capped`: the chat has too many there.
+            Action::PostNeed => &["posted", "duplicate", "capped"],
         }
     }
 
@@ -420,6 +434,7 @@ impl Action {
     pub fn provides(self) -> &'static [&'static str] {
         match self {
             Action::Search => &["count", "need", "translated"],
+            Action::PostNeed => &["id", "days"],
             Action::PrepareEnquiry => &[
                 "title",
                 "institution",

@@ -156,6 +156,10 @@ async fn on_button(
                 },
             }
         }
+        B::Withdraw(n) => {
+            let lang = state.lang.clone();
+            vec![crate::board::chat::withdraw(ctx, conn, who, &lang, *n).await?].into()
+        }
         B::Patent(number) => steps::open_patent(ctx, conn, who, state, number)
             .await?
             .into(),

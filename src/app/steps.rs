@@ -89,6 +89,7 @@ async fn carry_out(
                 let (outcome, vars) = match action {
                     Action::Search => search(ctx, conn, state).await?,
                     Action::ClearNeed | Action::ClearFilters => clear(action, state),
+                    Action::PostNeed => crate::board::chat::post_action(conn, who, state).await?,
                     _ => enquiry::run_action(ctx, conn, who, state, action).await?,
                 };
                 effects.extend(engine.handle(state, Event::Outcome { outcome, vars }));

@@ -101,3 +101,73 @@ impl App {
         })
     }
 }
+
+/// What answering a posted need did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedAnswer {
+    /// Recorded; the company is told in its chat.
+    Sent,
+    /// The person is no registered contact (any more).
+    NotContact,
+    /// The patent is not one of the contact's institution's.
+    NotOurs,
+    /// The need was withdrawn or has expired (or never was).
+    Gone,
+    /// This patent answers the need already.
+    Duplicate,
+    /// The institution gave the most answers one need may get from it.
+    Capped,
+}
+
+impl App {
+    /// `who` answers posted need `need_id` with patent `number` of their institution and a short offer;
+    /// the company is told in its chat (in its language) with buttons to open the patent and enquire.
+    /// The institution is the one `who` is a contact of, looked up here: never taken from the request.
+    pub async fn answer_need(
+        &self,
+        who: &Who<'_>,
+        need_id: i64,
+        number: &str,
+        offer: &str,
+    ) -> Result<NeedAnswer, AppError> {
+        use crate::board::{chat, store};
+        let ctx = self.context();
+        let mut tx = self.pool().begin().await?;
+        let Some(institution) =
+            crate::enquiry::registry::contact_institution(&mut tx, who.channel, who.user_id)
+                .await?
+        else {
+            return Ok(NeedAnswer::NotContact);
+        };
+        let name = crate::catalog::store::institution_name(&mut *tx, institution).await?;
+        let patent = crate::catalog::store::patent_by_number(&mut *tx, number).await?;
+        let Some(patent) = patent.filter(|p| Some(&p.record.institution) == name.as_ref()) else {
+            return Ok(NeedAnswer::NotOurs);
+        };
+        let Some((channel, chat_id, lang, need)) = store::poster(&mut tx, need_id).await? else {
+            return Ok(NeedAnswer::Gone);
+        };
+        let answer = store::NewAnswer {
+            need_id,
+            institution_id: institution,
+            patent_number: number,
+            offer,
+            by: (who.channel, who.user_id),
+        };
+        let outcome = match store::answer(&mut tx, &answer).await? {
+            store::Answered::Duplicate => return Ok(NeedAnswer::Duplicate),
+            store::Answered::Capped => return Ok(NeedAnswer::Capped),
+            store::Answered::New(_) => NeedAnswer::Sent,
+        };
+        let told = chat::Told {
+            need: &need,
+            institution: &patent.record.institution,
+            title: &patent.record.title,
+            number,
+            offer,
+        };
+        chat::tell(&ctx, &mut tx, (&channel, chat_id, &lang), &told).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}

@@ -12,9 +12,12 @@ impl Engine<'_> {
     }
 
     pub(super) fn results_page(&self, state: &State, prompt: &Texts) -> Effect {
-        let with_filters = self.scripts.step(&state.dialog, &state.step).is_some_and(
-            |s| matches!(&s.kind, StepKind::Results { on, .. } if on.contains_key("filters")),
-        );
+        let routes = |outcome: &str| {
+            self.scripts.step(&state.dialog, &state.step).is_some_and(
+                |s| matches!(&s.kind, StepKind::Results { on, .. } if on.contains_key(outcome)),
+            )
+        };
+        let with_filters = routes("filters");
         let pages = Self::pages(state);
         let page = state.page.min(pages - 1);
         let extra = [
@@ -76,6 +79,9 @@ impl Engine<'_> {
                 self.bot(state, "subscribe", &[]),
             ));
         }
+        if routes("post") {
+            buttons.push(Button::new(ButtonId::Post, self.bot(state, "post", &[])));
+        }
         Effect::Results {
             text,
             items,
@@ -106,14 +112,18 @@ impl Engine<'_> {
                 state.open = None;
                 vec![self.results_page(state, prompt)]
             }
-            ButtonId::Refine | ButtonId::Restart | ButtonId::Filters => {
-                state.open = None;
+            ButtonId::Refine | ButtonId::Restart | ButtonId::Filters | ButtonId::Post => {
                 let key = match id {
                     ButtonId::Refine => "refine",
                     ButtonId::Filters => "filters",
+                    ButtonId::Post => "post",
                     _ => "restart",
                 };
-                let target = on.get(key).cloned().unwrap_or_default();
+                // A button of an outcome this step does not route (an old page's, or a forged one).
+                let Some(target) = on.get(key).cloned() else {
+                    return self.expired(state);
+                };
+                state.open = None;
                 self.enter(state, &target)
             }
             ButtonId::Open(pick) => match self.rank_in(state, *pick) {

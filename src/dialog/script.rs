@@ -223,8 +223,9 @@ pub const DECLARATION_ENTRY: Action = Action::PrepareDeclaration;
 
 /// Outcomes a results step may route.
 pub const RESULT_OUTCOMES: &[&str] = &["refine", "restart"];
-/// Outcomes a results step may route besides those: `filters` adds a "change filters" button.
-pub const RESULT_OPTIONAL_OUTCOMES: &[&str] = &["filters"];
+/// Outcomes a results step may route besides those: `filters` adds a "change filters" button, `post` a
+/// "post my need to the board" button (for weak results).
+pub const RESULT_OPTIONAL_OUTCOMES: &[&str] = &["filters", "post"];
 
 /// Placeholders every text may use.
 pub(super) const GLOBAL_PLACEHOLDERS: &[&str] = &["lang"];

@@ -220,8 +220,13 @@ pub async fn my(
     lang: &str,
 ) -> Result<Vec<Reply>> {
     let list = store::of_company(conn, who.channel, who.chat_id).await?;
+    // The needs the company posted on the board, with a withdraw button each, after its enquiries.
+    let posted = crate::board::chat::mine(ctx, conn, who, lang).await?;
     if list.is_empty() {
-        return Ok(say(ctx, "my_none", lang, &[]));
+        return Ok(match posted {
+            Some(board) => vec![board],
+            None => say(ctx, "my_none", lang, &[]),
+        });
     }
     let mut blocks = Vec::with_capacity(list.len());
     for e in &list {
@@ -229,12 +234,9 @@ pub async fn my(
         let thread = messages::thread(ctx, conn, e, lang).await?;
         blocks.push(format!("{head}\n{thread}"));
     }
-    Ok(say(
-        ctx,
-        "my_enquiries",
-        lang,
-        &[("list", blocks.join("\n\n"))],
-    ))
+    let mut replies = say(ctx, "my_enquiries", lang, &[("list", blocks.join("\n\n"))]);
+    replies.extend(posted);
+    Ok(replies)
 }
 
 /// The company's buttons on its enquiries: reply to a question, rate a closed enquiry. Both are checked

@@ -47,6 +47,7 @@ pub async fn forget(
     // A private chat's id is its user's: the votes this person cast go too.
     super::votes::forget(conn, channel, chat_id).await?;
     crate::enquiry::store::forget(conn, channel, chat_id).await?;
+    crate::board::store::forget(conn, channel, chat_id).await?;
     crate::enquiry::registry::forget(conn, channel, chat_id).await?;
     crate::outbox::forget(conn, channel, chat_id).await?;
     sqlx::query("DELETE FROM privacy_notices WHERE channel = $1 AND chat_id = $2")

@@ -48,6 +48,7 @@ pub async fn prune(
     let sent = crate::outbox::prune_delivered(pool, r.retain_sent_days, dry_run).await?;
     let events = super::analytics::prune(pool, r.retain_events_days, dry_run).await?;
     let audit = super::audit::prune(pool, r.retain_audit_days, dry_run).await?;
+    let board = crate::board::store::prune(pool, crate::board::DAYS, dry_run).await?;
     Ok(vec![
         Pruned {
             table: "telegram_updates",
@@ -78,6 +79,12 @@ pub async fn prune(
             what: "audit entries",
             days: r.retain_audit_days,
             rows: audit,
+        },
+        Pruned {
+            table: "board_needs",
+            what: "expired or withdrawn posted needs",
+            days: crate::board::DAYS,
+            rows: board,
         },
     ])
 }

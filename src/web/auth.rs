@@ -72,20 +72,31 @@ impl Signed {
             csrf: &self.session.csrf,
             other_langs,
             sign_out: self.t("sign_out", &[]),
-            nav: if self.admin {
-                super::admin::NAV
-                    .iter()
-                    .map(|(path, key)| (*path, self.t(key, &[])))
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            nav: self
+                .nav()
+                .iter()
+                .map(|(path, key)| (*path, self.t(key, &[])))
+                .collect(),
         };
         let site = self.t("title", &[]);
         html_response(
             status,
             html::page(self.lang(), &site, title, Some(&header), body),
         )
+    }
+
+    /// The pages linked in the header: a contact's leads, the board, an admin's pages.
+    fn nav(&self) -> Vec<(&'static str, &'static str)> {
+        let mut nav = Vec::new();
+        if self.contact.is_some() {
+            nav.push(("/web/leads", "leads"));
+        }
+        nav.push(("/web/board", "nav_board"));
+        nav.push(("/web/stats", "nav_stats"));
+        if self.admin {
+            nav.extend_from_slice(super::admin::NAV);
+        }
+        nav
     }
 
     /// A page with one message (a refusal, a missing lead).

@@ -8,6 +8,12 @@
 //!   CSRF tokens, signing out, the language switch.
 //! - [`leads`]: a contact's leads: the list, one lead with its history and action forms, CSV export.
 //!   Actions run through [`crate::app::App::lead_action`], the chat buttons' own handlers.
+//! - [`board`]: the board of needs: posted needs (filtered by the industries of the contact's
+//!   institution's patents), one need with its answers, answering with a patent through
+//!   [`crate::app::App::answer_need`].
+//! - [`stats`]: statistics with charts: a contact's institution (enquiries, acceptance, response time,
+//!   their patents shown / opened / enquired), or everything for an admin (needs per week, unmet demand,
+//!   response times per institution); [`chart`] draws the SVG on the server.
 //! - [`admin`]: an admin's pages: dead letters with retry (the chat's `/outbox` retry through
 //!   [`crate::app::App::retry_dead_letter`]), parked updates, the audit log. Admins only, checked on every
 //!   request.
@@ -15,9 +21,12 @@
 
 pub mod admin;
 pub mod auth;
+pub mod board;
+pub mod chart;
 pub mod html;
 pub mod leads;
 pub mod signin;
+pub mod stats;
 pub mod store;
 
 use crate::app::{App, Context};
@@ -68,6 +77,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/web/leads.csv", get(leads::csv))
         .route("/web/leads/{id}", get(leads::detail))
         .route("/web/leads/{id}/{action}", post(leads::act))
+        .route("/web/stats", get(stats::page))
+        .route("/web/board", get(board::list))
+        .route("/web/board/{id}", get(board::detail))
+        .route("/web/board/{id}/answer", post(board::answer))
         .route("/web/admin/dead", get(admin::dead_letters))
         .route("/web/admin/dead/{id}/retry", post(admin::retry))
         .route("/web/admin/parked", get(admin::parked))

@@ -12,6 +12,7 @@ fn every_button_id_round_trips() {
         ButtonId::Back,
         ButtonId::Filters,
         ButtonId::Subscribe,
+        ButtonId::Post,
         ButtonId::Choice("新能源及储能".into()),
         ButtonId::Choice("a:b".into()),
         ButtonId::Open(Pick::of(7, "CN1234567A")),
@@ -40,6 +41,7 @@ fn every_button_id_round_trips() {
         ButtonId::Rate(5, 4),
         ButtonId::Unsubscribe(9),
         ButtonId::Retry(9),
+        ButtonId::Withdraw(4),
         ButtonId::Forget(true),
         ButtonId::Forget(false),
     ];

@@ -50,6 +50,10 @@ pub(super) const BOT_PLACEHOLDERS: &[&str] = &[
     "words",
     "vote",
     "name",
+    "until",
+    "answers",
+    "offer",
+    "days",
 ];
 
 /// Texts the engine itself needs from `bot.toml`.
@@ -81,6 +85,14 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "result_line",
     "take_open_license",
     "subscribe",
+    "post",
+    "board_mine",
+    "board_mine_line",
+    "board_withdraw",
+    "board_withdrawn",
+    "board_gone",
+    "board_answered",
+    "board_offer",
     "subscribed",
     "subscriptions_list",
     "subscriptions_none",
