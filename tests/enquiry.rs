@@ -127,7 +127,7 @@ async fn institution_id(pool: &PgPool, name: &str) -> i64 {
 
 async fn invite(pool: &PgPool, name: &str) -> String {
     let mut conn = pool.acquire().await.unwrap();
-    queqiao::enquiry::store::invite(&mut conn, name, "test", 7)
+    queqiao::enquiry::invites::invite(&mut conn, name, "test", 7)
         .await
         .unwrap()
 }

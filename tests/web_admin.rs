@@ -220,3 +220,66 @@ async fn the_audit_log_is_paged_newest_first_and_escaped(pool: PgPool) {
     );
     assert!(!older.contains("?before="), "the last page: {older}");
 }
+
+#[sqlx::test]
+async fn an_admin_issues_an_invite_code_on_the_page_and_the_contact_registers_with_it(
+    pool: PgPool,
+) {
+    let mut c = Console::new(&pool).await;
+    let institution = any_institution(&pool).await;
+    let admin = c.signed_in(ADMIN).await;
+    let (status, page) = get(&admin, &c.url("/web/admin/invites")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!("<option>{institution}</option>")),
+        "{page}"
+    );
+    let csrf = field(&page, "csrf");
+    let url = c.url("/web/admin/invites");
+
+    let (status, _) = post(&admin, &url, &[("institution", &institution)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    let (status, page) = post(
+        &admin,
+        &url,
+        &[("csrf", &csrf), ("institution", "不存在大学")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("目录中没有机构“不存在大学”"), "{page}");
+    assert_eq!(c.count("SELECT count(*) FROM invites").await, 0);
+
+    let (status, _) = post(
+        &admin,
+        &url,
+        &[("csrf", &csrf), ("institution", &institution)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = get(&admin, &c.url("/web/admin/invites?created=x")).await;
+    let at = page.find("<code>").expect("the code is listed") + 6;
+    let code = page[at..at + page[at..].find('<').unwrap()].to_owned();
+    assert!(audit(&pool).await.iter().any(|(who, action, detail)| {
+        *who == ADMIN && action == "invite" && *detail == institution
+    }));
+
+    // The contact registers with it in the chat; then it is used and no longer listed.
+    let reply = common::app::text_of(&c.t.say(CONTACT_A, &format!("/register {code}")).await);
+    assert!(reply.contains("登记成功"), "{reply}");
+    let (_, page) = get(&admin, &c.url("/web/admin/invites")).await;
+    assert!(!page.contains(&code));
+
+    let contact = c.signed_in(CONTACT_A).await;
+    let (status, _) = get(&contact, &c.url("/web/admin/invites")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, home) = get(&contact, &c.url("/web/board")).await;
+    let csrf = field(&home, "csrf");
+    let (status, _) = post(
+        &contact,
+        &url,
+        &[("csrf", &csrf), ("institution", &institution)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a contact issues no codes");
+    assert_eq!(c.count("SELECT count(*) FROM invites").await, 1);
+}

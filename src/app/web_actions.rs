@@ -171,3 +171,28 @@ impl App {
         Ok(outcome)
     }
 }
+
+impl App {
+    /// An admin issues an invite code for `institution` (valid 7 days, as the chat's `/invite`), written
+    /// to the audit log. `None` for a person who is no admin or an institution the catalogue lacks.
+    pub async fn create_invite(
+        &self,
+        who: &Who<'_>,
+        institution: &str,
+    ) -> Result<Option<String>, AppError> {
+        if !self.context().is_admin(who.user_id) {
+            return Ok(None);
+        }
+        let mut tx = self.pool().begin().await?;
+        let by = format!("{}:{}", who.channel, who.user_id);
+        let code = match crate::enquiry::invites::invite(&mut tx, institution, &by, 7).await {
+            Ok(code) => code,
+            Err(crate::enquiry::EnquiryError::Db(e)) => return Err(e.into()),
+            Err(_) => return Ok(None),
+        };
+        crate::operators::audit::record(&mut tx, who.channel, who.user_id, "invite", institution)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(code))
+    }
+}

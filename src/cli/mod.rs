@@ -383,7 +383,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Invite { institution } => {
             let pool = connect(settings).await?;
             let mut conn = pool.acquire().await.context("cannot reach the database")?;
-            match crate::enquiry::store::invite(&mut conn, &institution, "cli", 7).await {
+            match crate::enquiry::invites::invite(&mut conn, &institution, "cli", 7).await {
                 Ok(code) => {
                     println!("{code}");
                     eprintln!(

@@ -132,6 +132,14 @@ pub const KEYS: &[&str] = &[
     "col_shown",
     "col_opened",
     "col_enquired",
+    "nav_invites",
+    "invite_for",
+    "invite_make",
+    "invite_made",
+    "invite_unknown",
+    "invites_none",
+    "col_code",
+    "col_institution",
 ];
 
 /// Placeholders the console fills in.

@@ -86,7 +86,7 @@ pub async fn register(
     // A private chat's id is its user's, so the person's own chat is known even when they register in
     // a group (the code, typed there, is used up at once).
     let (institution_id, name) =
-        match store::register(conn, code, who.channel, who.user_id, who.user_id).await {
+        match super::invites::register(conn, code, who.channel, who.user_id, who.user_id).await {
             Ok(registered) => registered,
             Err(EnquiryError::Db(e)) => return Err(e),
             Err(_) => return Ok(say(ctx, "bad_invite", lang, &[])),
@@ -118,7 +118,7 @@ pub async fn invite(
     };
     let by = format!("{}:{}", who.channel, who.user_id);
     let institution = ("institution", name.to_owned());
-    Ok(match store::invite(conn, name, &by, 7).await {
+    Ok(match super::invites::invite(conn, name, &by, 7).await {
         Ok(code) => say(ctx, "invite_created", lang, &[institution, ("code", code)]),
         Err(EnquiryError::Db(e)) => return Err(e),
         Err(_) => say(ctx, "unknown_institution", lang, &[institution]),

@@ -1,7 +1,6 @@
 //! Enquiries, contacts and invites in PostgreSQL. Every function takes the caller's transaction, so a
 //! status change, its history row and the messages it causes commit together.
 
-use rand::Rng;
 use sqlx::PgConnection;
 
 /// Names an enum's variants as stored in the database (and as the SQL CHECK constraints list them).
@@ -341,74 +340,6 @@ pub async fn queued_of_institution(
     .bind(institution_id)
     .fetch_all(&mut *conn)
     .await
-}
-
-/// Letters and digits without look-alikes (0/O, 1/I/L), so a code read aloud or retyped survives.
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-
-/// Issues a single-use invite code for an institution, valid for `days`.
-pub async fn invite(
-    conn: &mut PgConnection,
-    institution: &str,
-    created_by: &str,
-    days: i64,
-) -> Result<String, EnquiryError> {
-    let institution_id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM institutions WHERE name = $1")
-            .bind(institution.trim())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let institution_id =
-        institution_id.ok_or_else(|| EnquiryError::UnknownInstitution(institution.to_owned()))?;
-    let code: String = {
-        let mut rng = rand::thread_rng();
-        (0..10)
-            .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
-            .collect()
-    };
-    sqlx::query(
-        "INSERT INTO invites (code, institution_id, created_by, expires_at)
-         VALUES ($1, $2, $3, now() + make_interval(days => $4::int))",
-    )
-    .bind(&code)
-    .bind(institution_id)
-    .bind(created_by)
-    .bind(days as i32)
-    .execute(&mut *conn)
-    .await?;
-    Ok(code)
-}
-
-/// Uses an invite code (once, before it expires): returns the code's institution (id, name).
-pub async fn take_invite(
-    conn: &mut PgConnection,
-    code: &str,
-    user_id: i64,
-) -> Result<(i64, String), EnquiryError> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE invites v SET used_at = now(), used_by = $2 FROM institutions i
-         WHERE v.code = $1 AND v.used_at IS NULL AND v.expires_at > now() AND i.id = v.institution_id
-         RETURNING v.institution_id, i.name",
-    )
-    .bind(code.trim().to_ascii_uppercase())
-    .bind(user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.ok_or(EnquiryError::BadInvite)
-}
-
-/// Uses an invite code: `user_id` becomes a contact of the code's institution, with `own_chat` as their
-/// own chat (see [`super::registry::add_contact`]). Returns the institution (id, name).
-pub async fn register(
-    conn: &mut PgConnection,
-    code: &str,
-    channel: &str,
-    own_chat: i64,
-    user_id: i64,
-) -> Result<(i64, String), EnquiryError> {
-    let (institution_id, name) = take_invite(conn, code, user_id).await?;
-    super::registry::add_contact(conn, institution_id, channel, own_chat, user_id).await?;
-    Ok((institution_id, name))
 }
 
 /// Records the company's 1-5 rating of the patent of a closed enquiry (once), and folds it into the

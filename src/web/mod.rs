@@ -17,6 +17,8 @@
 //! - [`admin`]: an admin's pages: dead letters with retry (the chat's `/outbox` retry through
 //!   [`crate::app::App::retry_dead_letter`]), parked updates, the audit log. Admins only, checked on every
 //!   request.
+//! - [`invites`]: an admin issues invite codes for institutions (as `/invite` does) and sees those
+//!   still usable.
 //! - [`html`]: escaping and the page layout.
 
 pub mod admin;
@@ -24,6 +26,7 @@ pub mod auth;
 pub mod board;
 pub mod chart;
 pub mod html;
+pub mod invites;
 pub mod leads;
 pub mod signin;
 pub mod stats;
@@ -85,6 +88,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/web/admin/dead/{id}/retry", post(admin::retry))
         .route("/web/admin/parked", get(admin::parked))
         .route("/web/admin/audit", get(admin::audit))
+        .route(
+            "/web/admin/invites",
+            get(invites::list).post(invites::create),
+        )
         .with_state(state)
 }
 

@@ -70,10 +70,10 @@ pub async fn register_contacts(pool: &PgPool, first: i64, count: i64) -> String 
             .unwrap();
     let mut conn = pool.acquire().await.unwrap();
     for chat in first..first + count {
-        let code = queqiao::enquiry::store::invite(&mut conn, &name, "test", 7)
+        let code = queqiao::enquiry::invites::invite(&mut conn, &name, "test", 7)
             .await
             .unwrap();
-        queqiao::enquiry::store::register(&mut conn, &code, "telegram", chat, chat)
+        queqiao::enquiry::invites::register(&mut conn, &code, "telegram", chat, chat)
             .await
             .unwrap();
     }

@@ -105,7 +105,7 @@ pub async fn post(client: &Client, url: &str, form: &[(&str, &str)]) -> (StatusC
 /// Registers `chat` as a contact of `institution`.
 pub async fn register(c: &mut Console, chat: i64, institution: &str) {
     let mut conn = c.t.pool.acquire().await.unwrap();
-    let code = queqiao::enquiry::store::invite(&mut conn, institution, "test", 7)
+    let code = queqiao::enquiry::invites::invite(&mut conn, institution, "test", 7)
         .await
         .unwrap();
     let reply = text_of(&c.t.say(chat, &format!("/register {code}")).await);
