@@ -137,6 +137,8 @@ fn capabilities(dir: &std::path::Path) -> serde_json::Map<String, serde_json::Va
         "--disable-sync".to_owned(),
         "--disable-default-apps".to_owned(),
         "--disable-extensions".to_owned(),
+        "--disable-breakpad".to_owned(),
+        "--disable-crash-reporter".to_owned(),
         "--disable-features=Translate,MediaRouter,OptimizationHints".to_owned(),
         "--lang=zh-CN".to_owned(),
     ];
@@ -420,12 +422,31 @@ impl Browser {
         self.click_button(&label).await;
     }
 
-    /// With `QUEQIAO_SCREENSHOTS=1`: the window as `docs/screenshots/NAME.png`; otherwise nothing.
+    /// With `QUEQIAO_SCREENSHOTS=1`: the whole page, as high as its content (not the window), as
+    /// `docs/screenshots/NAME.png`; otherwise nothing.
     pub async fn screenshot(&self, name: &str) {
         if std::env::var("QUEQIAO_SCREENSHOTS").as_deref() != Ok("1") {
             return;
         }
-        let png = self.client.screenshot().await.unwrap();
+        // A page taller than the window is cut at the window's edge: make the window as tall as the page.
+        let (width, height) = self.client.get_window_size().await.unwrap();
+        let js = "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]";
+        let sizes = self.client.execute(js, vec![]).await.unwrap();
+        let need = sizes[0].as_u64().unwrap() + sizes[1].as_u64().unwrap();
+        if need > height {
+            self.client
+                .set_window_size(width as u32, need as u32)
+                .await
+                .unwrap();
+        }
+        let page = self.client.find(Locator::Css("html")).await.unwrap();
+        let png = page.screenshot().await.unwrap();
+        if need > height {
+            self.client
+                .set_window_size(width as u32, height as u32)
+                .await
+                .unwrap();
+        }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
