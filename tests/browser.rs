@@ -6,15 +6,16 @@
 //! `QUEQIAO_SCREENSHOTS=1 cargo test --test browser` also writes the README's screenshots
 //! (docs/screenshots/*.png).
 //!
-//! To add a scenario: `Console::new` (the app and the console), `c.link(chat)` (the chat's `/web`),
-//! `Browser::start()`, then `sign_in`, `click_link`, `click_button`, `fill` / `fill_in`, `wait_for_text`,
+//! To add a scenario: `Console::new` (the app and the console), `browser::signed_in(&mut c, chat)` (the
+//! chat's `/web`, its link opened and the button pressed) or `c.link(chat)` and `Browser::start()` and
+//! `sign_in`; then `click_link`, `click_button`, `fill` / `fill_in`, `wait_for_text`,
 //! `row_with`, `reload`, `buttons`, `screenshot`; what the chat received through `c.t.sent_to(chat)` after
 //! `c.t.flush()`.
 
 mod common;
 
 use common::app::{ADMIN, text_of};
-use common::browser::Browser;
+use common::browser::{self, Browser};
 use common::web::*;
 use sqlx::PgPool;
 
@@ -130,10 +131,7 @@ async fn dead_letter(pool: &PgPool, error: &str) -> i64 {
 async fn an_admin_retries_a_dead_letter_and_finds_it_in_the_audit_log(pool: PgPool) {
     let mut c = Console::new(&pool).await;
     let dead = dead_letter(&pool, "Forbidden: bot was blocked by the user").await;
-    let link = c.link(ADMIN).await;
-    let b = Browser::start().await;
-
-    b.sign_in(&link, None).await;
+    let b = browser::signed_in(&mut c, ADMIN).await;
     let home = b.wait_for_text("您已以管理员身份登录").await;
     assert!(home.contains("管理员"), "{home}");
 

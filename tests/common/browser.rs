@@ -12,6 +12,7 @@
 //! pages need a CJK font (Debian: `fonts-wqy-zenhei`); the tests themselves do not.
 #![allow(dead_code)]
 
+use super::web::Console;
 use fantoccini::elements::Element;
 use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -206,10 +207,10 @@ impl Browser {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let mut builder = ClientBuilder::new(connector);
         builder.capabilities(capabilities(dir));
-        builder
-            .connect(&url)
-            .await
-            .map_err(|e| format!("no browser session: {e}"))
+        match tokio::time::timeout(START_PATIENCE, builder.connect(&url)).await {
+            Ok(client) => client.map_err(|e| format!("no browser session: {e}")),
+            Err(_) => Err(format!("no browser session within {START_PATIENCE:?}")),
+        }
     }
 
     /// Opens `url`, waiting for the page.
@@ -456,6 +457,15 @@ impl Browser {
 async fn type_into(field: &Element, value: &str) {
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
+}
+
+/// A browser signed in as `chat`: the chat sends `/web`, the browser opens the link and presses the
+/// sign-in button (it then shows the leads for a contact, the admin's home for an admin).
+pub async fn signed_in(c: &mut Console, chat: i64) -> Browser {
+    let link = c.link(chat).await;
+    let b = Browser::start().await;
+    b.sign_in(&link, None).await;
+    b
 }
 
 /// `text` as an XPath string literal (XPath 1.0 has no escapes: quotes need `concat`).
