@@ -101,14 +101,16 @@ fn text(ctx: &Context, key: &str, lang: &str, extra: &[(&str, String)]) -> Strin
 }
 
 /// An HTML answer. Pages hold personal data and one-time tokens: never cached, never framed, no
-/// referrer sent anywhere, nothing loaded from elsewhere.
+/// referrer sent to another site, nothing loaded from elsewhere. (`same-origin`, not `no-referrer`: under
+/// `no-referrer` browsers send `Origin: null` with the console's own forms, and the sign-in's origin
+/// check then refused every real browser.)
 fn html_response(status: StatusCode, body: String) -> Response {
     (
         status,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
+            (header::REFERRER_POLICY, "same-origin"),
             (header::X_FRAME_OPTIONS, "DENY"),
             (
                 header::CONTENT_SECURITY_POLICY,

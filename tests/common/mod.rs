@@ -57,6 +57,7 @@ pub fn database_url(pool: &PgPool) -> String {
     format!("{server}/{}", opts.get_database().unwrap())
 }
 pub mod app;
+pub mod browser;
 pub mod fake_telegram;
 pub mod web;
 

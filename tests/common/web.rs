@@ -45,12 +45,17 @@ impl Console {
     /// A browser signed in as `chat` (through its link and the sign-in button).
     pub async fn signed_in(&mut self, chat: i64) -> Client {
         let link = self.link(chat).await;
+        self.signed_in_with(&link).await
+    }
+
+    /// A browser signed in with `link` (opened, then its sign-in button pressed).
+    pub async fn signed_in_with(&self, link: &str) -> Client {
         let client = browser();
-        let page = client.get(&link).send().await.unwrap();
+        let page = client.get(link).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
         let response = client
             .post(format!("{}/web/login", self.base))
-            .form(&[("token", token_of(&link))])
+            .form(&[("token", token_of(link))])
             .send()
             .await
             .unwrap();
