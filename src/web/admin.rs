@@ -21,17 +21,18 @@ pub const NAV: &[(&str, &str)] = &[
     ("/web/admin/dead", "nav_dead"),
     ("/web/admin/parked", "nav_parked"),
     ("/web/admin/audit", "nav_audit"),
+    ("/web/admin/scripts", "nav_scripts"),
 ];
 
 /// How many rows a page shows.
 const PAGE: i64 = 50;
 
-fn date(at: DateTime<Utc>) -> String {
+pub(super) fn date(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// The signed-in admin, or the page for anyone else (403 for a contact).
-async fn admin(state: &WebState, headers: &HeaderMap) -> Result<Signed, Response> {
+pub(super) async fn admin(state: &WebState, headers: &HeaderMap) -> Result<Signed, Response> {
     let signed = signed_in(state, headers).await?;
     if signed.admin {
         Ok(signed)
@@ -49,12 +50,12 @@ fn forbidden(signed: &Signed) -> Response {
 }
 
 /// A page with one error message (no link back to the leads, which are not an admin's).
-fn refusal(signed: &Signed, status: StatusCode, message: &str) -> Response {
+pub(super) fn refusal(signed: &Signed, status: StatusCode, message: &str) -> Response {
     signed.page(status, message, &html::para(message, Some("error")))
 }
 
 /// A table's header row of the texts `keys` (`""`: an empty heading).
-fn head(signed: &Signed, keys: &[&str]) -> String {
+pub(super) fn head(signed: &Signed, keys: &[&str]) -> String {
     let mut out = String::from("<table><thead><tr>");
     for key in keys {
         let label = if key.is_empty() {

@@ -11,12 +11,18 @@
 //! - [`admin`]: an admin's pages: dead letters with retry (the chat's `/outbox` retry through
 //!   [`crate::app::App::retry_dead_letter`]), parked updates, the audit log. Admins only, checked on every
 //!   request.
+//! - [`scripts`]: the admins' dialog script editor: the folder's files, one file in a textarea with
+//!   check (every problem of the whole set as `FILE:LINE: problem`, lines marked), try (the edited set
+//!   played in a rolled-back conversation through the application's router) and publish (atomic write,
+//!   history in `script_history`, audit, `NOTIFY` so every process reloads); each file's history with a
+//!   diff against the current text and a rollback through the same publish. Admins only.
 //! - [`html`]: escaping and the page layout.
 
 pub mod admin;
 pub mod auth;
 pub mod html;
 pub mod leads;
+pub mod scripts;
 pub mod signin;
 pub mod store;
 
@@ -72,6 +78,24 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/web/admin/dead/{id}/retry", post(admin::retry))
         .route("/web/admin/parked", get(admin::parked))
         .route("/web/admin/audit", get(admin::audit))
+        // The admins' script editor.
+        .route("/web/admin/scripts", get(scripts::list))
+        .route(
+            "/web/admin/scripts/{file}",
+            get(scripts::edit::open).post(scripts::edit::submit),
+        )
+        .route(
+            "/web/admin/scripts/{file}/history",
+            get(scripts::history::list),
+        )
+        .route(
+            "/web/admin/scripts/{file}/history/{id}",
+            get(scripts::history::show),
+        )
+        .route(
+            "/web/admin/scripts/{file}/history/{id}/rollback",
+            post(scripts::history::rollback),
+        )
         .with_state(state)
 }
 
