@@ -80,7 +80,7 @@ async fn audit(pool: &PgPool) -> Vec<(i64, String, String)> {
 #[sqlx::test]
 async fn only_admins_with_the_sessions_token_reach_the_editor(pool: PgPool) {
     let (_keep, dir) = dialogs_copy();
-    let mut c = Console::with_dialogs(&pool, &dir).await;
+    let mut c = Console::with_dialogs(&pool, dir.as_path()).await;
     let before = intake(&dir);
     let edited = before.replace(GREETING, NEW_GREETING);
     let pages = [
@@ -156,7 +156,7 @@ async fn only_admins_with_the_sessions_token_reach_the_editor(pool: PgPool) {
 #[sqlx::test]
 async fn a_broken_edit_is_shown_by_line_and_never_published(pool: PgPool) {
     let (_keep, dir) = dialogs_copy();
-    let mut c = Console::with_dialogs(&pool, &dir).await;
+    let mut c = Console::with_dialogs(&pool, dir.as_path()).await;
     let admin = c.signed_in(ADMIN).await;
 
     // The list shows the folder's files.
@@ -218,7 +218,7 @@ async fn a_broken_edit_is_shown_by_line_and_never_published(pool: PgPool) {
 #[sqlx::test]
 async fn a_published_greeting_is_what_the_bot_says_until_rolled_back(pool: PgPool) {
     let (_keep, dir) = dialogs_copy();
-    let mut c = Console::with_dialogs(&pool, &dir).await;
+    let mut c = Console::with_dialogs(&pool, dir.as_path()).await;
     let admin = c.signed_in(ADMIN).await;
     let before = intake(&dir);
     let edited = before
@@ -367,9 +367,9 @@ async fn listening(pool: &PgPool, n: i64) -> bool {
 #[sqlx::test]
 async fn another_process_on_the_database_reloads_when_told(pool: PgPool) {
     let (_keep, dir) = dialogs_copy();
-    let mut c = Console::with_dialogs(&pool, &dir).await;
+    let mut c = Console::with_dialogs(&pool, dir.as_path()).await;
     // A second application over the same database and folder, as a second `serve` would be.
-    let other = build_app_in(&pool, Settings::default(), &dir).await;
+    let other = build_app_in(&pool, Settings::default(), dir.as_path()).await;
     let (stop, shutdown) = queqiao::app::tasks::shutdown();
     let listener = tokio::spawn(queqiao::app::tasks::reload_on_notify(
         other.clone(),
@@ -408,4 +408,28 @@ async fn another_process_on_the_database_reloads_when_told(pool: PgPool) {
     }
     let _ = stop.send(true);
     listener.await.unwrap();
+}
+
+#[sqlx::test]
+async fn compiled_in_scripts_are_not_edited_and_the_page_says_how_to_export(pool: PgPool) {
+    let mut c = Console::with_dialogs(&pool, queqiao::dialog::DialogSource::BuiltIn).await;
+    let admin = c.signed_in(ADMIN).await;
+    let (status, list) = get(&admin, &c.url("/web/admin/scripts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("queqiao dialogs export DIR"), "{list}");
+    assert!(!list.contains(&format!("href=\"{EDITOR}\"")), "{list}");
+    let (status, page) = get(&admin, &c.url(EDITOR)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("queqiao dialogs export DIR"), "{page}");
+    let (_, home) = get(&admin, &c.url("/web/")).await;
+    let form = [
+        ("csrf", field(&home, "csrf")),
+        ("text", "x".into()),
+        ("do", "publish".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, refused) = post(&admin, &c.url(EDITOR), &form).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(refused.contains("queqiao dialogs export DIR"), "{refused}");
+    assert!(audit(&pool).await.is_empty());
 }

@@ -9,7 +9,8 @@ use queqiao::app::{App, Settings};
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::telegram::{self, Options, Telegram};
 use queqiao::channel::throttle::Limits;
-use queqiao::matching::{Matcher, Synonyms};
+use queqiao::dialog::DialogSource;
+use queqiao::matching::Matcher;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -79,13 +80,15 @@ pub async fn build_app(pool: &PgPool, settings: Settings) -> Arc<App> {
     build_app_in(pool, settings, std::path::Path::new("dialogs")).await
 }
 
-/// [`build_app`] with the scripts of `dialogs` (a test's own copy of the folder, which it may change).
+/// [`build_app`] with the scripts of `dialogs` (a test's own copy of the folder, which it may change, or
+/// the compiled-in set).
 pub async fn build_app_in(
     pool: &PgPool,
     mut settings: Settings,
-    dialogs: &std::path::Path,
+    dialogs: impl Into<DialogSource>,
 ) -> Arc<App> {
-    let synonyms = Synonyms::load(&dialogs.join("synonyms.toml")).unwrap();
+    let dialogs = dialogs.into();
+    let synonyms = dialogs.load_synonyms().unwrap().unwrap_or_default();
     let matcher = Arc::new(Matcher::load(pool, synonyms).await.unwrap());
     if settings.admins.is_empty() {
         settings.admins = vec![ADMIN];
@@ -137,7 +140,7 @@ impl TestApp {
     pub async fn with_dialogs(
         pool: &PgPool,
         settings: Settings,
-        dialogs: &std::path::Path,
+        dialogs: impl Into<DialogSource>,
     ) -> Self {
         load_demo_if_empty(pool).await.unwrap();
         let (fake, url) = fake_api::start().await;

@@ -24,7 +24,10 @@ impl Console {
     }
 
     /// [`Console::new`] over the scripts of `dialogs` (a test's own copy of the folder).
-    pub async fn with_dialogs(pool: &PgPool, dialogs: &std::path::Path) -> Self {
+    pub async fn with_dialogs(
+        pool: &PgPool,
+        dialogs: impl Into<queqiao::dialog::DialogSource>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let settings = Settings {
