@@ -242,7 +242,7 @@ fn problems_html(page: &Page<'_>, intro: &str, problems: &[ScriptError]) -> Stri
     };
     let mut out = format!("<div class=\"error\"><p>{}</p><ul>", html::esc(intro));
     for e in problems {
-        let line = html::esc(&problem_line(e));
+        let line = html::esc_lines(&problem_line(e));
         if ours(e) && e.line > 0 {
             let _ = write!(out, "<li><a href=\"#L{}\">{line}</a></li>", e.line);
         } else {
