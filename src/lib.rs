@@ -18,7 +18,8 @@
 //! - [`board`]: the board of needs: needs nothing matched, posted with consent, answered by contacts.
 //! - [`operators`]: statistics, saved needs with pushes, the audit log, personal-data rights.
 //! - [`channel`]: thin adapters (console, Telegram) between a medium and the application.
-//! - [`web`]: the web console under `/web/` (sign-in links, sessions, a contact's leads).
+//! - [`web`]: the web console under `/web/` (sign-in links, sessions, a contact's leads, the admins'
+//!   pages and dialog script editor).
 //! - [`cli`]: the `queqiao` command line: argument definitions and what each command does.
 
 pub mod app;

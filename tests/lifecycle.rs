@@ -245,7 +245,11 @@ async fn one_shutdown_signal_stops_every_background_task(pool: PgPool) {
     let (stop, shutdown) = queqiao::app::tasks::shutdown();
     let dir = std::path::PathBuf::from("dialogs");
     let mut tasks = queqiao::app::tasks::spawn_all(&t.app, Some(dir), &shutdown);
-    assert_eq!(tasks.len(), 4, "SIGHUP reload, pusher, reminders, --watch");
+    assert_eq!(
+        tasks.len(),
+        5,
+        "SIGHUP reload, pusher, reminders, --watch, reload on a published script"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     stop.send(true).unwrap();
     let all_stopped = tokio::time::timeout(std::time::Duration::from_secs(5), async {

@@ -177,6 +177,25 @@ impl App {
         Ok(version)
     }
 
+    /// An application over the same catalogue, pool and settings that speaks with `scripts` instead:
+    /// the web console's editor plays an edit with it before it is published. It has no admins (the
+    /// one trying it is treated as any company) and is never reloaded; what it writes is up to the
+    /// caller's transaction (the editor rolls it back).
+    pub fn trial(&self, scripts: ScriptSet) -> App {
+        let settings = Settings {
+            admins: Vec::new(),
+            ..(*self.settings).clone()
+        };
+        App {
+            scripts: RwLock::new(Arc::new(scripts)),
+            source: self.source.clone(),
+            pool: self.pool.clone(),
+            matcher: self.matcher.clone(),
+            settings: Arc::new(settings),
+            lists: RwLock::new(self.lists.read().unwrap_or_else(|e| e.into_inner()).clone()),
+        }
+    }
+
     /// Handles one message of `user_id` in `chat_id` in a transaction of its own. Errors are logged here
     /// with the chat; the user gets the script's apology instead.
     pub async fn handle(

@@ -1,5 +1,6 @@
 //! Background work of the application, all stopped by one shutdown signal: reloading the dialog scripts
-//! (on SIGHUP and, with `--watch`, when a file in the folder changes), pushing new matches to saved
+//! (on SIGHUP, when the web console's editor publishes one in any process, and, with `--watch`, when
+//! a file in the folder changes), pushing new matches to saved
 //! needs, reminding contacts of leads nobody answered, and (in `serve`) pruning old data once a day. Each round's errors are logged and the next
 //! round tries again; a refused script set is logged with every problem and the running set keeps
 //! serving.
@@ -115,6 +116,55 @@ pub async fn watch_folder(app: Arc<App>, dir: PathBuf, shutdown: Shutdown) {
     .await
 }
 
+/// The PostgreSQL channel on which a publish from the web console's script editor tells every process
+/// sharing the database to reload its scripts (the payload is the file's name).
+pub const SCRIPTS_CHANGED: &str = "dialog_scripts_changed";
+
+/// Reloads the scripts whenever a publish is announced on [`SCRIPTS_CHANGED`], until shutdown. A lost
+/// connection is opened again after a second, and the scripts are reloaded then in case a publish
+/// happened meanwhile.
+pub async fn reload_on_notify(app: Arc<App>, mut shutdown: Shutdown) {
+    let mut first = true;
+    loop {
+        let listener = async {
+            let mut l = sqlx::postgres::PgListener::connect_with(app.pool()).await?;
+            l.listen(SCRIPTS_CHANGED).await?;
+            Ok::<_, sqlx::Error>(l)
+        };
+        let mut listener = tokio::select! {
+            _ = stopped(&mut shutdown) => return,
+            l = listener => match l {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot LISTEN for published scripts; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            },
+        };
+        if !first {
+            report("reconnected", app.reload());
+        }
+        first = false;
+        loop {
+            tokio::select! {
+                _ = stopped(&mut shutdown) => return,
+                got = listener.recv() => match got {
+                    Ok(n) => {
+                        tracing::info!(file = n.payload(), "a script was published");
+                        report("NOTIFY", app.reload());
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "script listener lost; reconnecting");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        break;
+                    }
+                },
+            }
+        }
+    }
+}
+
 /// Pushes new matches to saved needs every few seconds (catalogue changes reach the index within a
 /// second of an import's notification).
 pub async fn pusher(app: Arc<App>, shutdown: Shutdown) {
@@ -171,6 +221,10 @@ pub fn spawn_all(app: &Arc<App>, watch: Option<PathBuf>, shutdown: &Shutdown) ->
     tasks.spawn(reminders(app.clone(), shutdown.clone()));
     if let Some(dir) = watch {
         tasks.spawn(watch_folder(app.clone(), dir, shutdown.clone()));
+    }
+    // Only a folder can be published to (the compiled-in set cannot change).
+    if app.dialog_source().folder().is_some() {
+        tasks.spawn(reload_on_notify(app.clone(), shutdown.clone()));
     }
     tasks
 }

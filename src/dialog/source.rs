@@ -63,6 +63,37 @@ impl DialogSource {
         }
     }
 
+    /// Checks the folder as it would be with its file `name` holding `text`, writing nothing: the
+    /// scripts with [`ScriptSet::load_replacing`], and the synonyms when `name` is their file. Every
+    /// problem is listed as `FILE:LINE: problem`; the compiled-in set cannot be edited.
+    pub fn check_replacing(&self, name: &str, text: &str) -> Result<ScriptSet, Vec<ScriptError>> {
+        let Self::Folder(dir) = self else {
+            return Err(vec![ScriptError {
+                file: BUILT_IN_LABEL.into(),
+                line: 0,
+                problem: "the built-in dialogs cannot be edited; export them first".into(),
+            }]);
+        };
+        let scripts = ScriptSet::load_replacing(dir, Some((name, text)));
+        let mut problems = match &scripts {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.clone(),
+        };
+        if name == SYNONYMS_FILE
+            && let Err(errors) = Synonyms::parse(&dir.join(name).display().to_string(), text)
+        {
+            problems.extend(errors.into_iter().map(|e| ScriptError {
+                file: e.file,
+                line: e.line,
+                problem: e.problem,
+            }));
+        }
+        match scripts {
+            Ok(set) if problems.is_empty() => Ok(set),
+            _ => Err(problems),
+        }
+    }
+
     /// The lay-term list beside the scripts; `None` when the folder has none.
     pub fn load_synonyms(&self) -> Result<Option<Synonyms>, Vec<ScriptError>> {
         let parsed = match self {

@@ -19,6 +19,11 @@
 //!   request.
 //! - [`invites`]: an admin issues invite codes for institutions (as `/invite` does) and sees those
 //!   still usable.
+//! - [`scripts`]: the admins' dialog script editor: the folder's files, one file in a textarea with
+//!   check (every problem of the whole set as `FILE:LINE: problem`, lines marked), try (the edited set
+//!   played in a rolled-back conversation through the application's router) and publish (atomic write,
+//!   history in `script_history`, audit, `NOTIFY` so every process reloads); each file's history with a
+//!   diff against the current text and a rollback through the same publish. Admins only.
 //! - [`html`]: escaping and the page layout.
 
 pub mod admin;
@@ -28,6 +33,7 @@ pub mod chart;
 pub mod html;
 pub mod invites;
 pub mod leads;
+pub mod scripts;
 pub mod signin;
 pub mod stats;
 pub mod store;
@@ -91,6 +97,24 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route(
             "/web/admin/invites",
             get(invites::list).post(invites::create),
+        )
+        // The admins' script editor.
+        .route("/web/admin/scripts", get(scripts::list))
+        .route(
+            "/web/admin/scripts/{file}",
+            get(scripts::edit::open).post(scripts::edit::submit),
+        )
+        .route(
+            "/web/admin/scripts/{file}/history",
+            get(scripts::history::list),
+        )
+        .route(
+            "/web/admin/scripts/{file}/history/{id}",
+            get(scripts::history::show),
+        )
+        .route(
+            "/web/admin/scripts/{file}/history/{id}/rollback",
+            post(scripts::history::rollback),
         )
         .with_state(state)
 }

@@ -9,7 +9,8 @@ use queqiao::app::{App, Settings};
 use queqiao::catalog::store::load_demo_if_empty;
 use queqiao::channel::telegram::{self, Options, Telegram};
 use queqiao::channel::throttle::Limits;
-use queqiao::matching::{Matcher, Synonyms};
+use queqiao::dialog::DialogSource;
+use queqiao::matching::Matcher;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -75,22 +76,28 @@ pub struct Pressed {
 
 /// The application over `pool` with the scripts of `dialogs/` and the shipped synonyms, [`ADMIN`] as
 /// admin unless `settings` names admins: what every test that talks to the bot builds.
-pub async fn build_app(pool: &PgPool, mut settings: Settings) -> Arc<App> {
-    let synonyms = Synonyms::load(std::path::Path::new("dialogs/synonyms.toml")).unwrap();
+pub async fn build_app(pool: &PgPool, settings: Settings) -> Arc<App> {
+    build_app_in(pool, settings, std::path::Path::new("dialogs")).await
+}
+
+/// [`build_app`] with the scripts of `dialogs` (a test's own copy of the folder, which it may change, or
+/// the compiled-in set).
+pub async fn build_app_in(
+    pool: &PgPool,
+    mut settings: Settings,
+    dialogs: impl Into<DialogSource>,
+) -> Arc<App> {
+    let dialogs = dialogs.into();
+    let synonyms = dialogs.load_synonyms().unwrap().unwrap_or_default();
     let matcher = Arc::new(Matcher::load(pool, synonyms).await.unwrap());
     if settings.admins.is_empty() {
         settings.admins = vec![ADMIN];
     }
     let admins = settings.admins.clone();
     Arc::new(
-        App::new(
-            std::path::Path::new("dialogs"),
-            pool.clone(),
-            matcher,
-            admins,
-        )
-        .unwrap()
-        .with_settings(settings),
+        App::new(dialogs, pool.clone(), matcher, admins)
+            .unwrap()
+            .with_settings(settings),
     )
 }
 
@@ -126,10 +133,19 @@ impl TestApp {
     }
 
     pub async fn with_settings(pool: &PgPool, settings: Settings) -> Self {
+        Self::with_dialogs(pool, settings, std::path::Path::new("dialogs")).await
+    }
+
+    /// [`TestApp::with_settings`] speaking with the scripts of `dialogs`.
+    pub async fn with_dialogs(
+        pool: &PgPool,
+        settings: Settings,
+        dialogs: impl Into<DialogSource>,
+    ) -> Self {
         load_demo_if_empty(pool).await.unwrap();
         let (fake, url) = fake_api::start().await;
         let url: url::Url = url.parse().unwrap();
-        let app = build_app(pool, settings).await;
+        let app = build_app_in(pool, settings, dialogs).await;
         let tg = telegram(pool, &url, app.clone(), fast());
         Self {
             pool: pool.clone(),

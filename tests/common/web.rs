@@ -20,13 +20,21 @@ pub struct Console {
 
 impl Console {
     pub async fn new(pool: &PgPool) -> Self {
+        Self::with_dialogs(pool, std::path::Path::new("dialogs")).await
+    }
+
+    /// [`Console::new`] over the scripts of `dialogs` (a test's own copy of the folder).
+    pub async fn with_dialogs(
+        pool: &PgPool,
+        dialogs: impl Into<queqiao::dialog::DialogSource>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let settings = Settings {
             public_url: Some(base.clone()),
             ..Settings::default()
         };
-        let t = TestApp::with_settings(pool, settings).await;
+        let t = TestApp::with_dialogs(pool, settings, dialogs).await;
         let state = WebState::new(Some(&base));
         state.set_app(t.app.clone());
         tokio::spawn(async move { axum::serve(listener, web::router(state)).await.unwrap() });
