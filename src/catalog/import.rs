@@ -151,14 +151,14 @@ pub async fn import_paths(
     Ok(reports)
 }
 
-struct File {
-    name: String,
-    len: u64,
-    reader: BufReader<std::fs::File>,
+pub(super) struct File {
+    pub(super) name: String,
+    pub(super) len: u64,
+    pub(super) reader: BufReader<std::fs::File>,
 }
 
 impl File {
-    fn open(path: &Path) -> Result<Self, ImportError> {
+    pub(super) fn open(path: &Path) -> Result<Self, ImportError> {
         let name = path.display().to_string();
         let f = std::fs::File::open(path).map_err(|source| ImportError::Open {
             file: name.clone(),
@@ -184,7 +184,7 @@ impl File {
 /// Guesses what a file holds from its first record (JSON Lines) or header (CSV): patents have a number, a
 /// title or an abstract (so a patents file that lacks its number column is told so, not read as
 /// institutions).
-fn detect_kind(path: &Path, format: Format) -> Result<Kind, ImportError> {
+pub(super) fn detect_kind(path: &Path, format: Format) -> Result<Kind, ImportError> {
     let mut file = File::open(path)?;
     let mut head = Vec::new();
     (&mut file.reader)

@@ -6,5 +6,6 @@ pub mod import;
 pub mod record;
 pub mod source;
 pub mod store;
+pub mod upload;
 
 pub use record::{InstitutionRecord, PatentRecord};

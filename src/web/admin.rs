@@ -22,6 +22,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("/web/admin/parked", "nav_parked"),
     ("/web/admin/audit", "nav_audit"),
     ("/web/admin/invites", "nav_invites"),
+    ("/web/admin/import", "nav_import"),
     ("/web/admin/scripts", "nav_scripts"),
 ];
 

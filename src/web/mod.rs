@@ -24,6 +24,9 @@
 //!   played in a rolled-back conversation through the application's router) and publish (atomic write,
 //!   history in `script_history`, audit, `NOTIFY` so every process reloads); each file's history with a
 //!   diff against the current text and a rollback through the same publish. Admins only.
+//! - [`import`]: an admin uploads a catalogue file; it is imported in the background (the CLI's import)
+//!   while its page shows the progress, then the report with every `FILE:LINE` problem;
+//!   [`import_jobs`] keeps progress and reports in `import_jobs`.
 //! - [`html`]: escaping and the page layout.
 
 pub mod admin;
@@ -31,6 +34,8 @@ pub mod auth;
 pub mod board;
 pub mod chart;
 pub mod html;
+pub mod import;
+pub mod import_jobs;
 pub mod invites;
 pub mod leads;
 pub mod scripts;
@@ -98,6 +103,15 @@ pub fn router(state: Arc<WebState>) -> Router {
             "/web/admin/invites",
             get(invites::list).post(invites::create),
         )
+        .route(
+            "/web/admin/import",
+            get(import::page)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    import::MAX_UPLOAD_MB * 1024 * 1024,
+                )),
+        )
+        .route("/web/admin/import/{id}", get(import::job))
         // The admins' script editor.
         .route("/web/admin/scripts", get(scripts::list))
         .route(
