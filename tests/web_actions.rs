@@ -33,6 +33,10 @@ async fn accepting_on_the_page_tells_the_company_as_the_button_does(pool: PgPool
         "{page}"
     );
     let csrf = field(&page, "csrf");
+    assert!(
+        page.contains("<dt>状态</dt><dd>已送达</dd>"),
+        "the status now: {page}"
+    );
 
     // Without the session's token nothing happens.
     let before = snapshot(&pool, id).await;
@@ -64,6 +68,8 @@ async fn accepting_on_the_page_tells_the_company_as_the_button_does(pool: PgPool
         "{notice}"
     );
     assert_eq!(snapshot(&pool, id).await.0, "accepted");
+    let (_, page) = get(&a, &lead).await;
+    assert!(page.contains("<dt>状态</dt><dd>已接受</dd>"), "{page}");
     // Word for word what another company gets when the contact presses "accept" in the chat.
     let (_, by_chat) = lead_from(
         &mut c,

@@ -37,6 +37,7 @@ pub const KEYS: &[&str] = &[
     "leads_none",
     "col_id",
     "col_date",
+    "col_when",
     "col_patent",
     "col_company",
     "col_status",

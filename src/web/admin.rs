@@ -176,7 +176,7 @@ pub async fn parked(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
         &signed,
         &[
             "col_id",
-            "col_date",
+            "col_when",
             "col_update",
             "col_size",
             "col_tries",
@@ -227,7 +227,7 @@ pub async fn audit(
     }
     body.push_str(&head(
         &signed,
-        &["col_date", "col_who", "col_action", "col_detail"],
+        &["col_when", "col_who", "col_action", "col_detail"],
     ));
     for e in &entries {
         let _ = write!(

@@ -56,7 +56,7 @@ pub async fn page(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Res
         let _ = write!(body, "<h3>{}</h3>", t("import_recent"));
         body.push_str(&head(
             &signed,
-            &["col_id", "col_file", "col_who", "col_date", "col_status"],
+            &["col_id", "col_file", "col_who", "col_when", "col_status"],
         ));
         for j in &recent {
             let _ = write!(

@@ -199,6 +199,7 @@ fn lead_fields(signed: &Signed, lead: &Listed) -> String {
     let e = &lead.enquiry;
     let mut body = String::new();
     let mut fields = vec![
+        ("col_status", present::status(ctx, e.status, lang)),
         ("field_patent", format!("{} ({})", e.title, e.patent_number)),
         ("field_company", e.company.clone()),
         ("field_mode", present::deal(ctx, e.mode, lang)),
@@ -248,13 +249,13 @@ fn action_forms(signed: &Signed, lead: &Listed) -> String {
                 for (n, key) in [(1, "decline_reason_taken"), (2, "decline_reason_mismatch")] {
                     let _ = write!(
                         inner,
-                        "<label><input type=\"radio\" name=\"reason\" value=\"{n}\"> {}</label><br>",
+                        "<label><input type=\"radio\" name=\"reason\" value=\"{n}\" required> {}</label><br>",
                         html::esc(&ctx.text(key, lang, &[]))
                     );
                 }
                 let _ = write!(
                     inner,
-                    "<label><input type=\"radio\" name=\"reason\" value=\"other\" checked> {}</label>\
+                    "<label><input type=\"radio\" name=\"reason\" value=\"other\"> {}</label>\
                      <textarea name=\"text\" maxlength=\"1000\"></textarea>",
                     html::esc(&signed.t("decline_other", &[]))
                 );
