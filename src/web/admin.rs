@@ -9,7 +9,7 @@
 use super::auth::{Signed, signed_in};
 use super::{WebState, html, see_other, server_error};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -47,6 +47,20 @@ pub(super) async fn admin(state: &WebState, headers: &HeaderMap) -> Result<Signe
     }
 }
 
+/// A signed-in admin, as a handler's argument: anyone else gets the page [`admin`] answers.
+pub struct Admin(pub Signed);
+
+impl axum::extract::FromRequestParts<Arc<WebState>> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<WebState>,
+    ) -> Result<Self, Response> {
+        admin(state, &parts.headers).await.map(Admin)
+    }
+}
+
 fn forbidden(signed: &Signed) -> Response {
     refusal(signed, StatusCode::FORBIDDEN, &signed.t("admin_only", &[]))
 }
@@ -78,15 +92,7 @@ pub struct DeadQuery {
 }
 
 /// `GET /web/admin/dead[?retried=ID]`: the dead letters, newest first, each with its retry form.
-pub async fn dead_letters(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Query(q): Query<DeadQuery>,
-) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn dead_letters(Admin(signed): Admin, Query(q): Query<DeadQuery>) -> Response {
     let dead = match crate::outbox::dead_letters(signed.app.pool(), PAGE).await {
         Ok(d) => d,
         Err(e) => return server_error(&signed.app, "listing dead letters", e),
@@ -126,15 +132,10 @@ pub struct CsrfOnly {
 
 /// `POST /web/admin/dead/{id}/retry`: the chat's retry; back to the list with what it did.
 pub async fn retry(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
+    Admin(signed): Admin,
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     if let Err(r) = signed.check_csrf(&form.csrf) {
         return r;
     }
@@ -157,11 +158,7 @@ pub async fn retry(
 }
 
 /// `GET /web/admin/parked`: when, which update, its size, tries and error; never the bytes.
-pub async fn parked(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn parked(Admin(signed): Admin) -> Response {
     let parked = match crate::inbox::parked(signed.app.pool(), PAGE).await {
         Ok(p) => p,
         Err(e) => return server_error(&signed.app, "listing parked updates", e),
@@ -206,15 +203,7 @@ pub struct AuditQuery {
 }
 
 /// `GET /web/admin/audit[?before=ID]`: the newest entries, [`PAGE`] at a time, with a link to older ones.
-pub async fn audit(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Query(q): Query<AuditQuery>,
-) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn audit(Admin(signed): Admin, Query(q): Query<AuditQuery>) -> Response {
     let entries = match crate::operators::audit::newest(signed.app.pool(), q.before, PAGE).await {
         Ok(e) => e,
         Err(e) => return server_error(&signed.app, "reading the audit log", e),

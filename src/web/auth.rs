@@ -190,12 +190,20 @@ pub async fn signed_in(state: &WebState, headers: &HeaderMap) -> Result<Signed, 
     })
 }
 
+/// Handlers take the signed-in person as an argument; anyone else gets the page [`signed_in`] answers.
+impl axum::extract::FromRequestParts<Arc<WebState>> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<WebState>,
+    ) -> Result<Self, Response> {
+        signed_in(state, &parts.headers).await
+    }
+}
+
 /// `/web/`: a contact's leads; an admin's home.
-pub async fn home(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
-    let signed = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn home(signed: Signed) -> Response {
     if signed.contact.is_some() {
         return see_other("/web/leads");
     }
@@ -331,15 +339,7 @@ pub struct CsrfForm {
 }
 
 /// `POST /web/logout`: the session is deleted and the cookie cleared.
-pub async fn logout(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let signed = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn logout(signed: Signed, Form(form): Form<CsrfForm>) -> Response {
     if let Err(r) = signed.check_csrf(&form.csrf) {
         return r;
     }
@@ -360,15 +360,7 @@ pub async fn logout(
 }
 
 /// `POST /web/lang`: the pages' language (one of the scripts' languages).
-pub async fn set_lang(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let signed = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn set_lang(signed: Signed, Form(form): Form<CsrfForm>) -> Response {
     if let Err(r) = signed.check_csrf(&form.csrf) {
         return r;
     }

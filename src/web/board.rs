@@ -287,15 +287,10 @@ pub struct AnswerForm {
 
 /// `POST /web/board/{id}/answer`: a typed number wins over the picked one.
 pub async fn answer(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
+    signed: Signed,
     Path(id): Path<String>,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    let signed = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     if let Err(r) = signed.check_csrf(&form.csrf) {
         return r;
     }

@@ -4,18 +4,17 @@
 //! script) and then the report: counts, and every problem as `FILE:LINE: field: reason`. Progress and
 //! reports live in `import_jobs` ([`super::import_jobs`]); each import is written to the audit log.
 
-use super::admin::{admin, date, head, refusal};
+use super::admin::{Admin, date, head, refusal};
 use super::auth::Signed;
 use super::import_jobs::{self as jobs, Job};
-use super::{WebState, html, see_other, server_error};
+use super::{html, see_other, server_error};
 use crate::catalog::import::{FileReport, ImportOptions};
-use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{Multipart, Path};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use sqlx::PgPool;
 use std::fmt::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The largest file the console takes (a bigger catalogue goes through `queqiao import`).
@@ -24,11 +23,7 @@ pub const MAX_UPLOAD_MB: usize = 256;
 const TICK: Duration = Duration::from_millis(500);
 
 /// `GET /web/admin/import`: the upload form and the newest imports.
-pub async fn page(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn page(Admin(signed): Admin) -> Response {
     let recent = match jobs::recent(signed.app.pool()).await {
         Ok(r) => r,
         Err(e) => return server_error(&signed.app, "listing imports", e),
@@ -183,15 +178,7 @@ async fn save(
 }
 
 /// `POST /web/admin/import` (multipart): starts the import and goes to its page.
-pub async fn upload(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn upload(Admin(signed): Admin, form: Multipart) -> Response {
     let up = match receive(form).await {
         Ok(up) => up,
         Err((status, key)) => {
@@ -296,15 +283,7 @@ fn report_of(j: &Job) -> Option<FileReport> {
 }
 
 /// `GET /web/admin/import/{id}`: the progress (refreshing itself each second), then the report.
-pub async fn job(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn job(Admin(signed): Admin, Path(id): Path<String>) -> Response {
     let not_found = || {
         refusal(
             &signed,

@@ -2,14 +2,13 @@
 //! `/invite` does, through [`crate::app::App::create_invite`]: 7 days, single use, audited) and the codes
 //! still usable. Admins only, checked on every request.
 
-use super::admin::{admin, date, head, refusal};
-use super::{WebState, html, see_other, server_error};
+use super::admin::{Admin, date, head, refusal};
+use super::{html, see_other, server_error};
 use axum::Form;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::Response;
 use std::fmt::Write;
-use std::sync::Arc;
 
 #[derive(serde::Deserialize, Default)]
 pub struct ListQuery {
@@ -18,15 +17,7 @@ pub struct ListQuery {
 }
 
 /// `GET /web/admin/invites`.
-pub async fn list(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn list(Admin(signed): Admin, Query(q): Query<ListQuery>) -> Response {
     let pool = signed.app.pool().clone();
     let read = async {
         let institutions = crate::catalog::store::institutions(&pool).await?;
@@ -90,15 +81,7 @@ pub struct InviteForm {
 }
 
 /// `POST /web/admin/invites`: issues a code, then back to the list (which shows it first).
-pub async fn create(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Form(form): Form<InviteForm>,
-) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn create(Admin(signed): Admin, Form(form): Form<InviteForm>) -> Response {
     if let Err(r) = signed.check_csrf(&form.csrf) {
         return r;
     }

@@ -316,15 +316,10 @@ fn parse_action(
 
 /// `POST /web/leads/{id}/{accept|decline|ask|close}`.
 pub async fn act(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
+    signed: Signed,
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let signed = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     if let Err(r) = signed.check_csrf(&form.csrf) {
         return r;
     }

@@ -5,27 +5,21 @@
 //! Figures from [`crate::operators::analytics`] and [`crate::operators::series`]; charts from
 //! [`super::chart`].
 
-use super::auth::{Signed, signed_in};
-use super::{WebState, chart, html, server_error};
+use super::auth::Signed;
+use super::{chart, html, server_error};
 use crate::app::present;
 use crate::enquiry::Status;
 use crate::operators::analytics::{self, Stats};
 use crate::operators::series;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use std::fmt::Write;
-use std::sync::Arc;
 
 /// Weeks the admin's weekly chart covers.
 const WEEKS: i32 = 12;
 
 /// `GET /web/stats`.
-pub async fn page(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
-    let signed = match signed_in(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn page(signed: Signed) -> Response {
     let pool = signed.app.pool().clone();
     let institution = signed.contact.clone();
     let name = institution.as_ref().map(|(_, n)| n.as_str());

@@ -21,17 +21,15 @@ pub mod publish;
 pub mod store;
 pub mod try_out;
 
-use super::admin::{admin, date, head, refusal};
+use super::admin::{Admin, admin, date, head, refusal};
 use super::auth::Signed;
 use super::{WebState, html};
 use crate::dialog::{DialogSource, ScriptError};
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use files::ScriptFile;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The editor's pages start here.
 pub const BASE: &str = "/web/admin/scripts";
@@ -84,11 +82,7 @@ pub(super) fn file_links(signed: &Signed, file: &ScriptFile) -> String {
 }
 
 /// `GET /web/admin/scripts`: the folder's script files, each with its editor and history.
-pub async fn list(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
-    let signed = match admin(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn list(Admin(signed): Admin) -> Response {
     let title = signed.t("nav_scripts", &[]);
     let mut body = format!("<h2>{}</h2>", html::esc(&title));
     let dir = match signed.app.dialog_source() {
