@@ -117,7 +117,11 @@ async fn a_contact_answers_a_lead_in_the_browser_and_the_company_is_told(pool: P
 
     // The institution's statistics count the accepted lead.
     b.click_link("统计").await;
-    b.wait_for_text(&format!("{institution} 的统计")).await;
+    let page = b.wait_for_text(&format!("{institution} 的统计")).await;
+    assert!(
+        page.contains("已接受") && page.contains("100%"),
+        "the charts count it: {page}"
+    );
     b.screenshot_top("stats").await;
 }
 
