@@ -264,7 +264,7 @@ fn answer_form(signed: &Signed, need: &Listed, institution: &str) -> String {
     let count = MAX_OFFER_CHARS.to_string();
     let _ = write!(
         out,
-        "<label>{}<input name=\"number\" maxlength=\"20\" placeholder=\"CN…\"></label>\
+        "<label>{}<input name=\"number\" maxlength=\"20\" placeholder=\"CN…\"></label><br>\
          <label>{}<textarea name=\"offer\" maxlength=\"{count}\"></textarea></label><button>{}</button></form>",
         t("answer_number"),
         html::esc(&signed.t("answer_offer", &[("count", count.clone())])),

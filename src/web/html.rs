@@ -30,7 +30,7 @@ header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:1px
 header h1{font-size:1.3rem;margin:0;flex:1}header form{display:inline;margin:0}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
 .flash{background:#eef6ee;border:1px solid #9c9;padding:.5rem}.error{background:#fbeeee;border:1px solid #c99;padding:.5rem}
-.actions form{margin:.5rem 0;padding:.5rem;border:1px solid #ddd}textarea{width:100%;min-height:4rem}
+.actions form{margin:.5rem 0;padding:.5rem;border:1px solid #ddd}textarea{width:100%;box-sizing:border-box;min-height:4rem}
 dl dt{font-weight:bold;margin-top:.4rem}dl dd{margin-left:0}
 textarea.code{min-height:30rem}.code,.code td{font-family:monospace;white-space:pre-wrap}
 .code td{border:0;padding:0 .4rem}.code tr.error{background:#fbeeee}.removed{background:#fbeeee}.added{background:#eef6ee}

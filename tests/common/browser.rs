@@ -379,6 +379,75 @@ impl Browser {
         type_into(&field, value).await;
     }
 
+    /// Replaces `old` in the text field named `name` (the only one) with `new`, as a person does: selects
+    /// `old` (its first occurrence) and types over it; the rest of the field is left as it was.
+    pub async fn replace_in(&self, name: &str, old: &str, new: &str) {
+        let css = format!("[name=\"{name}\"]");
+        let field = self
+            .the_one(&format!("the field {name:?}"), Locator::Css(&css))
+            .await;
+        // Focused and selected here, typing replaces the selection (WebDriver moves the caret to the
+        // end only of a field that was not focused).
+        let js = "const [f, old] = arguments; const at = f.value.indexOf(old); \
+                  if (at < 0) return false; f.focus(); f.setSelectionRange(at, at + old.length); return true;";
+        let args = vec![serde_json::to_value(&field).unwrap(), old.into()];
+        let found = self.client.execute(js, args).await.unwrap();
+        assert_eq!(
+            found,
+            true,
+            "the field {name:?} holds no {old:?}\n{}",
+            self.describe().await
+        );
+        field.send_keys(new).await.unwrap();
+    }
+
+    /// Picks the option reading `option` in the drop-down named `name` (the only one).
+    pub async fn select(&self, name: &str, option: &str) {
+        let css = format!("select[name=\"{name}\"]");
+        let field = self
+            .the_one(&format!("the drop-down {name:?}"), Locator::Css(&css))
+            .await;
+        field
+            .select_by_label(option)
+            .await
+            .unwrap_or_else(|e| panic!("cannot pick {option:?} in {name:?}: {e}"));
+    }
+
+    /// The labels of the radio buttons named `name`, in order.
+    pub async fn choices(&self, name: &str) -> Vec<String> {
+        let xpath = format!(
+            "//label[.//input[@type='radio' and @name={}]]",
+            xpath_literal(name)
+        );
+        self.until(&format!("the choices of {name:?}"), || async {
+            let mut labels = Vec::new();
+            for l in self.client.find_all(Locator::XPath(&xpath)).await? {
+                labels.push(l.text().await?.trim().to_owned());
+            }
+            Ok((!labels.is_empty()).then_some(labels))
+        })
+        .await
+    }
+
+    /// Picks the radio button whose label reads `label` (the only one), as a click on its label does.
+    pub async fn choose(&self, label: &str) {
+        let xpath = format!(
+            "//label[normalize-space()={}][.//input[@type='radio']]",
+            xpath_literal(label)
+        );
+        let what = format!("the choice {label:?}");
+        let choice = self.the_one(&what, Locator::XPath(&xpath)).await;
+        choice.click().await.unwrap();
+        let radio = choice
+            .find(Locator::Css("input[type=radio]"))
+            .await
+            .unwrap();
+        self.until(&format!("{what} to be picked"), || async {
+            Ok(radio.is_selected().await?.then_some(()))
+        })
+        .await;
+    }
+
     /// The labels of the buttons the page shows, in order.
     pub async fn buttons(&self) -> Vec<String> {
         self.until("the page's buttons", || async {
@@ -448,10 +517,29 @@ impl Browser {
                 .await
                 .unwrap();
         }
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        save_screenshot(name, &png);
     }
+
+    /// [`Browser::screenshot`] of the window only (1200×900): the top of a page too long to show whole
+    /// (a script's every line, an institution's every patent).
+    pub async fn screenshot_top(&self, name: &str) {
+        if std::env::var("QUEQIAO_SCREENSHOTS").as_deref() != Ok("1") {
+            return;
+        }
+        self.client
+            .execute("window.scrollTo(0, 0)", vec![])
+            .await
+            .unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        save_screenshot(name, &png);
+    }
+}
+
+/// Writes `docs/screenshots/NAME.png`.
+fn save_screenshot(name: &str, png: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
 async fn type_into(field: &Element, value: &str) {
