@@ -128,6 +128,7 @@ pub const KEYS: &[&str] = &[
     "declined_share",
     "chart_response",
     "hours",
+    "minutes",
     "chart_industries",
     "patents_title",
     "col_shown",

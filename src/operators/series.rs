@@ -47,7 +47,8 @@ pub struct PatentCounts {
 /// Most patents [`of_institution`] lists.
 pub const PATENTS_LISTED: i64 = 200;
 
-/// The institution's patents, most shown first (then most enquired), at most [`PATENTS_LISTED`].
+/// The institution's patents that were shown or enquired about, most shown first (then most enquired),
+/// at most [`PATENTS_LISTED`]; a patent nobody saw is not listed.
 pub async fn of_institution(
     pool: &PgPool,
     institution_id: i64,
@@ -63,6 +64,7 @@ pub async fn of_institution(
                     FROM usage_events WHERE patent_number IS NOT NULL GROUP BY patent_number) u
                 ON u.patent_number = p.number
          WHERE p.institution_id = $1
+           AND (coalesce(u.shown, 0) > 0 OR EXISTS (SELECT 1 FROM enquiries e WHERE e.patent_number = p.number))
          ORDER BY shown DESC, enquired DESC, opened DESC, p.number LIMIT $2",
     )
     .bind(institution_id)

@@ -233,15 +233,21 @@ pub async fn detail(
 
 /// The answer form: the institution's patents closest to the need, or a number typed, and a note.
 fn answer_form(signed: &Signed, need: &Listed, institution: &str) -> String {
-    let filters = Filters {
+    let mut filters = Filters {
         institution: Some(institution.to_owned()),
         ..Filters::default()
     };
-    let closest = signed
-        .ctx
-        .matcher
-        .search(&need.need, &filters, SUGGESTIONS)
-        .hits;
+    // A need of one industry is first answered from that industry's patents; if the institution has
+    // none there, from all of its patents.
+    if let [industry] = need.industries.as_slice() {
+        filters.industry = Some(industry.clone());
+    }
+    let matcher = &signed.ctx.matcher;
+    let mut closest = matcher.search(&need.need, &filters, SUGGESTIONS).hits;
+    if closest.is_empty() && filters.industry.is_some() {
+        filters.industry = None;
+        closest = matcher.search(&need.need, &filters, SUGGESTIONS).hits;
+    }
     let t = |key: &str| html::esc(&signed.t(key, &[]));
     let mut out = format!(
         "<h3>{}</h3><form method=\"post\" action=\"/web/board/{}/answer\">{}",

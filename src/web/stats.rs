@@ -71,8 +71,13 @@ fn by_status(signed: &Signed, stats: &Stats) -> String {
     ranked(signed, "chart_status", &items)
 }
 
+/// A duration in hours, in minutes when under one hour (a quick answer is not "0.0 hours").
 fn hours(signed: &Signed, h: f64) -> String {
-    signed.t("hours", &[("count", format!("{h:.1}"))])
+    if h < 1.0 {
+        signed.t("minutes", &[("count", format!("{:.0}", h * 60.0))])
+    } else {
+        signed.t("hours", &[("count", format!("{h:.1}"))])
+    }
 }
 
 /// The median time to a first answer, per institution (only the contact's own for a contact).
