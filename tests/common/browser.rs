@@ -247,11 +247,7 @@ impl Browser {
                 Ok(Some(value)) => return value,
                 Ok(None) => {}
                 // The page changed under the check: look again on the new one.
-                Err(CmdError::Standard(e))
-                    if matches!(
-                        e.error,
-                        ErrorStatus::StaleElementReference | ErrorStatus::NoSuchElement
-                    ) => {}
+                Err(CmdError::Standard(e)) if page_changed(&e) => {}
                 Err(e) => panic!("while waiting for {what}: {e}\n{}", self.describe().await),
             }
             if started.elapsed() > PATIENCE {
@@ -330,9 +326,8 @@ impl Browser {
     async fn gone(&self, old: &Element, what: &str) {
         self.until(what, || async {
             match old.tag_name().await {
-                Err(CmdError::Standard(e)) if e.error == ErrorStatus::StaleElementReference => {
-                    Ok(Some(()))
-                }
+                // Stale, or in Chromium's words "does not belong to the document": gone.
+                Err(CmdError::Standard(e)) if page_changed(&e) => Ok(Some(())),
                 Err(e) => Err(e),
                 Ok(_) => Ok(None),
             }
@@ -565,5 +560,20 @@ fn xpath_literal(text: &str) -> String {
     } else {
         let parts: Vec<String> = text.split('"').map(|p| format!("\"{p}\"")).collect();
         format!("concat({})", parts.join(", '\"', "))
+    }
+}
+
+/// Whether a WebDriver error only says that the page changed while it was being read: a stale element,
+/// or Chromium's own words for it ("Node with given id does not belong to the document", a script whose
+/// page unloaded), seen on a slow machine while a form's answer loads.
+fn page_changed(e: &fantoccini::error::WebDriver) -> bool {
+    matches!(
+        e.error,
+        ErrorStatus::StaleElementReference | ErrorStatus::NoSuchElement
+    ) || {
+        let m = e.message.to_string();
+        m.contains("does not belong to the document")
+            || m.contains("Execution context was destroyed")
+            || m.contains("unloaded")
     }
 }
