@@ -4,7 +4,7 @@
 
 use super::record::{FieldError, InstitutionRecord, PatentRecord, number_key};
 use super::source::{CatalogRecord, CsvReader, Format, Item, JsonlReader, Kind, SourceError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -37,8 +37,8 @@ pub struct ImportOptions {
     pub progress: bool,
 }
 
-/// What happened to one file.
-#[derive(Debug, Clone, Default, Serialize)]
+/// What happened to one file (read back from JSON by the console's import page).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileReport {
     pub file: String,
     pub kind: String,

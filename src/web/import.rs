@@ -261,25 +261,7 @@ fn percent(j: &Job) -> i64 {
 }
 
 fn report_of(j: &Job) -> Option<FileReport> {
-    let value = j.report.as_ref()?.0.clone();
-    Some(FileReport {
-        file: value["file"].as_str().unwrap_or_default().to_owned(),
-        kind: value["kind"].as_str().unwrap_or_default().to_owned(),
-        inserted: value["inserted"].as_u64().unwrap_or(0),
-        updated: value["updated"].as_u64().unwrap_or(0),
-        unchanged: value["unchanged"].as_u64().unwrap_or(0),
-        rejected: value["rejected"].as_u64().unwrap_or(0),
-        errors: value["errors"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        committed: value["committed"].as_bool().unwrap_or(false),
-        ..FileReport::default()
-    })
+    serde_json::from_value(j.report.as_ref()?.0.clone()).ok()
 }
 
 /// `GET /web/admin/import/{id}`: the progress (refreshing itself each second), then the report.
