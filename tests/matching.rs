@@ -308,10 +308,11 @@ fn development_set_quality_holds() {
     let row = |g: &str| rows.iter().find(|r| r.group == g).unwrap();
     // (group, nDCG@10, Recall@10, MRR@10) floors.
     for (group, ndcg, recall, mrr) in [
-        ("all", 0.719, 0.827, 0.673),
-        ("odd lines", 0.679, 0.792, 0.636),
-        ("even lines", 0.760, 0.863, 0.710),
-        ("style typo", 0.776, 0.862, 0.731),
+        ("all", 0.727, 0.824, 0.683),
+        ("odd lines", 0.691, 0.788, 0.653),
+        ("even lines", 0.763, 0.860, 0.713),
+        ("style short", 0.563, 0.758, 0.473),
+        ("style typo", 0.789, 0.857, 0.757),
         ("style english", 0.505, 0.546, 0.490),
     ] {
         let m = row(group).metrics;
@@ -322,7 +323,7 @@ fn development_set_quality_holds() {
     }
     assert_eq!(row("all").needs, 190);
     assert!(
-        row("all").no_good_match <= 6,
+        row("all").no_good_match <= 4,
         "{} needs with an answer were told 'no good match'",
         row("all").no_good_match
     );
@@ -407,6 +408,30 @@ fn words_typed_in_pinyin_are_read_as_chinese() {
     );
     assert!(found(analyzer), "{:?}", result.hits);
     assert!(!found(&analyzer_with(|a| a.with_pinyin(false))));
+}
+
+#[test]
+fn a_word_no_patent_uses_is_searched_by_its_characters() {
+    let (index, analyzer) = sample();
+    // 拆洗 (take apart and wash) is in no patent; the washing machine whose outer drum comes apart
+    // (可拆卸) says it with 拆 in another compound.
+    let need = "洗衣机桶自己拆洗";
+    let drum = "CN148065595A";
+    let found = |a: &Analyzer| {
+        let result = index.search(a, need, &Filters::default(), 10);
+        for hit in &result.hits {
+            assert!(
+                !hit.matched.iter().any(|w| w == "拆" || w == "洗"),
+                "characters of an unknown word are never shown as matched words: {:?}",
+                hit.matched
+            );
+        }
+        result.hits.iter().any(|h| h.number == drum)
+    };
+    let query = analyzer.analyze(need, index);
+    assert_eq!(query.fragments, vec!['拆', '洗']);
+    assert!(found(analyzer));
+    assert!(!found(&analyzer_with(|a| a.with_fragments(false))));
 }
 
 #[test]

@@ -235,6 +235,8 @@ pub enum Mechanism {
     Translation,
     /// Latin words read as pinyin (求jishu → 技术).
     Pinyin,
+    /// Two-character words no patent contains scored by their characters (木屋 → 木, 屋).
+    Fragments,
 }
 
 #[derive(Args, Debug)]

@@ -115,7 +115,8 @@ pub(super) async fn eval(settings: &Common, args: EvalArgs) -> anyhow::Result<Ex
     let mut analyzer = Analyzer::new(load_synonyms(args.synonyms.as_deref(), &args.dialogs)?)
         .with_homophones(on(Mechanism::Homophones))
         .with_translation(on(Mechanism::Translation))
-        .with_pinyin(on(Mechanism::Pinyin));
+        .with_pinyin(on(Mechanism::Pinyin))
+        .with_fragments(on(Mechanism::Fragments));
     let index = Index::build(&docs);
     analyzer.learn_words(index.keywords().map(|(w, _)| w));
     let mut outcomes = Vec::new();

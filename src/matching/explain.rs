@@ -67,7 +67,10 @@ pub(super) fn explain(
     // 膜 inside a matched 变色膜 is not).
     let mut chars: Vec<(f32, String)> = Vec::new();
     for (c, _) in &query.chars {
-        if haystack.contains(*c) && !matched.iter().any(|(_, w)| w.contains(*c)) {
+        if !query.fragments.contains(c)
+            && haystack.contains(*c)
+            && !matched.iter().any(|(_, w)| w.contains(*c))
+        {
             chars.push((0.0, c.to_string()));
         }
     }

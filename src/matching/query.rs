@@ -31,6 +31,8 @@ const STEM_WEIGHT: f32 = 0.8;
 const FUNCTION_TAGS: &str = "fdpcuraeoym";
 /// One-character words jieba tags as nouns or measure words that still carry no topic (…的时候, 一次).
 const NOT_TOPIC_CHARS: &str = "时个次种些样";
+/// Weight of a character of a two-character word the catalogue never uses (see `split_unknown_pairs`).
+const FRAGMENT_WEIGHT: f32 = 1.0;
 
 /// A word of the query, with the index terms that make it up.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +71,10 @@ pub struct Query {
     /// One-character words (膜 in 变色膜, 粉 in 钛合金粉, 锁): often the head of what is sought, but no
     /// bigram holds them, so they re-rank the best candidates instead (see `search`).
     pub chars: Vec<(char, f32)>,
+    /// Characters of [`Query::chars`] that come from splitting a word the catalogue never uses (木 and 屋
+    /// of 木屋): they rank, but are not listed as matched words, so they neither explain a result nor
+    /// count towards a good match.
+    pub fragments: Vec<char>,
     /// Phrases of the need (a lay term, an unknown word, a suffixed word) that synonyms, corrections or
     /// stems stand in for. Ranking counts a phrase as one idea, not the sum of its alternatives: saying
     /// "cracking" three ways is not three matches.
@@ -157,6 +163,7 @@ pub struct Analyzer {
     homophones: bool,
     translation: bool,
     pinyin: bool,
+    fragments: bool,
 }
 
 impl Analyzer {
@@ -168,6 +175,7 @@ impl Analyzer {
             homophones: true,
             translation: true,
             pinyin: true,
+            fragments: true,
         }
     }
 
@@ -180,6 +188,12 @@ impl Analyzer {
     /// Turns reading Latin words as pinyin (求jishu → 技术) on or off.
     pub fn with_pinyin(mut self, on: bool) -> Self {
         self.pinyin = on;
+        self
+    }
+
+    /// Turns scoring unknown two-character words by their characters on or off.
+    pub fn with_fragments(mut self, on: bool) -> Self {
+        self.fragments = on;
         self
     }
 
@@ -213,6 +227,9 @@ impl Analyzer {
         let pairs = own_words(&runs, &sought, &mut query, &mut weights);
         let df = |t: &Term| vocab.df(t);
         self.correct_typos(&pairs, vocab, &mut query, &mut weights);
+        if self.fragments {
+            split_unknown_pairs(&mut query, vocab);
+        }
         add_stems(&mut query, &mut weights);
         // The synonyms list is scanned once: its entries expand here, and its English words are not
         // translated again by the dictionary.
@@ -489,6 +506,29 @@ fn add_stems(query: &mut Query, weights: &mut Vec<(Term, f32)>) {
             continue;
         }
         add_alternative(query, weights, &word, (stem, STEM_WEIGHT, Origin::Synonym));
+    }
+}
+
+/// A two-character word no patent contains (木屋, 拆洗, 极片) scores by its two characters instead, as
+/// one-character words do: the patent may say it in a longer or other compound (木结构, 可拆卸, 电极).
+/// Its characters are [`Query::fragments`], never listed as matched words. Weight 1 against a
+/// one-character noun of the need (development set, nDCG@10 odd / even: 0.689 / 0.770 without; 0.696 /
+/// 0.768 at 0.8; 0.701 / 0.773 at 1.0 and 1.1; 0.690 / 0.773 at 1.2).
+fn split_unknown_pairs(query: &mut Query, vocab: &dyn Vocabulary) {
+    let unknown: Vec<(String, f32)> = query
+        .words
+        .iter()
+        .filter(|w| w.origin == Origin::User && w.text.chars().count() == 2)
+        .filter(|w| w.text.chars().all(is_cjk) && w.terms.iter().all(|t| vocab.df(t) == 0))
+        .map(|w| (w.text.clone(), w.weight))
+        .collect();
+    for (text, weight) in unknown {
+        for c in text.chars().map(fold) {
+            if !query.chars.iter().any(|(x, _)| *x == c) {
+                query.chars.push((c, weight * FRAGMENT_WEIGHT));
+                query.fragments.push(c);
+            }
+        }
     }
 }
 

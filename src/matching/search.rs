@@ -337,14 +337,15 @@ impl Index {
                 )
             })
             .collect();
-        let good = is_good_match(&hits);
+        let need_words = need_words(query);
+        let good = is_good_match(&hits, &need_words);
         let mut hits = hits;
         hits.truncate(limit);
         SearchResult {
             no_good_match: !good,
             hits,
             cleaned_query: query.cleaned.clone(),
-            need_words: need_words(query),
+            need_words,
             translations: query.translations.clone(),
         }
     }
