@@ -4,7 +4,11 @@
 //! - [`query`]: from a chatty need to weighted terms (filler removal, synonyms, typo tolerance).
 //! - [`synonyms`]: the admin-editable lay-term list.
 //! - [`index`]: compact postings in immutable segments.
-//! - [`search`]: ranking, filters, scores.
+//! - [`search`]: ranking, filters, scores; a folder of its own: the index and the ranking that ties the
+//!   stages together (`mod.rs`), first-stage candidate scoring (`first_stage`: BM25F impacts plus
+//!   whole-word coverage), second-stage re-scoring (`second_stage`, with `plan`: alternatives counted
+//!   once, one-character words), `filters`, `result`, `versions` (superseded patents) and `vocabulary`
+//!   (near-miss words for typo correction).
 //! - [`explain`]: a result's matched words and snippet (what the user is shown as the reason).
 //! - [`calibration`]: when a result, or a whole answer, counts as a good match.
 //! - [`live`]: the index kept current with the catalogue in PostgreSQL.
