@@ -283,3 +283,33 @@ async fn an_admin_issues_an_invite_code_on_the_page_and_the_contact_registers_wi
     assert_eq!(status, StatusCode::FORBIDDEN, "a contact issues no codes");
     assert_eq!(c.count("SELECT count(*) FROM invites").await, 1);
 }
+
+#[sqlx::test]
+async fn ids_in_the_address_that_name_nothing_get_the_not_found_page(pool: PgPool) {
+    let mut c = Console::new(&pool).await;
+    let admin = c.signed_in(ADMIN).await;
+    for id in ["abc", "0", "-3", "99999", "1.5"] {
+        for page in [
+            format!("/web/board/{id}"),
+            format!("/web/admin/import/{id}"),
+            format!("/web/admin/scripts/intake.toml/history/{id}"),
+        ] {
+            let (status, body) = get(&admin, &c.url(&page)).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{page}: {body}");
+        }
+    }
+    // The script history names the file and the id it could not find.
+    let (_, body) = get(&admin, &c.url("/web/admin/scripts/intake.toml/history/abc")).await;
+    assert!(
+        body.contains("intake.toml") && body.contains("abc"),
+        "{body}"
+    );
+    let (_, dead) = get(&admin, &c.url("/web/admin/dead")).await;
+    let csrf = field(&dead, "csrf");
+    for id in ["abc", "0", "99999"] {
+        let url = c.url(&format!("/web/admin/dead/{id}/retry"));
+        let (status, _) = post(&admin, &url, &[("csrf", csrf.as_str())]).await;
+        assert_ne!(status, StatusCode::OK, "{id}");
+        assert!(status.is_client_error(), "{id}: {status}");
+    }
+}

@@ -7,7 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::auth::{Signed, signed_in};
-use super::{WebState, html, see_other, server_error};
+use super::{WebState, html, path_id, see_other, server_error};
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
@@ -139,7 +139,7 @@ pub async fn retry(
     if let Err(r) = signed.check_csrf(&form.csrf) {
         return r;
     }
-    let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
+    let Some(id) = path_id(&id) else {
         let message = signed.t("dead_gone", &[("id", id)]);
         return refusal(&signed, StatusCode::NOT_FOUND, &message);
     };

@@ -99,11 +99,21 @@ impl Signed {
         nav
     }
 
-    /// A page with one message (a refusal, a missing lead).
+    /// A page with one message (a refusal, a missing lead) and the way back to the leads.
     pub fn message(&self, status: StatusCode, message: &str) -> Response {
+        self.message_back(status, message, ("/web/leads", "back"))
+    }
+
+    /// A page with one message and a link back to `href`, labelled with the text `label_key`.
+    pub fn message_back(
+        &self,
+        status: StatusCode,
+        message: &str,
+        (href, label_key): (&str, &str),
+    ) -> Response {
         let back = format!(
-            "<p><a href=\"/web/leads\">{}</a></p>",
-            html::esc(&self.t("back", &[]))
+            "<p><a href=\"{href}\">{}</a></p>",
+            html::esc(&self.t(label_key, &[]))
         );
         self.page(
             status,

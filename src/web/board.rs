@@ -8,7 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::auth::{Signed, signed_in};
-use super::{WebState, html, see_other, server_error};
+use super::{WebState, html, read_by_path_id, see_other, server_error};
 use crate::app::web_actions::NeedAnswer;
 use crate::board::MAX_OFFER_CHARS;
 use crate::board::store::{self, Listed, MAX_ANSWERS_PER_INSTITUTION};
@@ -39,11 +39,7 @@ async fn reader(state: &WebState, headers: &HeaderMap) -> Result<(Signed, Option
 
 /// A page with one message and the way back to the board.
 fn message(signed: &Signed, status: StatusCode, text: &str) -> Response {
-    let back = format!(
-        "<p><a href=\"/web/board\">{}</a></p>",
-        html::esc(&signed.t("board_back", &[]))
-    );
-    signed.page(status, text, &(html::para(text, Some("error")) + &back))
+    signed.message_back(status, text, ("/web/board", "board_back"))
 }
 
 fn industries(signed: &Signed, n: &Listed) -> String {
@@ -134,20 +130,12 @@ pub async fn list(
 
 /// The open need `id` (as typed in the URL), or the 404 page.
 async fn need_of(signed: &Signed, institution: Option<i64>, id: &str) -> Result<Listed, Response> {
-    let not_found = || message(signed, StatusCode::NOT_FOUND, &signed.t("answer_gone", &[]));
-    let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
-        return Err(not_found());
-    };
-    let read = async {
-        let mut conn = signed.app.pool().acquire().await?;
-        store::open_need(&mut conn, id, institution).await
-    }
-    .await;
-    match read {
-        Ok(Some(n)) => Ok(n),
-        Ok(None) => Err(not_found()),
-        Err(e) => Err(server_error(&signed.app, "reading a posted need", e)),
-    }
+    let pool = signed.app.pool();
+    read_by_path_id(&signed.app, id, "reading a posted need", async |id| {
+        store::open_need(&mut *pool.acquire().await?, id, institution).await
+    })
+    .await?
+    .ok_or_else(|| message(signed, StatusCode::NOT_FOUND, &signed.t("answer_gone", &[])))
 }
 
 /// `GET /web/board/{id}`.

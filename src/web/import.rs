@@ -7,7 +7,7 @@
 use super::admin::{Admin, date, head, refusal};
 use super::auth::Signed;
 use super::import_jobs::{self as jobs, Job};
-use super::{html, see_other, server_error};
+use super::{html, read_by_path_id, see_other, server_error};
 use crate::catalog::import::{FileReport, ImportOptions};
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderValue, StatusCode};
@@ -273,13 +273,13 @@ pub async fn job(Admin(signed): Admin, Path(id): Path<String>) -> Response {
             &signed.t("import_unknown", &[]),
         )
     };
-    let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
-        return not_found();
-    };
-    let j = match jobs::get(signed.app.pool(), id).await {
+    let read = read_by_path_id(&signed.app, &id, "reading an import", async |id| {
+        jobs::get(signed.app.pool(), id).await
+    });
+    let j = match read.await {
         Ok(Some(j)) => j,
         Ok(None) => return not_found(),
-        Err(e) => return server_error(&signed.app, "reading an import", e),
+        Err(r) => return r,
     };
     let title = signed.t("nav_import", &[]);
     let mut body = format!(

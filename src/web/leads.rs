@@ -8,7 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::auth::{Signed, signed_in};
-use super::{WebState, html, see_other, server_error};
+use super::{WebState, html, read_by_path_id, see_other, server_error};
 use crate::app::present;
 use crate::app::route::ButtonId;
 use crate::app::web_actions::{LeadAction, Reason};
@@ -121,20 +121,12 @@ pub async fn list(
 
 /// The lead `id` (as typed in the URL) if it is the institution's; otherwise the 404 page.
 async fn lead_of(signed: &Signed, institution: i64, id: &str) -> Result<Listed, Response> {
-    let not_found = || signed.message(StatusCode::NOT_FOUND, &signed.t("not_found", &[]));
-    let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
-        return Err(not_found());
-    };
-    let read = async {
-        let mut conn = signed.app.pool().acquire().await?;
-        ledger::one_of_institution(&mut conn, institution, id).await
-    }
-    .await;
-    match read {
-        Ok(Some(l)) => Ok(l),
-        Ok(None) => Err(not_found()),
-        Err(e) => Err(server_error(&signed.app, "reading a lead", e)),
-    }
+    let pool = signed.app.pool();
+    read_by_path_id(&signed.app, id, "reading a lead", async |id| {
+        ledger::one_of_institution(&mut *pool.acquire().await?, institution, id).await
+    })
+    .await?
+    .ok_or_else(|| signed.message(StatusCode::NOT_FOUND, &signed.t("not_found", &[])))
 }
 
 /// `GET /web/leads/{id}`.

@@ -175,6 +175,25 @@ fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
+/// A row id typed in a URL path: a positive number, or nothing.
+fn path_id(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+/// The row an id typed in a URL names, read with `read`: `Ok(None)` when the id is no positive number or
+/// no row has it (the caller's "not found" page), the error page (logged as `what`) when the store fails.
+async fn read_by_path_id<T>(
+    app: &App,
+    id: &str,
+    what: &str,
+    read: impl AsyncFnOnce(i64) -> Result<Option<T>, sqlx::Error>,
+) -> Result<Option<T>, Response> {
+    let Some(id) = path_id(id) else {
+        return Ok(None);
+    };
+    read(id).await.map_err(|e| server_error(app, what, e))
+}
+
 /// The error page for a store failure (logged here with what was being done).
 fn server_error(app: &App, what: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, what, "web console request failed");

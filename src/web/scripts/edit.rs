@@ -11,7 +11,7 @@ use super::files::ScriptFile;
 use super::publish::{self, Edit, Published};
 use super::store::{Actor, Replaced};
 use super::try_out::{self, Turn};
-use super::{BASE, editing, file_links, file_of, problem_line};
+use super::{BASE, editing, file_links, problem_line};
 use crate::app::Incoming;
 use crate::dialog::ScriptError;
 use crate::web::auth::Signed;
@@ -57,12 +57,8 @@ pub async fn open(
     Path(name): Path<String>,
     Query(q): Query<Opened>,
 ) -> Response {
-    let (signed, dir) = match editing(&state, &headers).await {
+    let (signed, file) = match editing(&state, &headers, &name, None).await {
         Ok(found) => found,
-        Err(r) => return r,
-    };
-    let file = match file_of(&signed, &dir, &name) {
-        Ok(f) => f,
         Err(r) => return r,
     };
     let text = match file.read() {
@@ -116,15 +112,8 @@ pub async fn submit(
     Path(name): Path<String>,
     Form(form): Form<EditForm>,
 ) -> Response {
-    let (signed, dir) = match editing(&state, &headers).await {
+    let (signed, file) = match editing(&state, &headers, &name, Some(&form.csrf)).await {
         Ok(found) => found,
-        Err(r) => return r,
-    };
-    if let Err(r) = signed.check_csrf(&form.csrf) {
-        return r;
-    }
-    let file = match file_of(&signed, &dir, &name) {
-        Ok(f) => f,
         Err(r) => return r,
     };
     // Browsers send a textarea's line breaks as CRLF; the files use LF.

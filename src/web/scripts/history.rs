@@ -6,9 +6,9 @@
 use super::diff::{self, Line};
 use super::publish::{self, Edit, Published};
 use super::store::{self, Actor, Replaced, Version};
-use super::{BASE, date, editing, file_links, file_of, head, problem_line, refusal};
+use super::{BASE, date, editing, file_links, head, problem_line, refusal};
 use crate::web::auth::Signed;
-use crate::web::{WebState, html, see_other, server_error};
+use crate::web::{WebState, html, read_by_path_id, see_other, server_error};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -62,12 +62,8 @@ pub async fn list(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    let (signed, dir) = match editing(&state, &headers).await {
+    let (signed, file) = match editing(&state, &headers, &name, None).await {
         Ok(found) => found,
-        Err(r) => return r,
-    };
-    let file = match file_of(&signed, &dir, &name) {
-        Ok(f) => f,
         Err(r) => return r,
     };
     let versions = match store::versions(signed.app.pool(), &name, SHOWN).await {
@@ -116,14 +112,11 @@ async fn version_of(signed: &Signed, file: &str, id: &str) -> Result<(Version, S
         );
         refusal(signed, StatusCode::NOT_FOUND, &message)
     };
-    let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
-        return Err(gone());
-    };
-    match store::version(signed.app.pool(), file, id).await {
-        Ok(Some(found)) => Ok(found),
-        Ok(None) => Err(gone()),
-        Err(e) => Err(server_error(&signed.app, "reading a script version", e)),
-    }
+    read_by_path_id(&signed.app, id, "reading a script version", async |id| {
+        store::version(signed.app.pool(), file, id).await
+    })
+    .await?
+    .ok_or_else(gone)
 }
 
 /// `GET /web/admin/scripts/{file}/history/{id}`: the version against the current text, and the
@@ -133,12 +126,8 @@ pub async fn show(
     headers: HeaderMap,
     Path((name, id)): Path<(String, String)>,
 ) -> Response {
-    let (signed, dir) = match editing(&state, &headers).await {
+    let (signed, file) = match editing(&state, &headers, &name, None).await {
         Ok(found) => found,
-        Err(r) => return r,
-    };
-    let file = match file_of(&signed, &dir, &name) {
-        Ok(f) => f,
         Err(r) => return r,
     };
     let (version, old) = match version_of(&signed, &name, &id).await {
@@ -199,15 +188,8 @@ pub async fn rollback(
     Path((name, id)): Path<(String, String)>,
     Form(form): Form<RollbackForm>,
 ) -> Response {
-    let (signed, dir) = match editing(&state, &headers).await {
+    let (signed, file) = match editing(&state, &headers, &name, Some(&form.csrf)).await {
         Ok(found) => found,
-        Err(r) => return r,
-    };
-    if let Err(r) = signed.check_csrf(&form.csrf) {
-        return r;
-    }
-    let file = match file_of(&signed, &dir, &name) {
-        Ok(f) => f,
         Err(r) => return r,
     };
     let (version, old) = match version_of(&signed, &name, &id).await {

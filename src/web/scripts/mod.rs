@@ -29,36 +29,39 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use files::ScriptFile;
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The editor's pages start here.
 pub const BASE: &str = "/web/admin/scripts";
 
-/// The signed-in admin and the dialogs folder, or the page for anyone else (403) or for a binary whose
-/// scripts are compiled in (nothing to edit; the page says how to export them).
+/// The signed-in admin and the script file `name` of the dialogs folder, after the form's CSRF token
+/// when there is a form; otherwise the page for anyone else (403), for a binary whose scripts are
+/// compiled in (nothing to edit; the page says how to export them), for a bad token, or for an unknown
+/// file (404, naming it).
 pub(super) async fn editing(
     state: &WebState,
     headers: &HeaderMap,
-) -> Result<(Signed, PathBuf), Response> {
+    name: &str,
+    csrf: Option<&str>,
+) -> Result<(Signed, ScriptFile), Response> {
     let signed = admin(state, headers).await?;
-    match signed.app.dialog_source() {
-        DialogSource::Folder(dir) => {
-            let dir = dir.clone();
-            Ok((signed, dir))
-        }
+    let dir = match signed.app.dialog_source() {
+        DialogSource::Folder(dir) => dir.clone(),
         DialogSource::BuiltIn => {
             let message = signed.t("scripts_built_in", &[]);
-            Err(refusal(&signed, StatusCode::CONFLICT, &message))
+            return Err(refusal(&signed, StatusCode::CONFLICT, &message));
+        }
+    };
+    if let Some(token) = csrf {
+        signed.check_csrf(token)?;
+    }
+    match ScriptFile::parse(&dir, name) {
+        Some(file) => Ok((signed, file)),
+        None => {
+            let message = signed.t("script_unknown", &[("file", name.to_owned())]);
+            Err(refusal(&signed, StatusCode::NOT_FOUND, &message))
         }
     }
-}
-
-/// The script file `name` of `dir`, or a 404 page naming it.
-pub(super) fn file_of(signed: &Signed, dir: &Path, name: &str) -> Result<ScriptFile, Response> {
-    ScriptFile::parse(dir, name).ok_or_else(|| {
-        let message = signed.t("script_unknown", &[("file", name.to_owned())]);
-        refusal(signed, StatusCode::NOT_FOUND, &message)
-    })
 }
 
 /// A problem as the page shows it: `FILE:LINE: problem`, the file by its name in the folder.
