@@ -273,9 +273,10 @@ pub async fn forget(
     Ok(())
 }
 
-/// Deletes (or, for a dry run, counts) needs that expired or were withdrawn, with their answers.
-/// (`days` is unused by the query: a need's expiry was fixed when it was posted.)
-pub async fn prune(pool: &sqlx::PgPool, days: u32, dry_run: bool) -> Result<u64, sqlx::Error> {
+/// Deletes (or, for a dry run, counts) needs that expired or were withdrawn, with their answers. A
+/// need's expiry was fixed when it was posted, so no age is passed; the shared pruning loop binds one
+/// anyway, and the query only names it (`$1 >= 0`) so that PostgreSQL can type it.
+pub async fn prune(pool: &sqlx::PgPool, dry_run: bool) -> Result<u64, sqlx::Error> {
     crate::db::prune(
         pool,
         "WITH doomed AS (
@@ -283,7 +284,7 @@ pub async fn prune(pool: &sqlx::PgPool, days: u32, dry_run: bool) -> Result<u64,
              WHERE (expires_at < now() OR withdrawn_at IS NOT NULL) AND $1 >= 0 LIMIT $2),
          gone AS (DELETE FROM board_needs WHERE $3 AND id IN (SELECT id FROM doomed))
          SELECT count(*) FROM doomed",
-        days,
+        0,
         dry_run,
     )
     .await

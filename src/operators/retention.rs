@@ -48,7 +48,7 @@ pub async fn prune(
     let sent = crate::outbox::prune_delivered(pool, r.retain_sent_days, dry_run).await?;
     let events = super::analytics::prune(pool, r.retain_events_days, dry_run).await?;
     let audit = super::audit::prune(pool, r.retain_audit_days, dry_run).await?;
-    let board = crate::board::store::prune(pool, crate::board::DAYS, dry_run).await?;
+    let board = crate::board::store::prune(pool, dry_run).await?;
     Ok(vec![
         Pruned {
             table: "telegram_updates",
