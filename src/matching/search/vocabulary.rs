@@ -33,18 +33,10 @@ pub(super) fn extend_vocabulary(
             }
             let i = words.len() as u32;
             ids.insert(k.clone(), i);
-            let chars: Vec<char> = k.chars().collect();
-            for skip in 0..chars.len() {
-                if !(3..=6).contains(&len) {
-                    break;
+            if (3..=6).contains(&len) {
+                for variant in deletions(&k) {
+                    near.entry(variant).or_default().push(i);
                 }
-                let variant: String = chars
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != skip)
-                    .map(|(_, c)| c)
-                    .collect();
-                near.entry(variant).or_default().push(i);
             }
             words.push((k, 1));
         }
@@ -53,19 +45,13 @@ pub(super) fn extend_vocabulary(
 
 /// Known words one edit (a character replaced) away from `word`, the most used first.
 pub(super) fn near_misses(near: &NearMap, words: &[(String, u32)], word: &str) -> Vec<String> {
-    let chars: Vec<char> = word.chars().collect();
+    let len = word.chars().count();
     let mut found: Vec<(u32, &str)> = Vec::new();
-    for i in 0..chars.len() {
-        let variant: String = chars
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, c)| c)
-            .collect();
+    for variant in deletions(word) {
         for &w in near.get(&variant).into_iter().flatten() {
             let (cand, freq) = &words[w as usize];
             if cand != word
-                && cand.chars().count() == chars.len()
+                && cand.chars().count() == len
                 && strsim::levenshtein(cand, word) == 1
                 && !found.iter().any(|(_, c)| c == cand)
             {
@@ -75,4 +61,18 @@ pub(super) fn near_misses(near: &NearMap, words: &[(String, u32)], word: &str) -
     }
     found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     found.into_iter().map(|(_, w)| w.to_owned()).collect()
+}
+
+/// `word` with one character left out, for each of its characters: two words one replacement apart
+/// share one of these.
+fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len()).map(move |skip| {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != skip)
+            .map(|(_, c)| c)
+            .collect()
+    })
 }
