@@ -14,6 +14,8 @@ const MIN_FIX_DF: u32 = 2;
 const LONGEST_PHRASE: usize = 3;
 /// Latin words shorter than this are not read as pinyin (too many short English words are syllables).
 const MIN_PINYIN_LETTERS: usize = 4;
+/// Each part of a closed compound split in two has at least this many letters ("in" + "kjet" is no split).
+const MIN_COMPOUND_PART: usize = 3;
 
 /// What the catalogue knows: documents containing a term.
 pub type Df<'a> = &'a dyn Fn(&Term) -> u32;
@@ -59,14 +61,17 @@ pub fn english_runs(text: &str, stop: &dyn Fn(&str) -> bool) -> Vec<Vec<String>>
     runs
 }
 
-/// Translates runs of English words, longest dictionary phrase first ("thermal imaging" before
-/// "thermal"). Returns each translated phrase with the Chinese words it became; `keep` says which single
-/// words stay as they are (an abbreviation the catalogue itself uses, such as LED).
+/// Translates runs of English words, longest dictionary phrase first ("steam engine" before "engine").
+/// Returns each translated phrase with the Chinese words it became. `keep` says which single words stay
+/// as they are (an abbreviation the catalogue itself uses, such as LED); `listed` which single words the
+/// synonyms list already expands: inside a longer dictionary phrase they are translated with it, alone
+/// they are left to the list.
 pub fn translate(
     runs: &[Vec<String>],
     dict: &Dictionary,
     df: Df,
     keep: &dyn Fn(&str) -> bool,
+    listed: &dyn Fn(&str) -> bool,
 ) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for run in runs {
@@ -75,7 +80,7 @@ pub fn translate(
             let found = (1..=LONGEST_PHRASE.min(run.len() - i))
                 .rev()
                 .find_map(|len| {
-                    if len == 1 && keep(&run[i]) {
+                    if len == 1 && (keep(&run[i]) || listed(&run[i])) {
                         return None;
                     }
                     let head = run[i..i + len - 1].join(" ");
@@ -87,13 +92,12 @@ pub fn translate(
                             } else {
                                 format!("{head} {last}")
                             };
-                            let words: Vec<String> = dict
-                                .chinese_for(&phrase)
-                                .into_iter()
-                                .filter(|w| usable(w, df))
-                                .take(PER_PHRASE)
-                                .map(str::to_owned)
-                                .collect();
+                            let words = chinese_words(dict, &phrase, df);
+                            let words = if words.is_empty() && len == 1 {
+                                compound_words(dict, &phrase, df)
+                            } else {
+                                words
+                            };
                             (!words.is_empty()).then_some((len, words))
                         })
                 });
@@ -107,6 +111,28 @@ pub fn translate(
         }
     }
     out
+}
+
+/// The catalogue's Chinese words for one English sense, first senses first.
+fn chinese_words(dict: &Dictionary, phrase: &str, df: Df) -> Vec<String> {
+    dict.chinese_for(phrase)
+        .into_iter()
+        .filter(|w| usable(w, df))
+        .take(PER_PHRASE)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A closed compound the dictionary writes open ("inkjet" as "ink jet", "waterproof" as "water proof"):
+/// the first split into two parts of at least [`MIN_COMPOUND_PART`] letters that is a sense.
+fn compound_words(dict: &Dictionary, word: &str, df: Df) -> Vec<String> {
+    if !word.is_ascii() || word.len() < 2 * MIN_COMPOUND_PART {
+        return Vec::new();
+    }
+    (MIN_COMPOUND_PART..=word.len() - MIN_COMPOUND_PART)
+        .map(|cut| chinese_words(dict, &format!("{} {}", &word[..cut], &word[cut..]), df))
+        .find(|words| !words.is_empty())
+        .unwrap_or_default()
 }
 
 /// The Chinese words a Latin word typed in a need can stand for when read as pinyin (`yixiang` → 异响,
@@ -180,7 +206,10 @@ mod tests {
              模塊 模块 [mo2 kuai4] /module/\n\
              異響 异响 [yi4 xiang3] /abnormal noise/\n\
              意向 意向 [yi4 xiang4] /intention/\n\
-             異鄉 异乡 [yi4 xiang1] /foreign land/\n",
+             異鄉 异乡 [yi4 xiang1] /foreign land/\n\
+             噴墨 喷墨 [pen1 mo4] /ink jet/\n\
+             蒸汽機 蒸汽机 [zheng1 qi4 ji1] /steam engine/\n\
+             發動機 发动机 [fa1 dong4 ji1] /engine/\n",
         )
     }
 
@@ -197,7 +226,7 @@ mod tests {
             runs,
             vec![vec!["thermal", "imaging", "coatings"], vec!["the", "army"]]
         );
-        let out = translate(&runs, &dict(), &df, &|_| false);
+        let out = translate(&runs, &dict(), &df, &|_| false, &|_| false);
         assert_eq!(
             out,
             vec![
@@ -206,8 +235,36 @@ mod tests {
             ]
         );
         // A word the catalogue uses as it is (an abbreviation) is kept, not translated.
-        let kept = translate(&[vec!["coating".into()]], &dict(), &df, &|_| true);
+        let kept = translate(&[vec!["coating".into()]], &dict(), &df, &|_| true, &|_| {
+            false
+        });
         assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn closed_compounds_and_phrases_holding_a_listed_word_are_translated() {
+        let df = catalogue(&["喷墨", "蒸汽机", "发动机"]);
+        let engine_listed = |w: &str| w == "engine";
+        let runs = vec![vec!["inkjet".to_owned(), "steam".into(), "engine".into()]];
+        let out = translate(&runs, &dict(), &df, &|_| false, &engine_listed);
+        assert_eq!(
+            out,
+            vec![
+                ("inkjet".to_owned(), vec!["喷墨".to_owned()]),
+                ("steam engine".to_owned(), vec!["蒸汽机".to_owned()]),
+            ]
+        );
+        // Alone, a word the synonyms list expands is left to the list.
+        let alone = translate(
+            &[vec!["engine".into()]],
+            &dict(),
+            &df,
+            &|_| false,
+            &engine_listed,
+        );
+        assert!(alone.is_empty());
+        // A split must leave real words: no part shorter than three letters.
+        assert!(compound_words(&dict(), "inkj", &df).is_empty());
     }
 
     #[test]

@@ -377,18 +377,19 @@ impl Analyzer {
         query: &mut Query,
         weights: &mut Vec<(Term, f32)>,
     ) -> Vec<Term> {
-        let stop = |w: &str| filler().contains(w) || listed.contains(&w);
+        let stop = |w: &str| filler().contains(w);
         let runs = expand::english_runs(text, &stop);
         let keep = |w: &str| df(&Term::Word(w.to_owned())) > 0;
+        let is_listed = |w: &str| listed.contains(&w);
         let mut replaced = Vec::new();
-        let mut found = expand::translate(&runs, self.dictionary, df, &keep);
+        let mut found = expand::translate(&runs, self.dictionary, df, &keep, &is_listed);
         if self.pinyin {
             // A word no English sense took may be Chinese typed in pinyin (有yixiang, 求jishu).
             let translated: Vec<&str> = found.iter().flat_map(|(p, _)| p.split(' ')).collect();
             let pinyin: Vec<(String, Vec<String>)> = runs
                 .iter()
                 .flatten()
-                .filter(|w| !translated.contains(&w.as_str()) && !keep(w))
+                .filter(|w| !translated.contains(&w.as_str()) && !keep(w) && !is_listed(w))
                 .filter_map(|w| {
                     let words = expand::pinyin_words(w, self.dictionary, df);
                     (!words.is_empty()).then(|| (w.clone(), words))
