@@ -365,6 +365,42 @@ fn english_needs_reach_the_chinese_catalogue() {
 }
 
 #[test]
+fn english_phrases_win_over_their_words() {
+    let (index, analyzer) = sample();
+    // "engine" alone is in the synonyms list (发动机); "steam engine" is one dictionary sense.
+    let need = "a compact steam engine for desktop inkjet printers";
+    let result = index.search(analyzer, need, &Filters::default(), 10);
+    let became = |en: &str| {
+        result
+            .translations
+            .iter()
+            .find(|(e, _)| e == en)
+            .map(|(_, zh)| zh.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        became("steam engine").iter().any(|w| w == "蒸汽机"),
+        "{:?}",
+        result.translations
+    );
+    assert!(
+        became("inkjet").iter().any(|w| w == "喷墨"),
+        "{:?}",
+        result.translations
+    );
+    let words: Vec<String> = analyzer
+        .analyze(need, index)
+        .words
+        .into_iter()
+        .map(|w| w.text)
+        .collect();
+    assert!(
+        !words.iter().any(|w| w == "发动机"),
+        "the list's word for engine alone: {words:?}"
+    );
+}
+
+#[test]
 fn homophone_typos_are_corrected() {
     let (index, analyzer) = sample();
     // 图覆 for 涂覆: typed by pinyin, the wrong character sounds right.

@@ -400,6 +400,9 @@ impl Analyzer {
         for (phrase, words) in found {
             for english in phrase.split(' ') {
                 replaced.push(Term::Word(english.to_owned()));
+                if phrase.contains(' ') && listed.contains(&english) {
+                    drop_alternatives_of(query, weights, english);
+                }
             }
             for w in &words {
                 add_alternative(
@@ -413,6 +416,21 @@ impl Analyzer {
         }
         replaced
     }
+}
+
+/// Removes what the synonyms list added for `lay` (the longer dictionary phrase holding it took its
+/// place: "steam engine" is 蒸汽机, not a steam 发动机), and the terms no other word of the need has.
+fn drop_alternatives_of(query: &mut Query, weights: &mut Vec<(Term, f32)>, lay: &str) {
+    let Some(group) = query.alternatives.iter().position(|a| a == lay) else {
+        return;
+    };
+    let (dropped, kept): (Vec<QueryWord>, Vec<QueryWord>) = std::mem::take(&mut query.words)
+        .into_iter()
+        .partition(|w| w.origin == Origin::Synonym && w.stands_for == Some(group));
+    query.words = kept;
+    let still_used = |t: &Term| query.words.iter().any(|w| w.terms.contains(t));
+    let gone: Vec<&Term> = dropped.iter().flat_map(|w| &w.terms).collect();
+    weights.retain(|(t, _)| !gone.contains(&t) || still_used(t));
 }
 
 /// The need's own words and their terms: bigrams inside a word at full (or sought) weight, bigrams across
