@@ -23,52 +23,17 @@ pub(super) async fn write_institutions(
     let mut by_name: HashMap<String, usize> = HashMap::new();
     while let Some(batch) = rx.recv().await {
         for item in batch {
-            let record = match item.parsed {
-                Ok(r) => r,
-                Err(errors) => {
-                    sink.reject(item.line, &item.text, &errors);
-                    continue;
-                }
-            };
-            match by_name.get(&record.name) {
-                None => {
-                    by_name.insert(record.name.clone(), merged.len());
-                    merged.push((item.line, record));
-                }
-                Some(&i) if format == Format::Csv => {
-                    let (_, existing) = &mut merged[i];
-                    if record.region.is_some()
-                        && existing.region.is_some()
-                        && record.region != existing.region
-                    {
-                        let reason = format!(
-                            "differs from the region given for `{}` on an earlier row",
-                            record.name
-                        );
-                        sink.reject(item.line, &item.text, &[FieldError::new("region", reason)]);
-                        continue;
-                    }
-                    existing.region = existing.region.take().or(record.region);
-                    for contact in record.contacts {
-                        if existing.contacts.iter().any(|c| c.name == contact.name) {
-                            let reason = format!("contact `{}` is listed twice", contact.name);
-                            sink.reject(
-                                item.line,
-                                &item.text,
-                                &[FieldError::new("contact_name", reason)],
-                            );
-                        } else {
-                            existing.contacts.push(contact);
-                        }
-                    }
-                }
-                Some(&i) => {
-                    let reason = format!(
-                        "`{}` appears twice in this file (first on line {})",
-                        record.name, merged[i].0
-                    );
-                    sink.reject(item.line, &item.text, &[FieldError::new("name", reason)]);
-                }
+            match item.parsed {
+                Ok(record) => gather(
+                    &mut merged,
+                    &mut by_name,
+                    format,
+                    sink,
+                    item.line,
+                    &item.text,
+                    record,
+                ),
+                Err(errors) => sink.reject(item.line, &item.text, &errors),
             }
         }
         if let Some(bar) = progress {
@@ -78,8 +43,59 @@ pub(super) async fn write_institutions(
     if merged.is_empty() && sink.count == 0 {
         return Ok((0, 0));
     }
+    upsert(tx, &merged).await
+}
+
+/// Adds one parsed row: a new institution, or (CSV) more contacts of one already seen, or a rejection.
+fn gather(
+    merged: &mut Vec<(u64, InstitutionRecord)>,
+    by_name: &mut HashMap<String, usize>,
+    format: Format,
+    sink: &mut RejectSink,
+    line: u64,
+    text: &str,
+    record: InstitutionRecord,
+) {
+    let Some(&i) = by_name.get(&record.name) else {
+        by_name.insert(record.name.clone(), merged.len());
+        merged.push((line, record));
+        return;
+    };
+    if format != Format::Csv {
+        let reason = format!(
+            "`{}` appears twice in this file (first on line {})",
+            record.name, merged[i].0
+        );
+        sink.reject(line, text, &[FieldError::new("name", reason)]);
+        return;
+    }
+    let (_, existing) = &mut merged[i];
+    if record.region.is_some() && existing.region.is_some() && record.region != existing.region {
+        let reason = format!(
+            "differs from the region given for `{}` on an earlier row",
+            record.name
+        );
+        sink.reject(line, text, &[FieldError::new("region", reason)]);
+        return;
+    }
+    existing.region = existing.region.take().or(record.region);
+    for contact in record.contacts {
+        if existing.contacts.iter().any(|c| c.name == contact.name) {
+            let reason = format!("contact `{}` is listed twice", contact.name);
+            sink.reject(line, text, &[FieldError::new("contact_name", reason)]);
+        } else {
+            existing.contacts.push(contact);
+        }
+    }
+}
+
+/// Writes the gathered institutions and their contacts; returns (inserted, updated) institutions.
+async fn upsert(
+    tx: &mut Transaction<'_, Postgres>,
+    merged: &[(u64, InstitutionRecord)],
+) -> Result<(u64, u64), sqlx::Error> {
     let (mut inserted, mut updated) = (0, 0);
-    for (_, record) in &merged {
+    for (_, record) in merged {
         let (id, was_inserted): (i64, bool) = sqlx::query_as(
             "INSERT INTO institutions (name, region) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET region = EXCLUDED.region, updated_at = now()

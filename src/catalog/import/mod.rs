@@ -135,17 +135,7 @@ pub async fn import_reader<R: BufRead + Send + 'static>(
         });
     }
     let committed = sink.count == 0 || opts.skip_invalid;
-    if committed {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANGE_CHANNEL)
-            .bind(kind.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-    } else {
-        tx.rollback().await.map_err(db_err)?;
-    }
+    end_transaction(tx, committed, kind).await.map_err(db_err)?;
     let rejects_file = sink.finish()?;
     Ok(FileReport {
         file: name.to_owned(),
@@ -163,6 +153,24 @@ pub async fn import_reader<R: BufRead + Send + 'static>(
         rejects_file,
         elapsed: started.elapsed(),
     })
+}
+
+/// Commits (telling the search index that `kind` changed) or, when a bad record was not skipped, rolls
+/// back.
+async fn end_transaction(
+    mut tx: Transaction<'_, Postgres>,
+    committed: bool,
+    kind: Kind,
+) -> Result<(), sqlx::Error> {
+    if !committed {
+        return tx.rollback().await;
+    }
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANGE_CHANNEL)
+        .bind(kind.as_str())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 /// Bulk-load settings for this transaction, each tried on its own and kept only if the server allows it

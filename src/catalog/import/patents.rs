@@ -73,37 +73,7 @@ pub(super) async fn write_patents(
         .await?;
     let (mut inserted, mut updated) = (0u64, 0u64);
     while let Some(batch) = rx.recv().await {
-        let mut valid = Vec::with_capacity(batch.len());
-        for item in &batch {
-            let record = match &item.parsed {
-                Ok(r) => r,
-                Err(errors) => {
-                    sink.reject(item.line, &item.text, errors);
-                    continue;
-                }
-            };
-            let id = match institutions.get(&record.institution) {
-                Some(id) => *id,
-                None if opts.create_institutions => {
-                    let id = insert_bare_institution(tx, &record.institution).await?;
-                    institutions.insert(record.institution.clone(), id);
-                    id
-                }
-                None => {
-                    let reason = format!(
-                        "`{}` is not in the catalogue; import its institution record first or pass --create-institutions",
-                        record.institution
-                    );
-                    sink.reject(
-                        item.line,
-                        &item.text,
-                        &[FieldError::new("institution", reason)],
-                    );
-                    continue;
-                }
-            };
-            valid.push((record, id));
-        }
+        let valid = with_institutions(tx, &batch, &mut institutions, sink, opts).await?;
         if let Some(bar) = progress {
             bar.set_position(bytes.load(Ordering::Relaxed));
         }
@@ -111,30 +81,9 @@ pub(super) async fn write_patents(
         if valid.is_empty() || (sink.count > 0 && !opts.skip_invalid) {
             continue;
         }
-        let existing: std::collections::HashSet<String> = if empty_at_start {
-            Default::default()
-        } else {
-            let numbers: Vec<&str> = valid.iter().map(|(r, _)| r.number.as_str()).collect();
-            sqlx::query_scalar("SELECT number FROM patents WHERE number = ANY($1)")
-                .bind(&numbers)
-                .fetch_all(&mut **tx)
-                .await?
-                .into_iter()
-                .collect()
-        };
-        let (mut new, mut known) = (CopyBuffer::default(), CopyBuffer::default());
-        for (record, id) in valid {
-            let buffer = if existing.contains(&record.number) {
-                &mut known
-            } else {
-                &mut new
-            };
-            buffer.push(record, id);
-        }
-        copy_batch(tx, "patents", &new).await?;
-        copy_batch(tx, "import_staging", &known).await?;
-        inserted += new.rows as u64;
-        updated += known.rows as u64;
+        let (new, known) = write_batch(tx, valid, empty_at_start).await?;
+        inserted += new;
+        updated += known;
     }
     let mut changed = 0;
     if updated > 0 && (sink.count == 0 || opts.skip_invalid) {
@@ -144,6 +93,81 @@ pub(super) async fn write_patents(
             .rows_affected();
     }
     Ok((inserted, updated, changed))
+}
+
+/// The batch's valid records with their institution's id; a record whose institution is unknown is
+/// rejected, or its institution created with `--create-institutions`.
+async fn with_institutions<'b>(
+    tx: &mut Transaction<'_, Postgres>,
+    batch: &'b [Item<PatentRecord>],
+    institutions: &mut HashMap<String, i64>,
+    sink: &mut RejectSink,
+    opts: &ImportOptions,
+) -> Result<Vec<(&'b PatentRecord, i64)>, sqlx::Error> {
+    let mut valid = Vec::with_capacity(batch.len());
+    for item in batch {
+        let record = match &item.parsed {
+            Ok(r) => r,
+            Err(errors) => {
+                sink.reject(item.line, &item.text, errors);
+                continue;
+            }
+        };
+        let id = match institutions.get(&record.institution) {
+            Some(id) => *id,
+            None if opts.create_institutions => {
+                let id = insert_bare_institution(tx, &record.institution).await?;
+                institutions.insert(record.institution.clone(), id);
+                id
+            }
+            None => {
+                let reason = format!(
+                    "`{}` is not in the catalogue; import its institution record first or pass --create-institutions",
+                    record.institution
+                );
+                sink.reject(
+                    item.line,
+                    &item.text,
+                    &[FieldError::new("institution", reason)],
+                );
+                continue;
+            }
+        };
+        valid.push((record, id));
+    }
+    Ok(valid)
+}
+
+/// Copies a batch: new patents straight into `patents`, known ones into the staging table (merged at the
+/// end). Returns (new, known) row counts.
+async fn write_batch(
+    tx: &mut Transaction<'_, Postgres>,
+    valid: Vec<(&PatentRecord, i64)>,
+    empty_at_start: bool,
+) -> Result<(u64, u64), sqlx::Error> {
+    let existing: std::collections::HashSet<String> = if empty_at_start {
+        Default::default()
+    } else {
+        let numbers: Vec<&str> = valid.iter().map(|(r, _)| r.number.as_str()).collect();
+        sqlx::query_scalar("SELECT number FROM patents WHERE number = ANY($1)")
+            .bind(&numbers)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let (mut new, mut known) = (CopyBuffer::default(), CopyBuffer::default());
+    for (record, id) in valid {
+        let buffer = if existing.contains(&record.number) {
+            &mut known
+        } else {
+            &mut new
+        };
+        buffer.push(record, id);
+    }
+    copy_batch(tx, "patents", &new).await?;
+    copy_batch(tx, "import_staging", &known).await?;
+    Ok((new.rows as u64, known.rows as u64))
 }
 
 async fn insert_bare_institution(

@@ -63,65 +63,9 @@ pub(super) fn candidates(
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         for (s, seg) in segments.iter().enumerate() {
-            let Scratch { acc, mask, touched } = &mut *scratch;
-            if acc.len() < seg.len() {
-                acc.resize(seg.len(), 0.0);
-                mask.resize(seg.len(), 0);
-            }
-            // Two phases keep long posting lists off the hot path: rare terms are accumulated over
-            // their whole lists and pick the candidates; frequent terms (low idf, long lists) are then
-            // looked up for those candidates only, through the lists' skip tables. The strongest terms
-            // always take part in phase one, so a need made only of common words still finds documents.
-            let frequent_df = (seg.len() / FREQUENT_SHARE).max(FREQUENT_MIN_DF) as u32;
-            let mut late: Vec<(usize, u32, f32)> = Vec::new();
-            for (bit, (term, weight)) in terms.iter().enumerate() {
-                let Some(id) = seg.term_id(term) else {
-                    continue;
-                };
-                let w = weight / 255.0;
-                if bit >= ALWAYS_EARLY && seg.df(id) > frequent_df {
-                    late.push((bit, id, w));
-                    continue;
-                }
-                for (doc, impact) in seg.postings(id) {
-                    let d = doc as usize;
-                    if mask[d] == 0 {
-                        touched.push(doc);
-                    }
-                    acc[d] += w * impact as f32;
-                    mask[d] |= 1 << bit;
-                }
-            }
-            let deleted = &deleted[s];
-            touched.retain(|&doc| {
-                let d = doc as usize;
-                let keep = !deleted[d] && compiled.passes(&seg.meta[d]);
-                if !keep {
-                    acc[d] = 0.0;
-                    mask[d] = 0;
-                }
-                keep
-            });
-            if !late.is_empty() && touched.len() > CANDIDATES {
-                // Keep the best candidates by partial score; reset the rest.
-                touched.select_nth_unstable_by(CANDIDATES, |a, b| {
-                    acc[*b as usize].total_cmp(&acc[*a as usize])
-                });
-                for &doc in &touched[CANDIDATES..] {
-                    acc[doc as usize] = 0.0;
-                    mask[doc as usize] = 0;
-                }
-                touched.truncate(CANDIDATES);
-            }
-            if !late.is_empty() {
-                touched.sort_unstable();
-                for &(bit, id, w) in &late {
-                    seg.for_each_impact(id, touched, |doc, impact| {
-                        acc[doc as usize] += w * impact as f32;
-                        mask[doc as usize] |= 1 << bit;
-                    });
-                }
-            }
+            let scratch = &mut *scratch;
+            accumulate(seg, &deleted[s], compiled, terms, scratch);
+            let Scratch { acc, mask, touched } = scratch;
             for &doc in touched.iter() {
                 let d = doc as usize;
                 let (score, m) = (acc[d], mask[d]);
@@ -145,4 +89,74 @@ pub(super) fn candidates(
         }
     });
     heap.into_vec()
+}
+
+/// One segment's candidates into `scratch`: `touched` lists the live documents that pass the filters,
+/// `acc` holds their summed impacts and `mask` the bits of the terms they contain.
+fn accumulate(
+    seg: &Segment,
+    deleted: &[bool],
+    compiled: &CompiledFilters,
+    terms: &[(Term, f32)],
+    scratch: &mut Scratch,
+) {
+    let Scratch { acc, mask, touched } = scratch;
+    if acc.len() < seg.len() {
+        acc.resize(seg.len(), 0.0);
+        mask.resize(seg.len(), 0);
+    }
+    // Two phases keep long posting lists off the hot path: rare terms are accumulated over their whole
+    // lists and pick the candidates; frequent terms (low idf, long lists) are then looked up for those
+    // candidates only, through the lists' skip tables. The strongest terms always take part in phase one,
+    // so a need made only of common words still finds documents.
+    let frequent_df = (seg.len() / FREQUENT_SHARE).max(FREQUENT_MIN_DF) as u32;
+    let mut late: Vec<(usize, u32, f32)> = Vec::new();
+    for (bit, (term, weight)) in terms.iter().enumerate() {
+        let Some(id) = seg.term_id(term) else {
+            continue;
+        };
+        let w = weight / 255.0;
+        if bit >= ALWAYS_EARLY && seg.df(id) > frequent_df {
+            late.push((bit, id, w));
+            continue;
+        }
+        for (doc, impact) in seg.postings(id) {
+            let d = doc as usize;
+            if mask[d] == 0 {
+                touched.push(doc);
+            }
+            acc[d] += w * impact as f32;
+            mask[d] |= 1 << bit;
+        }
+    }
+    touched.retain(|&doc| {
+        let d = doc as usize;
+        let keep = !deleted[d] && compiled.passes(&seg.meta[d]);
+        if !keep {
+            acc[d] = 0.0;
+            mask[d] = 0;
+        }
+        keep
+    });
+    if late.is_empty() {
+        return;
+    }
+    if touched.len() > CANDIDATES {
+        // Keep the best candidates by partial score; reset the rest.
+        touched.select_nth_unstable_by(CANDIDATES, |a, b| {
+            acc[*b as usize].total_cmp(&acc[*a as usize])
+        });
+        for &doc in &touched[CANDIDATES..] {
+            acc[doc as usize] = 0.0;
+            mask[doc as usize] = 0;
+        }
+        touched.truncate(CANDIDATES);
+    }
+    touched.sort_unstable();
+    for &(bit, id, w) in &late {
+        seg.for_each_impact(id, touched, |doc, impact| {
+            acc[doc as usize] += w * impact as f32;
+            mask[doc as usize] |= 1 << bit;
+        });
+    }
 }

@@ -254,10 +254,6 @@ impl Index {
         let n = self.live_docs.max(1) as f32;
         // Each query term's document frequency, looked up once (over all segments).
         let dfs: Vec<u32> = query.terms.iter().map(|(t, _)| self.df(t)).collect();
-        let df_of = |t: &Term| match query.terms.iter().position(|(x, _)| x == t) {
-            Some(i) => dfs[i],
-            None => self.df(t),
-        };
         // Global idf per query term; terms the catalogue lacks are dropped.
         let mut terms: Vec<(Term, f32)> = query
             .terms
@@ -268,28 +264,7 @@ impl Index {
             .collect();
         terms.sort_by(|a, b| b.1.total_cmp(&a.1));
         terms.truncate(MAX_TERMS);
-        let term_bit = |t: &Term| terms.iter().position(|(x, _)| x == t).map(|i| 1u64 << i);
-        // Whole words: bonus when a patent contains every term of the word.
-        let words: Vec<WordBonus> = query
-            .words
-            .iter()
-            .filter_map(|w| {
-                let mut mask = 0u64;
-                let mut sum = 0.0;
-                for t in &w.terms {
-                    mask |= term_bit(t)?;
-                    sum += idf(n, df_of(t) as f32);
-                }
-                (mask != 0).then(|| WordBonus {
-                    mask,
-                    bonus: COVERAGE_WEIGHT * w.weight * sum / w.terms.len() as f32,
-                    user: w.origin == Origin::User,
-                    stands_for: w.stands_for,
-                    text: w.text.clone(),
-                })
-            })
-            .collect();
-        let plan = Plan::new(query, &terms, words);
+        let plan = Plan::new(query, &terms, self.word_bonuses(query, &terms, &dfs));
         // The scale counts every term of the need, including those no patent has: a need whose main words
         // the catalogue lacks must not look like a strong match because its one common word matched.
         let missing: f32 = query
@@ -299,17 +274,7 @@ impl Index {
             .filter(|(_, df)| **df == 0)
             .map(|((_, w), _)| w * idf(n, 1.0))
             .sum();
-        let mut chars: Vec<(u16, f32)> = query
-            .chars
-            .iter()
-            .filter_map(|&(c, w)| {
-                let unit = u16::try_from(c as u32).ok()?;
-                let df: u32 = self.segments.iter().map(|s| s.char_df(unit)).sum();
-                (df > 0).then(|| (unit, CHAR_WEIGHT * w * idf(n, df as f32)))
-            })
-            .collect();
-        chars.sort_by(|a, b| b.1.total_cmp(&a.1));
-        chars.truncate(MAX_CHARS);
+        let chars = self.scored_chars(query);
         let best: Vec<f32> = terms.iter().map(|(_, w)| *w).collect();
         let max_score: f32 =
             missing + plan.score(&best) + chars.iter().map(|(_, w)| w).sum::<f32>();
@@ -331,6 +296,54 @@ impl Index {
             terms,
             max_score,
         }
+    }
+
+    /// Whole words of the need: a bonus when a patent contains every term of the word (`terms` are the
+    /// scored terms; `dfs` the document frequencies of the query's terms, in order).
+    fn word_bonuses(&self, query: &Query, terms: &[(Term, f32)], dfs: &[u32]) -> Vec<WordBonus> {
+        let n = self.live_docs.max(1) as f32;
+        let df_of = |t: &Term| match query.terms.iter().position(|(x, _)| x == t) {
+            Some(i) => dfs[i],
+            None => self.df(t),
+        };
+        let term_bit = |t: &Term| terms.iter().position(|(x, _)| x == t).map(|i| 1u64 << i);
+        query
+            .words
+            .iter()
+            .filter_map(|w| {
+                let mut mask = 0u64;
+                let mut sum = 0.0;
+                for t in &w.terms {
+                    mask |= term_bit(t)?;
+                    sum += idf(n, df_of(t) as f32);
+                }
+                (mask != 0).then(|| WordBonus {
+                    mask,
+                    bonus: COVERAGE_WEIGHT * w.weight * sum / w.terms.len() as f32,
+                    user: w.origin == Origin::User,
+                    stands_for: w.stands_for,
+                    text: w.text.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The need's one-character words and fragments that patents contain, weighted by idf; the
+    /// [`MAX_CHARS`] strongest are kept.
+    fn scored_chars(&self, query: &Query) -> Vec<(u16, f32)> {
+        let n = self.live_docs.max(1) as f32;
+        let mut chars: Vec<(u16, f32)> = query
+            .chars
+            .iter()
+            .filter_map(|&(c, w)| {
+                let unit = u16::try_from(c as u32).ok()?;
+                let df: u32 = self.segments.iter().map(|s| s.char_df(unit)).sum();
+                (df > 0).then(|| (unit, CHAR_WEIGHT * w * idf(n, df as f32)))
+            })
+            .collect();
+        chars.sort_by(|a, b| b.1.total_cmp(&a.1));
+        chars.truncate(MAX_CHARS);
+        chars
     }
 
     fn df(&self, term: &Term) -> u32 {
