@@ -204,7 +204,7 @@ pub async fn upload(Admin(signed): Admin, form: Multipart) -> Response {
     see_other(&format!("/web/admin/import/{id}"))
 }
 
-/// Imports in the background, writing the progress every [`TICK`], then the outcome and the audit entry.
+/// Imports in the background, writing the progress every [`TICK`], then the audit entry and the outcome.
 /// (The import is one transaction: if the process stops meanwhile, nothing of it is written.)
 async fn run(pool: PgPool, id: i64, up: Upload, who: (String, i64)) {
     let bar = indicatif::ProgressBar::hidden();
@@ -225,16 +225,17 @@ async fn run(pool: PgPool, id: i64, up: Upload, who: (String, i64)) {
         Ok(report) => report.summary(),
         Err(e) => e.clone(),
     };
-    let report = outcome.map(|r| serde_json::to_value(&r).unwrap_or_default());
-    if let Err(e) = jobs::finish(&pool, id, report).await {
-        tracing::error!(error = %e, import = id, "cannot record an import's outcome");
-    }
+    // Audited before the job shows as finished, so that whoever sees it finished finds it in the log.
     let audited = async {
         let mut conn = pool.acquire().await?;
         crate::operators::audit::record(&mut conn, &who.0, who.1, "import", &detail).await
     };
     if let Err(e) = audited.await {
         tracing::error!(error = %e, import = id, "cannot audit an import");
+    }
+    let report = outcome.map(|r| serde_json::to_value(&r).unwrap_or_default());
+    if let Err(e) = jobs::finish(&pool, id, report).await {
+        tracing::error!(error = %e, import = id, "cannot record an import's outcome");
     }
 }
 
