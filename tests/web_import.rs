@@ -130,3 +130,56 @@ async fn an_admin_imports_a_file_and_sees_every_problem_with_its_line(pool: sqlx
     let jobs = c.count("SELECT count(*) FROM import_jobs").await;
     assert_eq!(jobs, 2, "refused uploads start no import");
 }
+
+#[sqlx::test]
+async fn an_import_whose_process_stopped_shows_as_interrupted(pool: sqlx::PgPool) {
+    let mut c = Console::new(&pool).await;
+    let admin = c.signed_in(ADMIN).await;
+    // What a process leaves behind when it stops mid-import (a restart, a crash): the job is unfinished
+    // and its heartbeat, written every half second while it lived, stopped two minutes ago.
+    let insert = |file: &'static str, silent_secs: f64| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO import_jobs (file, started_by, bytes_total, bytes_done, heartbeat_at)
+             VALUES ($1, 'telegram:1', 1000, 400, now() - make_interval(secs => $2)) RETURNING id",
+        )
+        .bind(file)
+        .bind(silent_secs)
+        .fetch_one(&pool)
+    };
+    let stopped = insert("停掉的.jsonl", 120.0).await.unwrap();
+    let alive = insert("进行中.jsonl", 0.0).await.unwrap();
+
+    let r = admin
+        .get(c.url(&format!("/web/admin/import/{stopped}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        !r.headers().contains_key("refresh"),
+        "an interrupted import's page stops refreshing"
+    );
+    let page = r.text().await.unwrap();
+    assert!(page.contains("停掉的.jsonl 的导入被中断"), "{page}");
+    assert!(!page.contains("<progress"), "{page}");
+
+    let r = admin
+        .get(c.url(&format!("/web/admin/import/{alive}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers().contains_key("refresh"),
+        "a live import still refreshes"
+    );
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("正在导入 进行中.jsonl：已读取 40%")
+    );
+
+    let (_, list) = get(&admin, &c.url("/web/admin/import")).await;
+    assert!(list.contains("停掉的.jsonl 的导入被中断"), "{list}");
+    assert!(list.contains("正在导入 进行中.jsonl"), "{list}");
+}

@@ -153,6 +153,7 @@ pub const KEYS: &[&str] = &[
     "import_done",
     "import_not_committed",
     "import_failed",
+    "import_interrupted",
     "import_unknown",
     "import_again",
     "import_counts",

@@ -239,10 +239,11 @@ async fn run(pool: PgPool, id: i64, up: Upload, who: (String, i64)) {
     }
 }
 
-/// One line for the list: running (with its percentage), imported, not imported, failed.
+/// One line for the list: running (with its percentage), interrupted, imported, not imported, failed.
 fn outcome_line(signed: &Signed, j: &Job) -> String {
     let file = ("file", j.file.clone());
     match (&j.finished_at, report_of(j), &j.error) {
+        (None, _, _) if j.interrupted => signed.t("import_interrupted", &[file]),
         (None, _, _) => signed.t("import_running", &[file, ("count", percent(j).to_string())]),
         (Some(_), Some(r), _) if r.committed => signed.t("import_done", &[file]),
         (Some(_), Some(_), _) => signed.t("import_not_committed", &[file]),
@@ -288,7 +289,7 @@ pub async fn job(Admin(signed): Admin, Path(id): Path<String>) -> Response {
         html::esc(&title),
         html::para(&outcome_line(&signed, &j), None)
     );
-    if j.finished_at.is_none() {
+    if j.finished_at.is_none() && !j.interrupted {
         let _ = write!(
             body,
             "<progress max=\"100\" value=\"{}\"></progress>",

@@ -16,7 +16,21 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
     pub report: Option<sqlx::types::Json<serde_json::Value>>,
     pub error: Option<String>,
+    /// Unfinished, and its process has not written for [`STALE_AFTER_SECS`]: the process stopped, and the
+    /// import's transaction with it.
+    pub interrupted: bool,
 }
+
+/// An unfinished import whose heartbeat is older than this is interrupted. The importing process writes
+/// every half second, even while PostgreSQL commits; a minute leaves room for a busy server.
+pub const STALE_AFTER_SECS: i64 = 60;
+
+/// The columns of a [`Job`], with `interrupted` decided by the database's clock.
+const SELECT_JOB: &str =
+    "SELECT id, file, started_by, started_at, bytes_total, bytes_done, finished_at,
+        report, error,
+        (finished_at IS NULL AND heartbeat_at < now() - make_interval(secs => $1)) AS interrupted
+    FROM import_jobs";
 
 pub async fn start(pool: &PgPool, file: &str, by: &str, bytes: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -30,7 +44,9 @@ pub async fn start(pool: &PgPool, file: &str, by: &str, bytes: i64) -> Result<i6
 }
 
 pub async fn advance(pool: &PgPool, id: i64, done: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE import_jobs SET bytes_done = $2 WHERE id = $1 AND finished_at IS NULL")
+    sqlx::query(
+        "UPDATE import_jobs SET bytes_done = $2, heartbeat_at = now() WHERE id = $1 AND finished_at IS NULL",
+    )
         .bind(id)
         .bind(done)
         .execute(pool)
@@ -61,7 +77,8 @@ pub async fn finish(
 }
 
 pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Job>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM import_jobs WHERE id = $1")
+    sqlx::query_as(&format!("{SELECT_JOB} WHERE id = $2"))
+        .bind(STALE_AFTER_SECS as f64)
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -69,7 +86,8 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Job>, sqlx::Error> {
 
 /// The newest imports.
 pub async fn recent(pool: &PgPool) -> Result<Vec<Job>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM import_jobs ORDER BY id DESC LIMIT 20")
+    sqlx::query_as(&format!("{SELECT_JOB} ORDER BY id DESC LIMIT 20"))
+        .bind(STALE_AFTER_SECS as f64)
         .fetch_all(pool)
         .await
 }
