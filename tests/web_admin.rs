@@ -249,14 +249,23 @@ async fn an_admin_issues_an_invite_code_on_the_page_and_the_contact_registers_wi
     assert!(page.contains("目录中没有机构“不存在大学”"), "{page}");
     assert_eq!(c.count("SELECT count(*) FROM invites").await, 0);
 
-    let (status, _) = post(
-        &admin,
-        &url,
-        &[("csrf", &csrf), ("institution", &institution)],
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, page) = get(&admin, &c.url("/web/admin/invites?created=x")).await;
+    let r = admin
+        .post(&url)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("institution", institution.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = r.headers()["location"].to_str().unwrap().to_owned();
+    let (_, page) = get(&admin, &c.url(&back)).await;
+    assert!(page.contains("class=\"flash\""), "{page}");
+    assert!(
+        page.contains(&format!("<option selected>{institution}</option>")),
+        "the institution just invited stays chosen: {page}"
+    );
     let at = page.find("<code>").expect("the code is listed") + 6;
     let code = page[at..at + page[at..].find('<').unwrap()].to_owned();
     assert!(audit(&pool).await.iter().any(|(who, action, detail)| {

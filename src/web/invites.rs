@@ -42,8 +42,10 @@ pub async fn list(Admin(signed): Admin, Query(q): Query<ListQuery>) -> Response 
         html::csrf_field(&signed.session.csrf),
         html::esc(&signed.t("invite_for", &[]))
     );
+    // The institution just invited stays chosen: the next invite is often for a second contact of it.
     for i in &institutions {
-        let _ = write!(body, "<option>{}</option>", html::esc(&i.name));
+        let selected = if i.name == q.created { " selected" } else { "" };
+        let _ = write!(body, "<option{selected}>{}</option>", html::esc(&i.name));
     }
     let _ = write!(
         body,
