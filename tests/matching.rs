@@ -398,6 +398,11 @@ fn english_phrases_win_over_their_words() {
         !words.iter().any(|w| w == "发动机"),
         "the list's word for engine alone: {words:?}"
     );
+    assert!(
+        !result.translations.iter().any(|(en, _)| en == "engine"),
+        "the reply does not say engine was searched as 发动机: {:?}",
+        result.translations
+    );
 }
 
 #[test]

@@ -238,13 +238,26 @@ impl Analyzer {
         }
         add_stems(&mut query, &mut weights);
         // The synonyms list is scanned once: its entries expand here, and its English words are not
-        // translated again by the dictionary.
+        // translated again by the dictionary, unless inside a longer dictionary phrase, which then takes
+        // the entry's place ("steam engine" is 蒸汽机, not a steam 发动机).
         let listed: Vec<(&str, &str)> = self.synonyms.expansions(&text).collect();
-        let mut replaced = Self::listed_synonyms(&listed, vocab, &mut query, &mut weights);
-        if self.translation {
+        let found = if self.translation {
             let lay: Vec<&str> = listed.iter().map(|(lay, _)| *lay).collect();
-            replaced.extend(self.translate(&text, &lay, &df, &mut query, &mut weights));
-        }
+            self.translations(&text, &lay, &df)
+        } else {
+            Vec::new()
+        };
+        let in_phrase = |lay: &str| {
+            found
+                .iter()
+                .any(|(phrase, _)| phrase.contains(' ') && phrase.split(' ').any(|e| e == lay))
+        };
+        let listed: Vec<(&str, &str)> = listed
+            .into_iter()
+            .filter(|(lay, _)| !in_phrase(lay))
+            .collect();
+        let mut replaced = Self::listed_synonyms(&listed, vocab, &mut query, &mut weights);
+        replaced.extend(add_translations(found, &mut query, &mut weights));
         weights.retain(|(t, _)| !replaced.contains(t));
         query
             .words
@@ -372,22 +385,19 @@ impl Analyzer {
         replaced
     }
 
-    /// English words the catalogue does not use become the Chinese words of their dictionary sense, at
-    /// full weight (an English need has nothing else to match); the translations are kept for the reply.
-    /// Returns the English terms replaced.
-    fn translate(
+    /// English words the catalogue does not use, each with the Chinese words of its dictionary sense
+    /// (longest phrase first), or, when no sense takes it, of its reading as pinyin. Single words the
+    /// synonyms list expands (`listed`) are left to the list.
+    fn translations(
         &self,
         text: &str,
         listed: &[&str],
         df: expand::Df,
-        query: &mut Query,
-        weights: &mut Vec<(Term, f32)>,
-    ) -> Vec<Term> {
+    ) -> Vec<(String, Vec<String>)> {
         let stop = |w: &str| filler().contains(w);
         let runs = expand::english_runs(text, &stop);
         let keep = |w: &str| df(&Term::Word(w.to_owned())) > 0;
         let is_listed = |w: &str| listed.contains(&w);
-        let mut replaced = Vec::new();
         let mut found = expand::translate(&runs, self.dictionary, df, &keep, &is_listed);
         if self.pinyin {
             // A word no English sense took may be Chinese typed in pinyin (有yixiang, 求jishu).
@@ -403,40 +413,35 @@ impl Analyzer {
                 .collect();
             found.extend(pinyin);
         }
-        for (phrase, words) in found {
-            for english in phrase.split(' ') {
-                replaced.push(Term::Word(english.to_owned()));
-                if phrase.contains(' ') && listed.contains(&english) {
-                    drop_alternatives_of(query, weights, english);
-                }
-            }
-            for w in &words {
-                add_alternative(
-                    query,
-                    weights,
-                    &phrase,
-                    (w.clone(), 1.0, Origin::Translated),
-                );
-            }
-            query.translations.push((phrase, words));
-        }
-        replaced
+        found
     }
 }
 
-/// Removes what the synonyms list added for `lay` (the longer dictionary phrase holding it took its
-/// place: "steam engine" is 蒸汽机, not a steam 发动机), and the terms no other word of the need has.
-fn drop_alternatives_of(query: &mut Query, weights: &mut Vec<(Term, f32)>, lay: &str) {
-    let Some(group) = query.alternatives.iter().position(|a| a == lay) else {
-        return;
-    };
-    let (dropped, kept): (Vec<QueryWord>, Vec<QueryWord>) = std::mem::take(&mut query.words)
-        .into_iter()
-        .partition(|w| w.origin == Origin::Synonym && w.stands_for == Some(group));
-    query.words = kept;
-    let still_used = |t: &Term| query.words.iter().any(|w| w.terms.contains(t));
-    let gone: Vec<&Term> = dropped.iter().flat_map(|w| &w.terms).collect();
-    weights.retain(|(t, _)| !gone.contains(&t) || still_used(t));
+/// The translations become alternatives of their English phrase, at full weight (an English need has
+/// nothing else to match), and are kept for the reply. Returns the English terms replaced.
+fn add_translations(
+    found: Vec<(String, Vec<String>)>,
+    query: &mut Query,
+    weights: &mut Vec<(Term, f32)>,
+) -> Vec<Term> {
+    let mut replaced = Vec::new();
+    for (phrase, words) in found {
+        replaced.extend(
+            phrase
+                .split(' ')
+                .map(|english| Term::Word(english.to_owned())),
+        );
+        for w in &words {
+            add_alternative(
+                query,
+                weights,
+                &phrase,
+                (w.clone(), 1.0, Origin::Translated),
+            );
+        }
+        query.translations.push((phrase, words));
+    }
+    replaced
 }
 
 /// The need's own words and their terms: bigrams inside a word at full (or sought) weight, bigrams across
@@ -470,14 +475,14 @@ fn own_words(
                             add_term(weights, t, boost);
                             pairs.push((p, c));
                         } else {
-                            let beside_single = single || run[pw].chars().count() == 1;
-                            let w = if beside_single && is_word(p, c) {
+                            let prev_single = run[pw].chars().count() == 1;
+                            let w = if (single || prev_single) && is_word(p, c) {
                                 SPLIT_WORD_WEIGHT
                             } else {
                                 CROSS_WORD_WEIGHT
                             };
                             add_term(weights, t, w);
-                            if single && run[pw].chars().count() == 1 {
+                            if single && prev_single {
                                 pairs.push((p, c));
                             }
                         }
