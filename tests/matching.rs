@@ -426,6 +426,55 @@ fn homophone_typos_are_corrected() {
     assert!(!found(&analyzer_with(|a| a.with_homophones(false))));
 }
 
+/// Companies in Taiwan, Hong Kong and Macau type traditional characters; the catalogue is simplified.
+#[test]
+fn needs_typed_in_traditional_chinese_find_what_simplified_ones_find() {
+    let (index, analyzer) = sample();
+    let numbers = |need: &str| -> Vec<String> {
+        let result = index.search(analyzer, need, &Filters::default(), 10);
+        assert!(!result.no_good_match, "{need}");
+        result.hits.into_iter().map(|h| h.number).collect()
+    };
+    for (traditional, simplified) in [
+        ("洗衣機兩扇門聯動打開", "洗衣机两扇门联动打开"),
+        (
+            "鋰電池隔膜塗覆陶瓷漿料，放半天就沉澱",
+            "锂电池隔膜涂覆陶瓷浆料，放半天就沉淀",
+        ),
+        (
+            "您好，我們是做紗窗的工廠，想找又透風又結實的紗窗結構",
+            "您好，我们是做纱窗的工厂，想找又透风又结实的纱窗结构",
+        ),
+    ] {
+        assert_eq!(numbers(traditional), numbers(simplified), "{traditional}");
+    }
+    // The words shown as matched are the catalogue's (simplified) words.
+    let hits = index
+        .search(analyzer, "洗衣機兩扇門聯動打開", &Filters::default(), 3)
+        .hits;
+    assert!(hits[0].matched.iter().any(|w| w == "洗衣机"), "{hits:?}");
+}
+
+/// A patent written in traditional characters is found by a simplified need, and its snippet is cut from
+/// its own text.
+#[test]
+fn a_traditional_patent_text_is_found_by_a_simplified_need() {
+    let (index, analyzer) = small_index(&[(
+        "CN900000001A",
+        "一種車載冰箱的靜音壓縮機",
+        "本發明公開了一種車載冰箱的靜音壓縮機，降低運轉噪聲。",
+    )]);
+    let hits = index
+        .search(&analyzer, "车载冰箱压缩机噪声太大", &Filters::default(), 3)
+        .hits;
+    assert_eq!(hits[0].number, "CN900000001A", "{hits:?}");
+    assert!(
+        hits[0].snippet.contains("靜音壓縮機"),
+        "{}",
+        hits[0].snippet
+    );
+}
+
 #[test]
 fn words_typed_in_pinyin_are_read_as_chinese() {
     let (index, analyzer) = sample();

@@ -9,11 +9,7 @@
 //! Parsed once per process (about 120,000 entries) on first use.
 
 use rustc_hash::FxHashMap;
-use std::io::Read;
 use std::sync::OnceLock;
-
-/// The dictionary file as shipped (gzip), compiled in so that the binary runs anywhere.
-static CEDICT_GZ: &[u8] = include_bytes!("../../data/cc-cedict.txt.gz");
 
 /// Glosses of more words than this are phrases, not senses ("material for making clothes").
 const MAX_GLOSS_WORDS: usize = 3;
@@ -44,14 +40,7 @@ const MAX_PINYIN_WORD_CHARS: usize = 4;
 /// The shipped dictionary, parsed on first use.
 pub fn shared() -> &'static Dictionary {
     static DICT: OnceLock<Dictionary> = OnceLock::new();
-    DICT.get_or_init(|| {
-        let mut text = String::new();
-        // The file is compiled in and tested; a failure here is a build defect, not bad input.
-        flate2::read::GzDecoder::new(CEDICT_GZ)
-            .read_to_string(&mut text)
-            .expect("the compiled-in CC-CEDICT is valid gzip UTF-8");
-        Dictionary::parse(&text)
-    })
+    DICT.get_or_init(|| Dictionary::parse(&super::cedict::text()))
 }
 
 impl Dictionary {

@@ -1,6 +1,7 @@
 //! Matching enterprise needs to patents: explainable lexical similarity over an in-memory index.
 //!
-//! - [`text`]: normalisation and terms (Chinese bigrams, Latin words).
+//! - [`text`]: normalisation and terms (Chinese bigrams, Latin words); [`variants`]: traditional
+//!   characters read as simplified ones; [`cedict`]: the shipped CC-CEDICT both learn from.
 //! - [`query`]: from a chatty need to weighted terms (filler removal, synonyms, typo tolerance).
 //! - [`synonyms`]: the admin-editable lay-term list.
 //! - [`index`]: compact postings in immutable segments.
@@ -15,6 +16,7 @@
 //! - [`eval`]: nDCG@10, Recall@10, MRR@10 on graded needs.
 
 pub mod calibration;
+mod cedict;
 pub mod dictionary;
 pub mod eval;
 mod expand;
@@ -26,6 +28,7 @@ pub mod query;
 pub mod search;
 pub mod synonyms;
 pub mod text;
+pub mod variants;
 
 pub use index::IndexDoc;
 pub use live::Matcher;

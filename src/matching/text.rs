@@ -1,21 +1,24 @@
 //! Text normalisation and tokenisation shared by documents and queries: full-width to half-width, case
-//! folding, Chinese as character bigrams, Latin words and numbers as words.
+//! folding, traditional to simplified characters, Chinese as character bigrams, Latin words and numbers as words.
 
 /// True for the CJK ideographs that carry meaning in Chinese patent text.
 pub fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
 }
 
-/// Folds one character: full-width ASCII to ASCII, ideographic space to space, ASCII to lower case.
-/// A per-character fold (rather than full NFKC) keeps indexing a million abstracts fast and keeps
+/// Folds one character: full-width ASCII to ASCII, ideographic space to space, ASCII to lower case, a
+/// traditional-only Chinese character to its simplified form ([`super::variants`]). A per-character fold
+/// (rather than full NFKC or a word-by-word conversion) keeps indexing a million abstracts fast and keeps
 /// character offsets aligned with the original text, so snippets can be cut from it.
 pub fn fold(c: char) -> char {
-    let c = match c {
-        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0)
+            .unwrap_or(c)
+            .to_ascii_lowercase(),
         '\u{3000}' => ' ',
-        _ => c,
-    };
-    c.to_ascii_lowercase()
+        _ if c.is_ascii() => c.to_ascii_lowercase(),
+        _ => super::variants::simplified(c),
+    }
 }
 
 /// Folds a whole string.
