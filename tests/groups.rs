@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::app::{ADMIN, Sent, TestApp, text_of};
+use common::app::{Sent, TestApp, text_of};
+use common::flows::{enquire, find, invite};
 use sqlx::PgPool;
 
 const COMPANY: i64 = 100;
@@ -14,58 +15,9 @@ const GROUP: i64 = -1_001_234;
 /// A registered contact of the institution, and an office colleague who is not one.
 const CONTACT: i64 = 900;
 const MEMBER: i64 = 901;
-const NEED: &str = "锂电池硅基负极循环衰减快，有没有改进方案";
 
 fn contains(sent: &[Sent], needle: &str) -> bool {
     text_of(sent).contains(needle)
-}
-
-/// The company finds the need's first result and opens it; returns the owning institution.
-async fn find(t: &mut TestApp) -> String {
-    t.say(COMPANY, "/start").await;
-    t.press(COMPANY, "中文").await;
-    t.say(COMPANY, NEED).await;
-    for _ in 0..3 {
-        t.say(COMPANY, "1").await;
-    }
-    t.press(COMPANY, "跳过").await;
-    let details = text_of(&t.press(COMPANY, "详情 1").await);
-    details
-        .lines()
-        .find_map(|l| l.strip_prefix("权利人："))
-        .and_then(|l| l.split('（').next())
-        .unwrap_or_else(|| panic!("{details}"))
-        .to_owned()
-}
-
-/// The company enquires about the open result, consents, and the enquiry goes out; returns its id.
-async fn enquire(t: &mut TestApp) -> i64 {
-    let sent = t.press(COMPANY, "我想咨询这项专利").await;
-    if contains(&sent, "个人信息说明") {
-        t.press(COMPANY, "知道了，继续").await;
-    }
-    t.say(COMPANY, "重庆某某电池有限公司").await;
-    t.say(COMPANY, "张三").await;
-    t.say(COMPANY, "+86 138 0000 0000").await;
-    t.say(COMPANY, "想用于动力电池负极，年产 500 吨").await;
-    let deal = t.sent_to(COMPANY).pop().unwrap().buttons[0].1.clone();
-    t.press(COMPANY, &deal).await;
-    t.press(COMPANY, "同意发送").await;
-    sqlx::query_scalar("SELECT max(id) FROM enquiries")
-        .fetch_one(&t.pool)
-        .await
-        .unwrap()
-}
-
-/// An admin's `/invite INSTITUTION`; returns the code from the reply.
-async fn invite(t: &mut TestApp, institution: &str) -> String {
-    let reply = text_of(&t.say(ADMIN, &format!("/invite {institution}")).await);
-    reply
-        .split("邀请码：")
-        .nth(1)
-        .and_then(|rest| rest.split('（').next())
-        .unwrap_or_else(|| panic!("{reply}"))
-        .to_owned()
 }
 
 async fn status(t: &TestApp, id: i64) -> String {
@@ -79,7 +31,7 @@ async fn status(t: &TestApp, id: i64) -> String {
 #[sqlx::test]
 async fn only_a_registered_contacts_press_acts_and_the_group_is_told_who(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    let institution = find(&mut t).await;
+    let institution = find(&mut t, COMPANY).await;
     // The office's contact registers in the office's group: the group receives the leads from now on.
     let code = invite(&mut t, &institution).await;
     let sent = t
@@ -89,7 +41,7 @@ async fn only_a_registered_contacts_press_acts_and_the_group_is_told_who(pool: P
         contains(&sent, "王老师 登记成功") && contains(&sent, "本群现在接收"),
         "{sent:?}"
     );
-    let id = enquire(&mut t).await;
+    let id = enquire(&mut t, COMPANY).await;
     let lead = t.sent_to(GROUP);
     assert!(
         contains(&lead, "新的合作咨询"),
@@ -183,7 +135,7 @@ async fn a_group_runs_no_intake_and_is_registered_by_a_contact(pool: PgPool) {
     let refused = t.say_in(GROUP, MEMBER, "路人甲", "/group").await;
     assert!(contains(&refused, "只有已登记的高校联系人"), "{refused:?}");
 
-    let institution = find(&mut t).await;
+    let institution = find(&mut t, COMPANY).await;
     let code = invite(&mut t, &institution).await;
     t.say(CONTACT, &format!("/register {code}")).await;
     let sent = t.say_in(GROUP, CONTACT, "王老师", "/group").await;
@@ -205,7 +157,7 @@ async fn a_group_runs_no_intake_and_is_registered_by_a_contact(pool: PgPool) {
     assert!(contains(&taken, "只有该机构的联系人"), "{taken:?}");
 
     // A decline in the group: the bot asks the contact by name; a colleague's text is not the reason.
-    let id = enquire(&mut t).await;
+    let id = enquire(&mut t, COMPANY).await;
     let asked = t.press_in(GROUP, CONTACT, "王老师", "婉拒").await;
     let asked = text_of(&asked.sent);
     assert!(
@@ -232,11 +184,11 @@ async fn a_group_runs_no_intake_and_is_registered_by_a_contact(pool: PgPool) {
 #[sqlx::test]
 async fn groups_hear_what_contacts_do_elsewhere_and_reminders(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    let institution = find(&mut t).await;
+    let institution = find(&mut t, COMPANY).await;
     let code = invite(&mut t, &institution).await;
     t.say(CONTACT, &format!("/register {code}")).await;
     t.say_in(GROUP, CONTACT, "王老师", "/group").await;
-    let id = enquire(&mut t).await;
+    let id = enquire(&mut t, COMPANY).await;
     // Unanswered for longer than the reminder days: the reminder goes to the group.
     sqlx::query("UPDATE enquiries SET updated_at = now() - interval '10 days' WHERE id = $1")
         .bind(id)
@@ -256,7 +208,7 @@ async fn groups_hear_what_contacts_do_elsewhere_and_reminders(pool: PgPool) {
     assert!(contains(&leads, &format!("#{id}")), "{leads:?}");
     t.press(CONTACT, "询问更多信息").await;
     let sent = t.say(CONTACT, "请问贵司现有产线规模？").await;
-    assert!(contains(&sent, &format!("已处理咨询 #{id}")), "{sent:?}");
+    assert!(contains(&sent, &format!("已把问题转给企业（咨询 #{id}）")), "{sent:?}");
     assert!(!contains(&sent, "王老师"), "a private chat is not signed");
     let told = t.sent_to(GROUP).pop().unwrap();
     assert!(

@@ -213,6 +213,10 @@ pub enum ButtonId {
     LeadClose(i64),
     /// The company answers a contact's question.
     Reply(i64),
+    /// Text the company typed while a contact's question on enquiry N waited: send it as the answer.
+    SendDraft(i64),
+    /// ...or it was no answer: go on with it as typed (a new need, a step's answer).
+    KeepDraft,
     /// The company's 1-5 rating after the enquiry closed.
     Rate(i64, u8),
     Unsubscribe(i64),
@@ -269,6 +273,8 @@ impl FromStr for ButtonId {
             ["lead", "info", n] => ButtonId::LeadInfo(num(n).ok_or_else(bad)?),
             ["lead", "close", n] => ButtonId::LeadClose(num(n).ok_or_else(bad)?),
             ["reply", n] => ButtonId::Reply(num(n).ok_or_else(bad)?),
+            ["draft", "send", n] => ButtonId::SendDraft(num(n).ok_or_else(bad)?),
+            ["draft", "keep"] => ButtonId::KeepDraft,
             ["rate", n, r] => ButtonId::Rate(
                 num(n).ok_or_else(bad)?,
                 r.parse()
@@ -314,6 +320,8 @@ impl fmt::Display for ButtonId {
             ButtonId::LeadInfo(n) => write!(f, "lead:info:{n}"),
             ButtonId::LeadClose(n) => write!(f, "lead:close:{n}"),
             ButtonId::Reply(n) => write!(f, "reply:{n}"),
+            ButtonId::SendDraft(n) => write!(f, "draft:send:{n}"),
+            ButtonId::KeepDraft => write!(f, "draft:keep"),
             ButtonId::Rate(n, r) => write!(f, "rate:{n}:{r}"),
             ButtonId::Unsubscribe(n) => write!(f, "unsub:{n}"),
             ButtonId::Retry(n) => write!(f, "retry:{n}"),

@@ -65,8 +65,10 @@ pub(super) async fn handle(
     let mut state = stored.unwrap_or_else(|| new_state(&ctx.scripts, None));
     let input = Input::parse(incoming);
     if matches!(input, Input::Command(_)) {
-        // Any command abandons an answer the application was waiting for.
+        // Any command abandons an answer the application was waiting for, and typed text that waited
+        // to be sent as one.
         state.pending = None;
+        conversation::take_draft(&mut state);
     }
     let handled = match input {
         // Text while the application waits for a reason, a question or an answer from this user is
@@ -91,9 +93,7 @@ pub(super) async fn handle(
             on_group_command(app, &ctx, conn, who, &mut state, command).await?
         }
         Input::Command(command) => on_command(app, &ctx, conn, who, &mut state, command).await?,
-        Input::Text(text) => steps::run(&ctx, conn, who, &mut state, Some(Event::Text(text)))
-            .await?
-            .into(),
+        Input::Text(text) => on_text(&ctx, conn, who, &mut state, text).await?.into(),
     };
     if state.pending.is_none() {
         state.pending_by = None;
@@ -118,6 +118,51 @@ async fn on_pending(
             contact::on_pending_text(ctx, conn, who, state, pending, text).await
         }
     }
+}
+
+/// Text nobody asked for in a private chat. A contact who is not searching is told how leads are
+/// answered; a company with a contact's question open is asked whether this is its answer; otherwise
+/// the conversation's step takes it (a need, an answer to the script's question).
+async fn on_text(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    text: String,
+) -> Result<Vec<Reply>, AppError> {
+    if state.step.is_empty()
+        && crate::enquiry::registry::contact_institution(conn, who.channel, who.user_id)
+            .await?
+            .is_some()
+    {
+        return Ok(vec![Reply::Text(ctx.text(
+            "contact_text",
+            &state.lang,
+            &[],
+        ))]);
+    }
+    if let Some(e) = conversation::open_question(conn, who).await? {
+        return Ok(conversation::ask_if_answer(ctx, conn, state, &e, &text).await?);
+    }
+    steps::run(ctx, conn, who, state, Some(Event::Text(text))).await
+}
+
+/// What the company decided about text it typed while a question waited ([`ButtonId::SendDraft`],
+/// [`ButtonId::KeepDraft`]); a press with no such text (pressed twice, or from before) is expired.
+async fn on_draft(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &mut State,
+    send_to: Option<i64>,
+) -> Result<Vec<Reply>, AppError> {
+    let Some(text) = conversation::take_draft(state) else {
+        return Ok(vec![ctx.notice("expired", &state.lang, &[])]);
+    };
+    Ok(match send_to {
+        Some(eid) => conversation::on_answer(ctx, conn, who, state, eid, &text).await?,
+        None => steps::run(ctx, conn, who, state, Some(Event::Text(text))).await?,
+    })
 }
 
 async fn on_button(
@@ -145,6 +190,8 @@ async fn on_button(
         B::Reply(_) | B::Rate(..) => conversation::on_button(ctx, conn, who, state, &id)
             .await?
             .into(),
+        B::SendDraft(eid) => on_draft(ctx, conn, who, state, Some(*eid)).await?.into(),
+        B::KeepDraft => on_draft(ctx, conn, who, state, None).await?.into(),
         B::Subscribe | B::Feedback { .. } | B::Unsubscribe(_) | B::Retry(_) | B::Forget(_) => {
             let filters = steps::filters_from_slots(&state.slots);
             match operators::on_button(ctx, conn, who, state, &id, &filters).await? {

@@ -142,6 +142,10 @@ async fn contacts_enquiry(
         return Ok(Err(ctx.notice("not_contact", lang, &[])));
     };
     Ok(match store::lock(conn, id).await? {
+        // The company deleted its data: nobody to accept, decline or ask.
+        Some(e) if e.institution_id == institution && e.forgotten() => {
+            Err(ctx.notice("lead_forgotten", lang, &[("id", e.id.to_string())]))
+        }
         Some(e) if e.institution_id == institution && may(e.status) => Ok(e),
         Some(e) if e.institution_id == institution => Err(status_notice(ctx, &e, lang)),
         _ => Err(ctx.notice("not_yours", lang, &[])),
@@ -346,7 +350,7 @@ pub async fn on_pending_text(
         )],
     };
     outbox::enqueue(conn, &e.channel, e.chat_id, &message, None).await?;
-    let replies = say(ctx, "contact_done", &lang, &[("id", e.id.to_string())]);
+    let replies = say(ctx, "question_sent", &lang, &[("id", e.id.to_string())]);
     acted(ctx, conn, who, &e, Status::InfoRequested, &lang, replies).await
 }
 

@@ -10,7 +10,7 @@ use crate::app::present;
 use crate::app::reply::Reply;
 use crate::app::route::{Action, ButtonId, Pending};
 use crate::catalog::record::LicenseMode;
-use crate::dialog::engine::State;
+use crate::dialog::engine::{Button, State};
 use crate::operators::privacy;
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
@@ -234,7 +234,21 @@ pub async fn my(
         let thread = messages::thread(ctx, conn, e, lang).await?;
         blocks.push(format!("{head}\n{thread}"));
     }
-    let mut replies = say(ctx, "my_enquiries", lang, &[("list", blocks.join("\n\n"))]);
+    let text = ctx.text("my_enquiries", lang, &[("list", blocks.join("\n\n"))]);
+    // A question waiting for the company's answer can be answered from here too.
+    let buttons: Vec<Button> = list
+        .iter()
+        .filter(|e| e.status == Status::InfoRequested)
+        .map(|e| {
+            let label = ctx.text("reply_to", lang, &[("id", e.id.to_string())]);
+            Button::new(ButtonId::Reply(e.id), label)
+        })
+        .collect();
+    let mut replies = vec![if buttons.is_empty() {
+        Reply::Text(text)
+    } else {
+        Reply::Buttons { text, buttons }
+    }];
     replies.extend(posted);
     Ok(replies)
 }
@@ -293,4 +307,52 @@ pub async fn on_answer(
     let answer: String = text.trim().chars().take(1000).collect();
     contact::pass_answer(ctx, conn, &e, &answer).await?;
     Ok(say(ctx, "answer_sent", &lang, &[]))
+}
+
+/// Where text the company typed waits while it is asked whether that text answers a contact's question.
+const DRAFT_SLOT: &str = "answer_draft";
+
+/// The company's newest enquiry whose question waits for its answer, if any.
+pub async fn open_question(
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+) -> Result<Option<store::Enquiry>> {
+    let list = store::of_company(conn, who.channel, who.chat_id).await?;
+    Ok(list.into_iter().find(|e| e.status == Status::InfoRequested))
+}
+
+/// Text typed (not through "Reply") while a question waits: is it the answer? Nothing reaches the
+/// institution before the company says so; the text waits in the state until it does, or says no.
+pub async fn ask_if_answer(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    state: &mut State,
+    e: &store::Enquiry,
+    text: &str,
+) -> Result<Vec<Reply>> {
+    let lang = state.lang.clone();
+    state.slots.insert(DRAFT_SLOT.into(), text.to_owned());
+    let question = store::history(conn, e.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|event| event.status == Status::InfoRequested)
+        .and_then(|event| event.note)
+        .unwrap_or_default();
+    let mut v = messages::vars(ctx, e, &lang);
+    v.push(("question", question));
+    let buttons = vec![
+        Button::new(
+            ButtonId::SendDraft(e.id),
+            ctx.text("draft_send", &lang, &[]),
+        ),
+        Button::new(ButtonId::KeepDraft, ctx.text("draft_keep", &lang, &[])),
+    ];
+    let text = ctx.text("draft_is_answer", &lang, &v);
+    Ok(vec![Reply::Buttons { text, buttons }])
+}
+
+/// Takes the text [`ask_if_answer`] kept (it leaves the state whatever is done with it).
+pub fn take_draft(state: &mut State) -> Option<String> {
+    state.slots.remove(DRAFT_SLOT)
 }

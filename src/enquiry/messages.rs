@@ -9,16 +9,28 @@ use crate::dialog::engine::Button;
 use crate::outbox::Message;
 use sqlx::PgConnection;
 
+/// The company's name and message as shown to the institution: a company that used `/forget` left
+/// nothing, and the reader is told so rather than shown blanks.
+pub fn company_and_message(ctx: &Context, e: &Enquiry, lang: &str) -> (String, String) {
+    if e.forgotten() {
+        let gone = ctx.text("company_forgotten", lang, &[]);
+        (gone.clone(), gone)
+    } else {
+        (e.company.clone(), e.message.clone())
+    }
+}
+
 /// The placeholders of an enquiry's notices, in the reader's language.
 pub fn vars(ctx: &Context, e: &Enquiry, lang: &str) -> Vec<(&'static str, String)> {
+    let (company, message) = company_and_message(ctx, e, lang);
     vec![
         ("id", e.id.to_string()),
         ("title", e.title.clone()),
         ("number", e.patent_number.clone()),
         ("institution", e.institution.clone()),
-        ("company", e.company.clone()),
+        ("company", company),
         ("mode", present::deal(ctx, e.mode, lang)),
-        ("message", e.message.clone()),
+        ("message", message),
         ("status", present::status(ctx, e.status, lang)),
     ]
 }
@@ -27,7 +39,9 @@ pub fn vars(ctx: &Context, e: &Enquiry, lang: &str) -> Vec<(&'static str, String
 /// open; close once accepted; none after.
 pub fn lead_buttons(ctx: &Context, e: &Enquiry, lang: &str) -> Vec<Button> {
     let id = e.id;
-    if e.status.is_open() {
+    if e.forgotten() {
+        Vec::new()
+    } else if e.status.is_open() {
         vec![
             Button::new(ButtonId::LeadAccept(id), ctx.text("lead_accept", lang, &[])),
             Button::new(

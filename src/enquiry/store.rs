@@ -126,6 +126,16 @@ pub struct Enquiry {
     pub terms: Option<String>,
 }
 
+/// The channel of an enquiry whose company used `/forget`: its details are gone and nobody can be told.
+pub const FORGOTTEN: &str = "forgotten";
+
+impl Enquiry {
+    /// Whether the company deleted its data (`/forget`): the lead can no longer be answered.
+    pub fn forgotten(&self) -> bool {
+        self.channel == FORGOTTEN
+    }
+}
+
 pub(super) const SELECT: &str = "SELECT e.id, e.patent_number, coalesce(p.title, e.patent_number) AS title, e.institution_id,
         i.name AS institution, e.channel, e.chat_id, e.company, e.person, e.contact, e.message, e.mode, e.status,
         e.kind, e.terms
@@ -437,12 +447,13 @@ pub async fn forget(
          WHERE enquiry_id IN (SELECT id FROM enquiries WHERE channel = $1 AND chat_id = $2)",
         // A forgotten company's chat id becomes minus the enquiry id: unique, and pointing at nobody.
         "UPDATE enquiries SET company = '', person = '', contact = '', message = '', terms = NULL,
-             channel = 'forgotten', chat_id = -id, updated_at = now()
+             channel = $3, chat_id = -id, updated_at = now()
          WHERE channel = $1 AND chat_id = $2",
     ] {
         sqlx::query(sql)
             .bind(channel)
             .bind(chat_id)
+            .bind(FORGOTTEN)
             .execute(&mut *conn)
             .await?;
     }

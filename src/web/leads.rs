@@ -103,13 +103,14 @@ pub async fn list(
     );
     for l in &leads {
         let e = &l.enquiry;
+        let (company, _) = messages::company_and_message(&signed.ctx, e, signed.lang());
         let _ = write!(
             body,
             "<tr><td><a href=\"/web/leads/{id}\">#{id}</a></td><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             date(l.created_at),
             html::esc(&e.title),
             html::esc(&e.patent_number),
-            html::esc(&e.company),
+            html::esc(&company),
             html::esc(&present::status(&signed.ctx, e.status, signed.lang())),
             date(l.updated_at),
             id = e.id,
@@ -189,13 +190,14 @@ pub async fn detail(
 fn lead_fields(signed: &Signed, lead: &Listed) -> String {
     let (ctx, lang) = (&signed.ctx, signed.lang());
     let e = &lead.enquiry;
+    let (company, message) = messages::company_and_message(ctx, e, lang);
     let mut body = String::new();
     let mut fields = vec![
         ("col_status", present::status(ctx, e.status, lang)),
         ("field_patent", format!("{} ({})", e.title, e.patent_number)),
-        ("field_company", e.company.clone()),
+        ("field_company", company),
         ("field_mode", present::deal(ctx, e.mode, lang)),
-        ("field_message", e.message.clone()),
+        ("field_message", message),
     ];
     if let Some(terms) = &e.terms {
         fields.push(("field_terms", terms.clone()));
@@ -386,6 +388,7 @@ pub async fn csv(
     let mut rows = vec![names.split(',').map(str::to_owned).collect::<Vec<_>>()];
     for l in &leads {
         let e = &l.enquiry;
+        let (company, message) = messages::company_and_message(ctx, e, lang);
         let shown = |s: &str| {
             if l.shows_contact() {
                 cell(s)
@@ -399,9 +402,9 @@ pub async fn csv(
             present::status(ctx, e.status, lang),
             cell(&e.patent_number),
             cell(&e.title),
-            cell(&e.company),
+            cell(&company),
             present::deal(ctx, e.mode, lang),
-            cell(&e.message),
+            cell(&message),
             shown(&e.person),
             shown(&e.contact),
         ]);

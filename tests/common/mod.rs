@@ -59,6 +59,7 @@ pub fn database_url(pool: &PgPool) -> String {
 pub mod app;
 pub mod browser;
 pub mod fake_telegram;
+pub mod flows;
 pub mod web;
 
 /// Registers `count` contact chats (ids from `first`) for the first institution of the catalogue; returns

@@ -38,6 +38,8 @@ fn every_button_id_round_trips() {
         ButtonId::LeadInfo(5),
         ButtonId::LeadClose(5),
         ButtonId::Reply(5),
+        ButtonId::SendDraft(5),
+        ButtonId::KeepDraft,
         ButtonId::Rate(5, 4),
         ButtonId::Unsubscribe(9),
         ButtonId::Retry(9),
@@ -70,6 +72,8 @@ fn forged_button_ids_are_refused() {
         "rate:1:0",
         "fb:sideways:1",
         "unsub:",
+        "draft:send:0",
+        "draft:send",
         "nonsense",
     ] {
         assert!(forged.parse::<ButtonId>().is_err(), "{forged}");
