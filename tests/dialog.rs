@@ -266,6 +266,57 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
         out.contains("已送达") && out.contains("好消息") && out.contains("已接受"),
         "{out}"
     );
+
+    // The contact closes it; the company, back later, sees the rating request first. A number the
+    // request does not offer is answered with the ones it does, and the request stays answerable.
+    let out = chat(&url, "900", "/leads\n1\n");
+    assert!(out.contains("[1] 结束"), "{out}");
+    let out = chat(&url, "7", "7\n5\n");
+    let request = out.find("打分").unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        request < out.find("这条消息的选项是：1, 2, 3, 4, 5").unwrap_or(0),
+        "{out}"
+    );
+    assert!(out.contains("谢谢您的评价"), "{out}");
+    let rating: Option<i16> = sqlx::query_scalar("SELECT rating FROM enterprise_ratings")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rating, Some(5));
+}
+
+/// A press answered with a brief notice (👎 recorded) leaves the options on screen as they were, as
+/// Telegram leaves a message's buttons: the next number is one of those, not of an older menu.
+#[sqlx::test]
+async fn numbers_after_a_notice_press_the_options_still_on_screen(pool: PgPool) {
+    let url = database_url(&pool);
+    // 中文, the need, three filters, skip the budget, details of 5, then [4] 👎 and [2] 返回结果.
+    let out = chat(
+        &url,
+        "9",
+        "1\n硅基负极循环衰减快，想找改进方案\n1\n1\n1\n1\n5\n4\n2\n",
+    );
+    assert!(out.contains("  [4] 👎 不相关"), "{out}");
+    let after = out
+        .split("已记下")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(after.contains("第 1/"), "back to the results: {after}");
+    assert!(!after.contains("专利号："), "no details opened: {after}");
+}
+
+/// `--lang en` on a new conversation: the greeting in English and the language question answered.
+#[sqlx::test]
+async fn a_console_started_in_english_asks_for_the_need_in_english(pool: PgPool) {
+    let url = database_url(&pool);
+    let out = common::run_chat(&url, "12", &["--demo", "--lang", "en"], &[], "");
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.contains("Hello! Welcome to Queqiao"), "{out}");
+    assert!(out.contains("Please describe"), "{out}");
+    assert!(
+        !out.contains("欢迎") && !out.contains("choose a language"),
+        "{out}"
+    );
 }
 
 /// `dialogs check` (the binary) refuses a placeholder that is not set on every way to its step: the

@@ -208,7 +208,10 @@ async fn groups_hear_what_contacts_do_elsewhere_and_reminders(pool: PgPool) {
     assert!(contains(&leads, &format!("#{id}")), "{leads:?}");
     t.press(CONTACT, "询问更多信息").await;
     let sent = t.say(CONTACT, "请问贵司现有产线规模？").await;
-    assert!(contains(&sent, &format!("已把问题转给企业（咨询 #{id}）")), "{sent:?}");
+    assert!(
+        contains(&sent, &format!("已把问题转给企业（咨询 #{id}）")),
+        "{sent:?}"
+    );
     assert!(!contains(&sent, "王老师"), "a private chat is not signed");
     let told = t.sent_to(GROUP).pop().unwrap();
     assert!(

@@ -11,9 +11,11 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 /// The conversation channel name stored with the state.
 pub const CHANNEL: &str = "console";
 
-/// Options the user can pick by number: (number, button) of the last reply that offered any.
+/// Options the user can pick by number: (number, button) of the last reply that offered any, and
+/// whether that reply came from someone else (a lead, a question, a rating request: a message, not the
+/// conversation's step, so its numbers are the only answers that make sense).
 #[derive(Default)]
-struct Numbered(Vec<(usize, Button)>);
+struct Numbered(Vec<(usize, Button)>, bool);
 
 impl Numbered {
     fn get(&self, n: usize) -> Option<&Button> {
@@ -47,6 +49,7 @@ fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> st
         let buttons = reply.buttons();
         if !buttons.is_empty() {
             numbered.0 = numbers(buttons);
+            numbered.1 = false;
             for (n, b) in &numbered.0 {
                 writeln!(out, "  [{n}] {}", b.label)?;
             }
@@ -71,17 +74,9 @@ pub async fn run(
         .ok()
         .flatten()
         .is_none();
-    let opening = if fresh { "/start" } else { "/help" };
-    let replies = runtime
-        .handle(CHANNEL, user, user, Incoming::Text(opening.into()))
-        .await;
-    print(out, &replies, &mut numbered)?;
-    if let Some(lang) = lang {
-        let replies = runtime
-            .handle(CHANNEL, user, user, Incoming::Text(format!("/lang {lang}")))
-            .await;
-        print(out, &replies, &mut numbered)?;
-    }
+    open(runtime, user, lang, fresh, out, &mut numbered).await?;
+    // What arrived while this user was away (a lead, an answer, a rating request) comes first.
+    show_waiting(runtime, user, out, &mut numbered).await?;
     let mut lines = input.lines();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
@@ -116,16 +111,83 @@ pub async fn run(
         if matches!(line, "/quit" | "/exit") {
             break;
         }
-        let incoming = match line.parse::<usize>().ok().and_then(|n| numbered.get(n)) {
+        let number = line.parse::<usize>().ok();
+        let incoming = match number.and_then(|n| numbered.get(n)) {
             Some(button) => Incoming::Choice(button.id.clone()),
+            // A number that is none of a message's options: no step asked for it, so say which are.
+            None if number.is_some() && numbered.1 => {
+                not_offered(runtime, user, out, &numbered).await?;
+                continue;
+            }
             None => Incoming::Text(line.to_owned()),
         };
-        numbered.0.clear();
         let replies = runtime.handle(CHANNEL, user, user, incoming).await;
+        // A brief notice (a press recorded, an old button) leaves the options on screen as they were,
+        // as Telegram leaves the message's buttons; anything else replaces them.
+        if !replies.iter().all(|r| matches!(r, Reply::Notice(_))) {
+            numbered.0.clear();
+        }
         print(out, &replies, &mut numbered)?;
         show_waiting(runtime, user, out, &mut numbered).await?;
     }
     Ok(())
+}
+
+/// The conversation's opening: a new one starts (with `--lang`, its language question answered, as the
+/// user would by pressing it), one that exists says how to go on; `--lang` then switches the language.
+async fn open(
+    runtime: &App,
+    user: i64,
+    lang: Option<&str>,
+    fresh: bool,
+    out: &mut impl Write,
+    numbered: &mut Numbered,
+) -> std::io::Result<()> {
+    let say = |text: String| runtime.handle(CHANNEL, user, user, Incoming::Text(text));
+    if !fresh {
+        print(out, &say("/help".into()).await, numbered)?;
+        if let Some(lang) = lang {
+            print(out, &say(format!("/lang {lang}")).await, numbered)?;
+        }
+        return Ok(());
+    }
+    if let Some(lang) = lang {
+        // Set first, so the greeting is already in that language; what it says is the greeting's news.
+        say(format!("/lang {lang}")).await;
+    }
+    let replies = say("/start".into()).await;
+    let choice = ButtonId::Choice(lang.unwrap_or_default().to_owned()).to_string();
+    let asks = |r: &Reply| lang.is_some() && r.buttons().iter().any(|b| b.id == choice);
+    // The language question is answered already: only the greeting is shown.
+    let shown: Vec<Reply> = replies.iter().filter(|r| !asks(r)).cloned().collect();
+    print(out, &shown, numbered)?;
+    if replies.iter().any(asks) {
+        let replies = runtime
+            .handle(CHANNEL, user, user, Incoming::Choice(choice))
+            .await;
+        numbered.0.clear();
+        print(out, &replies, numbered)?;
+    }
+    Ok(())
+}
+
+/// Says which numbers the message on screen offers.
+async fn not_offered(
+    runtime: &App,
+    user: i64,
+    out: &mut impl Write,
+    numbered: &Numbered,
+) -> std::io::Result<()> {
+    let lang = crate::dialog::store::load(runtime.pool(), CHANNEL, user)
+        .await
+        .ok()
+        .flatten()
+        .map(|s| s.lang)
+        .unwrap_or_else(|| runtime.scripts().default_language.clone());
+    let numbers: Vec<String> = numbered.0.iter().map(|(n, _)| n.to_string()).collect();
+    let template = runtime.scripts().text("not_offered", &lang);
+    writeln!(out, "{}\n", template.replace("{list}", &numbers.join(", ")))?;
+    out.flush()
 }
 
 /// A lead shown here reached its contact, as one Telegram accepted would have.
@@ -167,6 +229,9 @@ async fn show_waiting(
     }
     writeln!(out)?;
     print(out, &waiting, numbered)?;
+    if waiting.iter().any(|r| !r.buttons().is_empty()) {
+        numbered.1 = true;
+    }
     Ok(true)
 }
 

@@ -120,6 +120,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "rated",
     "lead_accept",
     "draft_is_answer",
+    "not_offered",
     "draft_send",
     "draft_keep",
     "contact_text",
