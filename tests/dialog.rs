@@ -214,6 +214,14 @@ async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
         out.contains("Number:") && out.contains("Abstract:"),
         "{out}"
     );
+    // The industry, status and deal lines are in English (the patent's own texts stay Chinese).
+    for field in ["Industry: ", "Available as: "] {
+        let line = out
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .unwrap_or_else(|| panic!("{field}{out}"));
+        assert!(line.is_ascii(), "{field}{line}");
+    }
 }
 
 /// The whole enquiry round trip on one machine: `queqiao invite`, then a contact and a company in two

@@ -157,7 +157,7 @@ pub fn details(ctx: &Context, state: &State, p: &StoredPatent) -> String {
         .iter()
         .map(|m| license_mode(ctx, *m, lang))
         .collect::<Vec<_>>()
-        .join("、");
+        .join(&ctx.text("list_separator", lang, &[]));
     let mut extra = String::new();
     let terms = open_terms(ctx, r, lang);
     if !terms.is_empty() {
@@ -188,7 +188,12 @@ pub fn details(ctx: &Context, state: &State, p: &StoredPatent) -> String {
             ("number", r.number.clone()),
             ("institution", r.institution.clone()),
             ("region", region),
-            ("industry", r.industry.clone()),
+            (
+                "industry",
+                ctx.scripts
+                    .choice_label("industry", &r.industry, lang)
+                    .unwrap_or_else(|| r.industry.clone()),
+            ),
             ("status", legal(ctx, r.legal_status, lang)),
             ("modes", modes),
             ("list", extra),

@@ -111,7 +111,7 @@ pub async fn run(
         if matches!(line, "/quit" | "/exit") {
             break;
         }
-        let number = line.parse::<usize>().ok();
+        let number = crate::dialog::typed::typed_number(line);
         let incoming = match number.and_then(|n| numbered.get(n)) {
             Some(button) => Incoming::Choice(button.id.clone()),
             // A number that is none of a message's options: no step asked for it, so say which are.

@@ -1,5 +1,5 @@
-//! Amounts of money as owners type them, read as 万元 (10,000 yuan): "30", "30万", "30 万元",
-//! "二三十万" (a range: its upper end), "300000" or "300000元" (yuan). A bare number of 10,000 or more
+//! Amounts of money as owners type them, read as 万元 (10,000 yuan): "30", "30万", "30 万元", "30w",
+//! "二三十万" (a range: its upper end), "不超过8万块", "5千", "50k", "300000" or "300000元" (yuan). A bare number of 10,000 or more
 //! is yuan: nobody's budget for a patent is 10,000 × 10,000 yuan.
 
 /// The amount in 万元, or `None` when the text is not an amount.
@@ -9,11 +9,24 @@ pub fn parse_wan(text: &str) -> Option<f64> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
         .collect();
-    let t = t
+    // Hedges around the amount ("不超过", "最多", "大约…左右", "…以内") say nothing about it.
+    let t = ["不超过", "最多", "预算"]
+        .iter()
+        .fold(t.as_str(), |t, p| t.strip_prefix(p).unwrap_or(t))
         .trim_start_matches(['约', '大', '概'])
         .trim_end_matches(['左', '右', '以', '内', '下']);
-    if let Some(n) = t.strip_suffix("万元").or_else(|| t.strip_suffix('万')) {
+    // 万 also typed as its pinyin initial (30w), 千 as k (50k): how amounts are typed on phones.
+    if let Some(n) = ["万元", "万块", "万", "w", "W"]
+        .iter()
+        .find_map(|s| t.strip_suffix(s))
+    {
         return number(n);
+    }
+    if let Some(n) = ["千元", "千块", "千", "k", "K"]
+        .iter()
+        .find_map(|s| t.strip_suffix(s))
+    {
+        return number(n).map(|k| k / 10.0);
     }
     if let Some(n) = t.strip_suffix("元").or_else(|| t.strip_suffix("块")) {
         return number(n).map(|y| y / 10_000.0);
@@ -85,10 +98,17 @@ mod tests {
             ("两百万", 200.0),
             ("约50万左右", 50.0),
             ("5000元", 0.5),
+            ("5000块", 0.5),
+            ("50w", 50.0),
+            ("8万块", 8.0),
+            ("不超过8万块", 8.0),
+            ("5千", 0.5),
+            ("50k", 5.0),
+            ("最多二十万", 20.0),
         ] {
             assert_eq!(parse_wan(typed), Some(wan), "{typed}");
         }
-        for not in ["", "很多", "万", "-3", "abc"] {
+        for not in ["", "很多", "万", "-3", "abc", "w", "面议"] {
             assert_eq!(parse_wan(not), None, "{not}");
         }
     }

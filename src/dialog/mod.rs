@@ -18,7 +18,7 @@ mod results;
 pub mod script;
 pub mod source;
 pub mod store;
-mod typed;
+pub mod typed;
 pub mod web_texts;
 
 pub use engine::{Engine, Event, State};

@@ -383,6 +383,23 @@ impl ScriptSet {
     pub fn step(&self, dialog: &str, step: &str) -> Option<&Step> {
         self.dialogs.get(dialog)?.steps.get(step)
     }
+
+    /// How the scripts name `value` of `slot` in `lang`: the label of a choice that stores it (an
+    /// industry's English name), or `None` when no choice does.
+    pub fn choice_label(&self, slot: &str, value: &str, lang: &str) -> Option<String> {
+        self.dialogs
+            .values()
+            .flat_map(|d| d.steps.values())
+            .find_map(|step| match &step.kind {
+                StepKind::Choose {
+                    slot: Some(s),
+                    choices,
+                    ..
+                } if s == slot => choices.iter().find(|c| c.value == value),
+                _ => None,
+            })
+            .map(|c| pick(&c.label, lang, &self.default_language))
+    }
 }
 
 /// The text in `lang`, falling back to the default language (validation makes both exist).

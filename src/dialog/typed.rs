@@ -13,7 +13,26 @@ fn is_skip(text: &str) -> bool {
 }
 
 fn is_number(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| c.is_ascii_digit())
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+}
+
+/// The number an option was typed as: ASCII digits, or the full-width ones a Chinese input method
+/// gives ("１").
+pub fn typed_number(text: &str) -> Option<usize> {
+    if !is_number(text) {
+        return None;
+    }
+    let ascii: String = text
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            _ => c,
+        })
+        .collect();
+    ascii.parse().ok()
 }
 
 /// Whether `text` passes `validate` (and `pattern`); a numeric question's answer comes back normalised.
@@ -109,11 +128,7 @@ impl Engine<'_> {
         let Some(step) = self.scripts.step(&state.dialog, &state.step).cloned() else {
             return self.enter_start(state);
         };
-        if let Some(id) = text
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| self.option_number(state, n))
-        {
+        if let Some(id) = typed_number(&text).and_then(|n| self.option_number(state, n)) {
             return self.on_choice(state, &id);
         }
         match &step.kind {
@@ -192,7 +207,7 @@ impl Engine<'_> {
         let numeric = validate.min.is_some() || validate.max.is_some() || validate.amount_wan;
         // A required free-text answer is not a skip word or an option number (a phone number, all
         // digits too, is longer than any option number).
-        let option_like = is_number(&text) && text.len() <= 2;
+        let option_like = is_number(&text) && text.chars().count() <= 2;
         let refused = !skippable && !numeric && (is_skip(&text) || option_like);
         match valid(validate, pattern.as_ref(), &text).filter(|_| !refused) {
             Some(value) => {

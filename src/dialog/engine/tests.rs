@@ -42,7 +42,8 @@ fn to_search(engine: &Engine<'_>, state: &mut State) {
     engine.handle(state, Event::Text("硅基负极循环衰减快".into()));
     engine.handle(state, Event::Choice("c:新能源及储能".parse().unwrap()));
     engine.handle(state, Event::Text("不限".into()));
-    engine.handle(state, Event::Text("3".into())); // option 3 of the licence question: 普通许可
+    // Option 3 of the licence question, 普通许可, typed full-width as a Chinese input method gives it.
+    engine.handle(state, Event::Text("３".into()));
     let effects = engine.handle(state, Event::Text("50".into()));
     assert_eq!(
         effects,

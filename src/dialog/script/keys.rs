@@ -121,6 +121,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "lead_accept",
     "draft_is_answer",
     "not_offered",
+    "list_separator",
     "draft_send",
     "draft_keep",
     "contact_text",
