@@ -61,12 +61,32 @@ async fn typed_option_numbers_mean_that_option(pool: PgPool) {
 #[sqlx::test]
 async fn budgets_as_people_write_them(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    for typed in ["30万", "30 万元", "二三十万", "300000"] {
+    for typed in [
+        "30万",
+        "30 万元",
+        "二三十万",
+        "300000",
+        "30w",
+        "不超过30万块",
+    ] {
         to_budget(&mut t, NEED).await;
         let sent = t.say(COMPANY, typed).await;
         assert!(!contains(&sent, "请输入金额"), "{typed}: {sent:?}");
         assert_eq!(slots(&pool).await["budget"], "30", "{typed}");
     }
+}
+
+#[sqlx::test]
+async fn an_unknown_command_is_named_not_searched(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    let sent = t.say(COMPANY, "/board 钠离子电池").await;
+    assert!(
+        contains(&sent, "没有这个命令") && contains(&sent, "/help"),
+        "{sent:?}"
+    );
+    assert_eq!(slots(&pool).await["need"], NEED, "the command was searched");
 }
 
 #[sqlx::test]

@@ -20,6 +20,8 @@ enum Input {
     Button(ButtonId),
     /// A button id that does not parse: forged, or from a much older version.
     UnknownButton,
+    /// `/something` that is none of ours (a typo, another bot's command): never searched as a need.
+    UnknownCommand,
     Text(String),
 }
 
@@ -32,10 +34,23 @@ impl Input {
             },
             Incoming::Text(text) => match Command::parse(&text) {
                 Some(c) => Input::Command(c),
+                None if looks_like_command(&text) => Input::UnknownCommand,
                 None => Input::Text(text),
             },
         }
     }
+}
+
+/// `/name` with a Latin name, as commands are typed (a path like `/usr` in a need is rare in chat).
+fn looks_like_command(text: &str) -> bool {
+    let Some(rest) = text.trim().strip_prefix('/') else {
+        return false;
+    };
+    let name = rest.split(char::is_whitespace).next().unwrap_or_default();
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '@')
 }
 
 /// What handling produced: replies, and whether the state is to be saved.
@@ -89,6 +104,14 @@ pub(super) async fn handle(
         Input::Button(id) => on_button(&ctx, conn, who, &mut state, id).await?,
         // Forged, or from a much older version: one brief answer, nothing else changes.
         Input::UnknownButton => vec![ctx.notice("expired", &state.lang, &[])].into(),
+        // In a group, a command for another bot is none of ours to answer.
+        Input::UnknownCommand if who.group => Handled {
+            replies: Vec::new(),
+            save: false,
+        },
+        Input::UnknownCommand => {
+            vec![Reply::Text(ctx.text("unknown_command", &state.lang, &[]))].into()
+        }
         Input::Command(command) if who.group => {
             on_group_command(app, &ctx, conn, who, &mut state, command).await?
         }

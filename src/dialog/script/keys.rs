@@ -122,6 +122,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "draft_is_answer",
     "not_offered",
     "list_separator",
+    "unknown_command",
     "draft_send",
     "draft_keep",
     "contact_text",
