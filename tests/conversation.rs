@@ -77,6 +77,20 @@ async fn budgets_as_people_write_them(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_need_typed_at_the_language_question_is_kept(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.say(COMPANY, "/start").await;
+    let sent = t.say(COMPANY, "钠离子电池正极材料循环寿命短").await;
+    assert!(contains(&sent, "属于哪个产业"), "{sent:?}");
+    assert_eq!(slots(&pool).await["need"], "钠离子电池正极材料循环寿命短");
+    // A stray word there is still not a need.
+    t.say(COMPANY, "/start").await;
+    let sent = t.say(COMPANY, "ab").await;
+    assert!(contains(&sent, "没看懂"), "{sent:?}");
+}
+
+#[sqlx::test]
 async fn an_unknown_command_is_named_not_searched(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
     to_budget(&mut t, NEED).await;
