@@ -632,8 +632,15 @@ pub(super) fn filler() -> &'static HashSet<&'static str> {
     })
 }
 
-/// Quantities such as 五十万, 三十来号人, 12个: company size and budget, not the need.
+/// Words that make a quantity approximate or a bound (二十万左右, 五十万以内): still a quantity.
+const APPROXIMATE: &[&str] = &["左右", "上下", "以内", "以上", "以下"];
+
+/// Quantities such as 五十万, 三十来号人, 12个, 二十万左右: company size and budget, not the need.
 pub(super) fn is_quantity(word: &str) -> bool {
+    let word = APPROXIMATE
+        .iter()
+        .find_map(|a| word.strip_suffix(a))
+        .unwrap_or(word);
     let mut chars = word.chars();
     let Some(first) = chars.next() else {
         return false;
@@ -658,6 +665,7 @@ mod tests {
     #[test]
     fn quantities() {
         assert!(is_quantity("五十万") && is_quantity("三十来号") && is_quantity("12个"));
+        assert!(is_quantity("二十万左右") && is_quantity("五十万以内") && !is_quantity("左右"));
         assert!(!is_quantity("3d") && !is_quantity("十字") && !is_quantity("2019"));
     }
 }
