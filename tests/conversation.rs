@@ -34,6 +34,16 @@ async fn to_budget_as(t: &mut TestApp, chat: i64) {
     t.press(chat, "跳过").await;
 }
 
+/// Up to the budget question, with the industry chosen and the other filters "any".
+async fn to_budget_in(t: &mut TestApp, need: &str, industry: &str) {
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, need).await;
+    t.press(COMPANY, industry).await;
+    t.press(COMPANY, "不限").await;
+    t.press(COMPANY, "都可以").await;
+}
+
 /// Up to the budget question, with every filter "any".
 async fn to_budget(t: &mut TestApp, need: &str) {
     t.say(COMPANY, "/start").await;
@@ -134,15 +144,28 @@ async fn on_no_good_match_a_new_wording_searches_and_broaden_needs_filters(pool:
     );
 
     // With a filter set, broadening is offered and drops it.
-    t.say(COMPANY, "/start").await;
-    t.press(COMPANY, "中文").await;
-    t.say(COMPANY, NO_MATCH).await;
-    t.press(COMPANY, "生物医药").await;
-    t.press(COMPANY, "不限").await;
-    t.press(COMPANY, "都可以").await;
+    to_budget_in(&mut t, NO_MATCH, "生物医药").await;
     t.press(COMPANY, "跳过").await;
     t.press(COMPANY, "不加筛选再搜").await;
     assert!(!slots(&pool).await.contains_key("industry"));
+}
+
+#[sqlx::test]
+async fn the_results_say_which_filters_they_kept(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget_in(&mut t, NEED, "新能源及储能").await;
+    let sent = t.say(COMPANY, "30万").await;
+    assert!(
+        contains(&sent, "筛选条件：新能源及储能、预算不超过 30 万元"),
+        "{sent:?}"
+    );
+    // A new need typed on the results page keeps them, and says so again.
+    let sent = t.say(COMPANY, "锂电池电解液阻燃").await;
+    assert!(contains(&sent, "筛选条件：新能源及储能"), "{sent:?}");
+    // Without filters, no such line.
+    to_budget(&mut t, NEED).await;
+    let sent = t.press(COMPANY, "跳过").await;
+    assert!(!contains(&sent, "筛选条件"), "{sent:?}");
 }
 
 #[sqlx::test]
@@ -167,12 +190,7 @@ async fn cancel_keeps_language_and_need(pool: PgPool) {
 #[sqlx::test]
 async fn refine_keeps_filters_and_start_over_does_not_ask_the_language(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    t.say(COMPANY, "/start").await;
-    t.press(COMPANY, "中文").await;
-    t.say(COMPANY, NEED).await;
-    t.press(COMPANY, "新能源及储能").await;
-    t.press(COMPANY, "不限").await;
-    t.press(COMPANY, "都可以").await;
+    to_budget_in(&mut t, NEED, "新能源及储能").await;
     t.press(COMPANY, "跳过").await;
     assert!(t.offered(COMPANY).contains(&"修改筛选条件".to_owned()));
     let sent = t.press(COMPANY, "修改需求").await;

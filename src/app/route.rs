@@ -441,7 +441,7 @@ impl Action {
     /// Placeholders available after the action ran (in its outcome's steps and later ones).
     pub fn provides(self) -> &'static [&'static str] {
         match self {
-            Action::Search => &["count", "need", "translated"],
+            Action::Search => &["count", "need", "translated", "filters"],
             Action::PostNeed => &["id", "days"],
             Action::PrepareEnquiry => &[
                 "title",

@@ -154,6 +154,7 @@ async fn search(
         ("count".to_owned(), state.results.len().to_string()),
         ("need".to_owned(), short_need(&need)),
         ("translated".to_owned(), translated),
+        ("filters".to_owned(), filters_line(ctx, state)),
     ]);
     let outcome = match (result.no_good_match, state.results.is_empty()) {
         (false, _) => "found",
@@ -161,6 +162,36 @@ async fn search(
         (true, true) => "no_match",
     };
     Ok((outcome.to_owned(), vars))
+}
+
+/// The filters the search applied, on a line of their own (empty when none): a new need typed on the
+/// results page keeps them, so the header says so.
+fn filters_line(ctx: &Context, state: &State) -> String {
+    let lang = state.lang.as_str();
+    let set: Vec<String> = FILTER_SLOTS
+        .iter()
+        .filter_map(|slot| {
+            let value = state
+                .slots
+                .get(*slot)
+                .filter(|v| !v.is_empty() && *v != "any")?;
+            if *slot == "budget" {
+                let wan: f64 = value.parse().ok()?;
+                let price = super::present::amount(ctx, (wan * 10_000.0).round() as i64, lang);
+                return Some(ctx.text("filter_budget", lang, &[("price", price)]));
+            }
+            Some(
+                ctx.scripts
+                    .choice_label(slot, value, lang)
+                    .unwrap_or_else(|| value.clone()),
+            )
+        })
+        .collect();
+    if set.is_empty() {
+        return String::new();
+    }
+    let list = set.join(&ctx.text("list_separator", lang, &[]));
+    format!("{}\n", ctx.text("filters_line", lang, &[("list", list)]))
 }
 
 /// A need as a header quotes it: a chatty paragraph is cut to its first words.

@@ -123,6 +123,8 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "not_offered",
     "list_separator",
     "unknown_command",
+    "filters_line",
+    "filter_budget",
     "draft_send",
     "draft_keep",
     "contact_text",
