@@ -101,6 +101,18 @@ async fn a_need_typed_at_the_language_question_is_kept(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn lang_at_the_language_question_answers_it(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    t.say(COMPANY, "/start").await;
+    let sent = t.say(COMPANY, "/lang en").await;
+    assert!(
+        contains(&sent, "Switched to English") && contains(&sent, "Please describe"),
+        "{sent:?}"
+    );
+    assert!(!contains(&sent, "choose a language"), "{sent:?}");
+}
+
+#[sqlx::test]
 async fn an_unknown_command_is_named_not_searched(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
     to_budget(&mut t, NEED).await;
@@ -119,7 +131,7 @@ async fn stray_digits_and_short_words_are_not_searched(pool: PgPool) {
     to_budget(&mut t, NEED).await;
     t.press(COMPANY, "跳过").await;
     t.say(COMPANY, "/my").await; // a screen without buttons
-    for stray in ["9", "ab"] {
+    for stray in ["9", "ab", "300,000"] {
         let sent = t.say(COMPANY, stray).await;
         assert!(contains(&sent, "没看懂"), "{stray}: {sent:?}");
         assert_eq!(slots(&pool).await["need"], NEED, "{stray} was searched");

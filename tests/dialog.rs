@@ -279,13 +279,17 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
     // request does not offer is answered with the ones it does, and the request stays answerable.
     let out = chat(&url, "900", "/leads\n1\n");
     assert!(out.contains("[1] 结束"), "{out}");
-    let out = chat(&url, "7", "7\n5\n");
+    let out = chat(&url, "7", "7\n5\n3\n");
     let request = out.find("打分").unwrap_or_else(|| panic!("{out}"));
     assert!(
         request < out.find("这条消息的选项是：1, 2, 3, 4, 5").unwrap_or(0),
         "{out}"
     );
     assert!(out.contains("谢谢您的评价"), "{out}");
+    assert!(
+        !out.contains("选项是：。"),
+        "no empty list of options: {out}"
+    );
     let rating: Option<i16> = sqlx::query_scalar("SELECT rating FROM enterprise_ratings")
         .fetch_one(&pool)
         .await

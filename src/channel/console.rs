@@ -115,7 +115,7 @@ pub async fn run(
         let incoming = match number.and_then(|n| numbered.get(n)) {
             Some(button) => Incoming::Choice(button.id.clone()),
             // A number that is none of a message's options: no step asked for it, so say which are.
-            None if number.is_some() && numbered.1 => {
+            None if number.is_some() && numbered.1 && !numbered.0.is_empty() => {
                 not_offered(runtime, user, out, &numbered).await?;
                 continue;
             }
@@ -126,6 +126,7 @@ pub async fn run(
         // as Telegram leaves the message's buttons; anything else replaces them.
         if !replies.iter().all(|r| matches!(r, Reply::Notice(_))) {
             numbered.0.clear();
+            numbered.1 = false;
         }
         print(out, &replies, &mut numbered)?;
         show_waiting(runtime, user, out, &mut numbered).await?;

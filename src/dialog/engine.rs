@@ -427,9 +427,14 @@ impl Engine<'_> {
                         langs[(i + 1) % langs.len()].clone()
                     }
                 };
-                state.lang = next;
+                state.lang = next.clone();
                 effects.push(Effect::Say(self.bot(state, "lang_switched", &[])));
-                effects.extend(self.prompt(state));
+                // At the language question, /lang is its answer: asking it again would contradict it.
+                if self.asks_language(state, &next) {
+                    effects.extend(self.on_choice(state, &ButtonId::Choice(next)));
+                } else {
+                    effects.extend(self.prompt(state));
+                }
             }
             Event::Text(text) => effects.extend(self.on_text(state, text)),
             Event::Choice(id) => effects.extend(self.on_choice(state, &id)),

@@ -87,7 +87,9 @@ impl Engine<'_> {
 
     /// Whether `text` could be a need: what the step asking for the need would accept.
     fn reads_as_need(&self, state: &State, slot: &str, text: &str) -> bool {
-        if is_number(text) || is_skip(text) {
+        // Digits and signs alone ("300,000", "１０") say nothing a patent could match.
+        let has_word = text.chars().any(char::is_alphabetic);
+        if is_number(text) || is_skip(text) || !has_word {
             return false;
         }
         let asking = self.scripts.dialogs.get(&state.dialog).and_then(|d| {
@@ -102,6 +104,15 @@ impl Engine<'_> {
             })
         });
         asking.unwrap_or(!text.is_empty())
+    }
+
+    /// Whether the current step is the language question (its slot is `lang`) and offers `lang`.
+    pub(super) fn asks_language(&self, state: &State, lang: &str) -> bool {
+        let Some(step) = self.scripts.step(&state.dialog, &state.step) else {
+            return false;
+        };
+        matches!(&step.kind, StepKind::Choose { slot: Some(s), choices, .. }
+            if s == "lang" && choices.iter().any(|c| c.value == lang))
     }
 
     fn not_understood(&self, state: &State, key: &str) -> Vec<Effect> {

@@ -378,6 +378,29 @@ pub async fn pass_answer(
     Ok(())
 }
 
+/// The company's enquiries an institution may still act on (open, or accepted and not closed).
+pub async fn unfinished_of(conn: &mut PgConnection, who: &Who<'_>) -> Result<Vec<Enquiry>> {
+    let all = store::of_company(conn, who.channel, who.chat_id).await?;
+    Ok(all
+        .into_iter()
+        .filter(|e| e.status.is_open() || e.status == Status::Accepted)
+        .collect())
+}
+
+/// The company of these leads deleted its data (`/forget`): where each institution takes its leads,
+/// it is told the lead is withdrawn, with no detail of the company.
+pub async fn withdrawn(ctx: &Context, conn: &mut PgConnection, leads: &[Enquiry]) -> Result<()> {
+    for e in leads {
+        for (channel, chat) in registry::lead_chats(conn, e.institution_id).await? {
+            let lang = ctx.lang_of(conn, &channel, chat).await?;
+            let v = [("id", e.id.to_string()), ("title", e.title.clone())];
+            let notice = Message::text(ctx.text("lead_withdrawn", &lang, &v));
+            outbox::enqueue(conn, &channel, chat, &notice, None).await?;
+        }
+    }
+    Ok(())
+}
+
 /// A lead reached a contact: forwarded -> delivered, and the company is told.
 pub async fn delivered(ctx: &Context, conn: &mut PgConnection, id: i64) -> Result<()> {
     let Some(e) = store::lock(conn, id).await? else {

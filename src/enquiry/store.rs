@@ -280,9 +280,11 @@ pub async fn leads_of_institution(
 ) -> Result<Vec<Enquiry>, sqlx::Error> {
     sqlx::query_as(&format!(
         "{SELECT} WHERE e.institution_id = $1 AND e.status NOT IN ('declined', 'closed')
+             AND e.channel <> $2
          ORDER BY e.id LIMIT 20"
     ))
     .bind(institution_id)
+    .bind(FORGOTTEN)
     .fetch_all(&mut *conn)
     .await
 }

@@ -93,7 +93,11 @@ pub async fn on_button(
             say(ctx, "retried", state, &[("id", oid.to_string())])
         }
         ButtonId::Forget(true) => {
+            // Leads still waiting on either side are withdrawn: their institutions are told, as the
+            // company can no longer be reached.
+            let pending = crate::enquiry::contact::unfinished_of(conn, who).await?;
             privacy::forget(conn, who.channel, who.chat_id).await?;
+            crate::enquiry::contact::withdrawn(ctx, conn, &pending).await?;
             return Ok(Outcome::Forgotten(say(ctx, "forgotten", state, &[])));
         }
         ButtonId::Forget(false) => say(ctx, "forget_kept", state, &[]),

@@ -131,6 +131,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "reply_to",
     "question_sent",
     "lead_forgotten",
+    "lead_withdrawn",
     "company_forgotten",
     "lead_decline",
     "lead_info",
