@@ -138,3 +138,29 @@ async fn a_lead_whose_company_deleted_its_data_says_so(pool: PgPool) {
     );
     assert_eq!(status(&pool, id).await, "delivered");
 }
+
+#[sqlx::test]
+async fn a_rating_request_gone_from_the_screen_is_asked_again_in_my(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let id = delivered_lead(&mut t).await;
+    t.press(CONTACT, &format!("lead:accept:{id}")).await;
+    t.flush().await;
+    t.say(CONTACT, "/leads").await;
+    t.press(CONTACT, &format!("lead:close:{id}")).await;
+    t.flush().await;
+    assert!(contains(&t.sent_to(COMPANY), "请为这项专利打分"));
+    // The company goes on searching; later /my asks for the rating again, with its stars.
+    t.say(COMPANY, "钠离子电池正极材料").await;
+    t.say(COMPANY, "/my").await;
+    let sent = t.press(COMPANY, "★★★★").await;
+    assert!(contains(&sent, "谢谢您的评价"), "{sent:?}");
+    let sent = t.say(COMPANY, "/my").await;
+    assert!(!contains(&sent, "请为这项专利打分"), "rated once: {sent:?}");
+    let rating: i16 =
+        sqlx::query_scalar("SELECT rating FROM enterprise_ratings WHERE enquiry_id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(rating, 4);
+}

@@ -286,9 +286,7 @@ async fn close(
     let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
     let prompt = Message {
         text: ctx.text("rate_prompt", &company_lang, &vars(ctx, e, &company_lang)),
-        buttons: (1..=5u8)
-            .map(|n| Button::new(ButtonId::Rate(e.id, n), "★".repeat(usize::from(n))))
-            .collect(),
+        buttons: messages::rate_buttons(e.id),
     };
     outbox::enqueue(conn, &e.channel, e.chat_id, &prompt, None).await?;
     Ok(say(

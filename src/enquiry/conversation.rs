@@ -249,8 +249,36 @@ pub async fn my(
     } else {
         Reply::Buttons { text, buttons }
     }];
+    replies.extend(rating_requests(ctx, conn, &list, lang).await?);
     replies.extend(posted);
     Ok(replies)
+}
+
+/// A closed enquiry the company has not rated asks again, with its stars (the request it was sent may
+/// be long gone from the screen).
+async fn rating_requests(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    list: &[store::Enquiry],
+    lang: &str,
+) -> Result<Vec<Reply>> {
+    let closed: Vec<i64> = list
+        .iter()
+        .filter(|e| e.status == Status::Closed)
+        .map(|e| e.id)
+        .collect();
+    if closed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rated = store::rated(conn, &closed).await?;
+    Ok(list
+        .iter()
+        .filter(|e| closed.contains(&e.id) && !rated.contains(&e.id))
+        .map(|e| Reply::Buttons {
+            text: ctx.text("rate_prompt", lang, &messages::vars(ctx, e, lang)),
+            buttons: messages::rate_buttons(e.id),
+        })
+        .collect())
 }
 
 /// The company's buttons on its enquiries: reply to a question, rate a closed enquiry. Both are checked

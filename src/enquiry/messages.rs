@@ -60,6 +60,13 @@ pub fn lead_buttons(ctx: &Context, e: &Enquiry, lang: &str) -> Vec<Button> {
     }
 }
 
+/// The 1-5 star buttons of a closed enquiry's rating request.
+pub fn rate_buttons(id: i64) -> Vec<Button> {
+    (1..=5u8)
+        .map(|n| Button::new(ButtonId::Rate(id, n), "★".repeat(usize::from(n))))
+        .collect()
+}
+
 /// The lead a contact receives: no personal contact details before acceptance.
 pub fn lead(ctx: &Context, e: &Enquiry, lang: &str) -> Message {
     let key = match e.kind {

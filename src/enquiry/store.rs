@@ -289,6 +289,14 @@ pub async fn leads_of_institution(
     .await
 }
 
+/// Which of these enquiries the company already rated.
+pub async fn rated(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT enquiry_id FROM enterprise_ratings WHERE enquiry_id = ANY($1)")
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await
+}
+
 /// One change in an enquiry's history, with what was said (a question, an answer, a reason).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Event {
