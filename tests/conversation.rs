@@ -157,7 +157,8 @@ async fn on_no_good_match_a_new_wording_searches_and_broaden_needs_filters(pool:
 
     // With a filter set, broadening is offered and drops it.
     to_budget_in(&mut t, NO_MATCH, "生物医药").await;
-    t.press(COMPANY, "跳过").await;
+    let sent = t.press(COMPANY, "跳过").await;
+    assert!(contains(&sent, "筛选条件：生物医药"), "{sent:?}");
     t.press(COMPANY, "不加筛选再搜").await;
     assert!(!slots(&pool).await.contains_key("industry"));
 }

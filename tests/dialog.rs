@@ -321,8 +321,11 @@ async fn numbers_after_a_notice_press_the_options_still_on_screen(pool: PgPool) 
 #[sqlx::test]
 async fn a_console_started_in_english_asks_for_the_need_in_english(pool: PgPool) {
     let url = database_url(&pool);
-    let out = common::run_chat(&url, "12", &["--demo", "--lang", "en"], &[], "");
-    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    let run = common::run_chat(&url, "12", &["--demo", "--lang", "en"], &[], "");
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    // Routine logs stay out of the terminal the conversation is in (warnings would still show).
+    let logs = String::from_utf8_lossy(&run.stderr);
+    assert!(!logs.contains("INFO"), "{logs}");
     assert!(out.contains("Hello! Welcome to Queqiao"), "{out}");
     assert!(out.contains("Please describe"), "{out}");
     assert!(

@@ -341,7 +341,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     ) {
         end_quietly_when_stdout_closes();
     }
-    crate::telemetry::init(common.log_format, &common.rust_log);
+    // The console conversation shares the terminal with the logs: unless a filter was chosen, only
+    // warnings and errors interleave with the chat (an index refresh is no news to a company).
+    let filter = match command {
+        Command::Chat(_) if common.rust_log == crate::config::DEFAULT_LOG_FILTER => "warn",
+        _ => common.rust_log.as_str(),
+    };
+    crate::telemetry::init(common.log_format, filter);
     let settings = &common;
     match command {
         Command::Migrate => {

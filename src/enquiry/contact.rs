@@ -223,7 +223,7 @@ fn decline_prompt(ctx: &Context, eid: i64, lang: &str) -> Reply {
         })
         .collect();
     let text = format!(
-        "{}\n({})",
+        "{}\n{}",
         ctx.text("ask_decline_reason", lang, &[]),
         ctx.text("decline_reason_other", lang, &[])
     );
