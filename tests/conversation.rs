@@ -230,8 +230,9 @@ async fn skip_words_on_every_optional_question(pool: PgPool) {
     t.say(COMPANY, "/start").await;
     t.press(COMPANY, "中文").await;
     t.say(COMPANY, NEED).await;
-    for _ in 0..4 {
-        t.say(COMPANY, "跳过").await;
+    // The budget as owners decline to name one: 面议 (to be negotiated).
+    for skip in ["跳过", "跳过", "跳过", "面议"] {
+        t.say(COMPANY, skip).await;
     }
     let s = slots(&pool).await;
     assert_eq!(

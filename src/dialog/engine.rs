@@ -143,9 +143,20 @@ fn pending_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pending>,
     Ok(Option::<String>::deserialize(d)?.and_then(|s| s.parse().ok()))
 }
 
-/// Words that skip an optional question, in any language.
-pub(super) const SKIP_WORDS: &[&str] =
-    &["跳过", "skip", "-", "略过", "不限", "无", "都可以", "any"];
+/// Words that skip an optional question, in any language. 面议 ("to be negotiated") and 不确定 are
+/// how owners decline to name a budget.
+pub(super) const SKIP_WORDS: &[&str] = &[
+    "跳过",
+    "skip",
+    "-",
+    "略过",
+    "不限",
+    "无",
+    "都可以",
+    "any",
+    "面议",
+    "不确定",
+];
 
 /// The choices offered in this state: those whose `if_set` names (if any) include a slot or an action
 /// variable with a real value (not empty, "any" or "no"). Should that hide every choice, all are shown
