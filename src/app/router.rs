@@ -155,9 +155,10 @@ async fn on_text(
 ) -> Result<Vec<Reply>, AppError> {
     // A contact who has neither described a need nor been asked for one is writing to a company, not
     // searching (the intake's first question was asked of someone else's needs).
-    let asked_for_need = ctx.scripts.step(&state.dialog, &state.step).is_some_and(
-        |s| matches!(&s.kind, crate::dialog::script::StepKind::Ask { slot, .. } if slot == "need"),
-    );
+    let asked_for_need = ctx
+        .scripts
+        .step(&state.dialog, &state.step)
+        .is_some_and(|s| s.slot() == Some("need"));
     if !asked_for_need
         && !state.slots.contains_key("need")
         && crate::enquiry::registry::contact_institution(conn, who.channel, who.user_id)

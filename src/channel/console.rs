@@ -179,15 +179,16 @@ async fn not_offered(
     out: &mut impl Write,
     numbered: &Numbered,
 ) -> std::io::Result<()> {
-    let lang = crate::dialog::store::load(runtime.pool(), CHANNEL, user)
+    let scripts = runtime.scripts();
+    let state = crate::dialog::store::load(runtime.pool(), CHANNEL, user)
         .await
         .ok()
         .flatten()
-        .map(|s| s.lang)
-        .unwrap_or_else(|| runtime.scripts().default_language.clone());
+        .unwrap_or_else(|| crate::dialog::engine::new_state(&scripts, None));
     let numbers: Vec<String> = numbered.0.iter().map(|(n, _)| n.to_string()).collect();
-    let template = runtime.scripts().text("not_offered", &lang);
-    writeln!(out, "{}\n", template.replace("{list}", &numbers.join(", ")))?;
+    let template = scripts.text("not_offered", &state.lang);
+    let text = crate::dialog::engine::render(&template, &state, &[("list", numbers.join(", "))]);
+    writeln!(out, "{text}\n")?;
     out.flush()
 }
 

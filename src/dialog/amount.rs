@@ -1,6 +1,6 @@
 //! Amounts of money as owners type them, read as 万元 (10,000 yuan): "30", "30万", "30 万元", "30w",
-//! "二三十万" (a range: its upper end), "不超过8万块", "5千", "50k", "300000" or "300000元" (yuan). A bare number of 10,000 or more
-//! is yuan: nobody's budget for a patent is 10,000 × 10,000 yuan.
+//! "二三十万" (a range: its upper end), "不超过8万块", "5千", "50k", "300000" or "300000元" (yuan). A bare
+//! number of 10,000 or more is yuan: nobody's budget for a patent is 10,000 × 10,000 yuan.
 
 /// The amount in 万元, or `None` when the text is not an amount.
 pub fn parse_wan(text: &str) -> Option<f64> {

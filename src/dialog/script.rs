@@ -206,6 +206,17 @@ pub struct Step {
     pub kind: StepKind,
 }
 
+impl Step {
+    /// The slot the step fills: what it asks for, or where its choice goes.
+    pub fn slot(&self) -> Option<&str> {
+        match &self.kind {
+            StepKind::Ask { slot, .. } => Some(slot),
+            StepKind::Choose { slot, .. } => slot.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Dialog {
     pub id: String,

@@ -12,27 +12,24 @@ fn is_skip(text: &str) -> bool {
     SKIP_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
 }
 
-fn is_number(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+/// A digit as typed: ASCII, or the full-width one a Chinese input method gives ("１").
+fn digit(c: char) -> Option<u32> {
+    c.to_digit(10)
+        .or_else(|| ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32))
 }
 
-/// The number an option was typed as: ASCII digits, or the full-width ones a Chinese input method
-/// gives ("１").
+fn is_number(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| digit(c).is_some())
+}
+
+/// The number an option was typed as (`None` for anything but digits, or one too large).
 pub fn typed_number(text: &str) -> Option<usize> {
-    if !is_number(text) {
+    if text.is_empty() {
         return None;
     }
-    let ascii: String = text
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            _ => c,
-        })
-        .collect();
-    ascii.parse().ok()
+    text.chars().try_fold(0usize, |n, c| {
+        n.checked_mul(10)?.checked_add(digit(c)? as usize)
+    })
 }
 
 /// Whether `text` passes `validate` (and `pattern`); a numeric question's answer comes back normalised.
@@ -111,8 +108,9 @@ impl Engine<'_> {
         let Some(step) = self.scripts.step(&state.dialog, &state.step) else {
             return false;
         };
-        matches!(&step.kind, StepKind::Choose { slot: Some(s), choices, .. }
-            if s == "lang" && choices.iter().any(|c| c.value == lang))
+        step.slot() == Some("lang")
+            && matches!(&step.kind, StepKind::Choose { choices, .. }
+                if choices.iter().any(|c| c.value == lang))
     }
 
     fn not_understood(&self, state: &State, key: &str) -> Vec<Effect> {

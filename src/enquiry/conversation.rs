@@ -345,8 +345,7 @@ pub async fn open_question(
     conn: &mut PgConnection,
     who: &Who<'_>,
 ) -> Result<Option<store::Enquiry>> {
-    let list = store::of_company(conn, who.channel, who.chat_id).await?;
-    Ok(list.into_iter().find(|e| e.status == Status::InfoRequested))
+    store::open_question(conn, who.channel, who.chat_id).await
 }
 
 /// Text typed (not through "Reply") while a question waits: is it the answer? Nothing reaches the

@@ -289,6 +289,23 @@ pub async fn leads_of_institution(
     .await
 }
 
+/// The company's newest enquiry whose question waits for its answer, if any (asked on every text the
+/// company types, so one indexed row rather than its whole list).
+pub async fn open_question(
+    conn: &mut PgConnection,
+    channel: &str,
+    chat_id: i64,
+) -> Result<Option<Enquiry>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE e.channel = $1 AND e.chat_id = $2 AND e.status = $3 ORDER BY e.id DESC LIMIT 1"
+    ))
+    .bind(channel)
+    .bind(chat_id)
+    .bind(Status::InfoRequested.as_str())
+    .fetch_optional(&mut *conn)
+    .await
+}
+
 /// Which of these enquiries the company already rated.
 pub async fn rated(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT enquiry_id FROM enterprise_ratings WHERE enquiry_id = ANY($1)")
