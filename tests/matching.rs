@@ -308,10 +308,10 @@ fn development_set_quality_holds() {
     let row = |g: &str| rows.iter().find(|r| r.group == g).unwrap();
     // (group, nDCG@10, Recall@10, MRR@10) floors.
     for (group, ndcg, recall, mrr) in [
-        ("all", 0.737, 0.835, 0.694),
-        ("odd lines", 0.710, 0.809, 0.672),
-        ("even lines", 0.765, 0.860, 0.715),
-        ("style short", 0.576, 0.758, 0.491),
+        ("all", 0.742, 0.838, 0.699),
+        ("odd lines", 0.713, 0.814, 0.674),
+        ("even lines", 0.771, 0.861, 0.723),
+        ("style short", 0.591, 0.759, 0.510),
         ("style typo", 0.790, 0.857, 0.757),
         ("style english", 0.616, 0.657, 0.601),
     ] {
@@ -323,7 +323,7 @@ fn development_set_quality_holds() {
     }
     assert_eq!(row("all").needs, 190);
     assert!(
-        row("all").no_good_match <= 4,
+        row("all").no_good_match <= 3,
         "{} needs with an answer were told 'no good match'",
         row("all").no_good_match
     );
@@ -522,6 +522,36 @@ fn a_word_no_patent_uses_is_searched_by_its_characters() {
     assert_eq!(query.fragments, vec!['拆', '洗']);
     assert!(found(analyzer));
     assert!(!found(&analyzer_with(|a| a.with_fragments(false))));
+}
+
+#[test]
+fn a_compound_no_patent_uses_is_searched_by_its_parts() {
+    let (index, analyzer) = sample();
+    // No patent says 广角镜头 (wide-angle lens); the optical lens patent says 镜头.
+    let need = "车载广角镜头";
+    let lens = "CN112987260A";
+    let rank = |a: &Analyzer| {
+        let result = index.search(a, need, &Filters::default(), 10);
+        result.hits.iter().position(|h| h.number == lens)
+    };
+    let query = analyzer.analyze(need, index);
+    assert!(
+        query.words.iter().any(|w| w.text == "镜头"),
+        "{:?}",
+        query.words
+    );
+    let hit = &index.search(analyzer, need, &Filters::default(), 3).hits;
+    let lens_hit = hit
+        .iter()
+        .find(|h| h.number == lens)
+        .expect("the lens in the best three");
+    assert!(
+        lens_hit.matched.iter().any(|w| w == "镜头"),
+        "{:?}",
+        lens_hit.matched
+    );
+    let without = rank(&analyzer_with(|a| a.with_parts(false)));
+    assert!(without.is_none_or(|r| r >= 3), "without parts: {without:?}");
 }
 
 #[test]

@@ -237,6 +237,8 @@ pub enum Mechanism {
     Pinyin,
     /// Two-character words no patent contains scored by their characters (木屋 → 木, 屋).
     Fragments,
+    /// Nouns no patent contains stood in for by their parts (广角镜头 → 镜头).
+    Parts,
 }
 
 #[derive(Args, Debug)]

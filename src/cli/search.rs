@@ -116,7 +116,8 @@ pub(super) async fn eval(settings: &Common, args: EvalArgs) -> anyhow::Result<Ex
         .with_homophones(on(Mechanism::Homophones))
         .with_translation(on(Mechanism::Translation))
         .with_pinyin(on(Mechanism::Pinyin))
-        .with_fragments(on(Mechanism::Fragments));
+        .with_fragments(on(Mechanism::Fragments))
+        .with_parts(on(Mechanism::Parts));
     let index = Index::build(&docs);
     analyzer.learn_words(index.keywords().map(|(w, _)| w));
     let mut outcomes = Vec::new();

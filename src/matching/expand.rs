@@ -189,6 +189,32 @@ pub fn homophone_fixes(
     out
 }
 
+/// The longest dictionary words (`is_word`) inside a compound that the catalogue uses, none inside
+/// another: 广角镜头 → 广角, 镜头 when no patent says 广角镜头. Patents name a thing by its head or
+/// its modifier alone more often than by the compound an owner types.
+pub fn compound_parts(word: &str, df: Df, is_word: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for len in (2..n).rev() {
+        for start in 0..=n - len {
+            let inside = |&(s, l): &(usize, usize)| s <= start && start + len <= s + l;
+            if spans.iter().any(inside) {
+                continue;
+            }
+            let part: String = chars[start..start + len].iter().collect();
+            if in_catalogue(&part, df) && is_word(&part) {
+                spans.push((start, len));
+            }
+        }
+    }
+    spans.sort_unstable();
+    spans
+        .into_iter()
+        .map(|(start, len)| chars[start..start + len].iter().collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +303,23 @@ mod tests {
             pinyin_words("re", &dict(), &catalogue(&["热"])).is_empty(),
             "too short"
         );
+    }
+
+    #[test]
+    fn a_compound_is_split_into_the_longest_words_patents_use() {
+        let is_word = |w: &str| ["广角", "镜头", "广角镜", "角镜"].contains(&w);
+        // The catalogue says 广角 and 镜头 but never 角镜: both parts, in order.
+        let df = catalogue(&["广角", "光学成像镜头"]);
+        assert_eq!(compound_parts("广角镜头", &df, &is_word), ["广角", "镜头"]);
+        // A longer part wins over the parts inside it.
+        let df = catalogue(&["广角镜", "镜头"]);
+        assert_eq!(
+            compound_parts("广角镜头", &df, &is_word),
+            ["广角镜", "镜头"]
+        );
+        // Parts that are not words, or that no patent uses, are not offered.
+        assert!(compound_parts("广角镜头", &catalogue(&["光学"]), &is_word).is_empty());
+        assert!(compound_parts("广角镜头", &df, &|_| false).is_empty());
     }
 
     #[test]

@@ -169,6 +169,7 @@ pub struct Analyzer {
     translation: bool,
     pinyin: bool,
     fragments: bool,
+    parts: bool,
 }
 
 impl Analyzer {
@@ -181,6 +182,7 @@ impl Analyzer {
             translation: true,
             pinyin: true,
             fragments: true,
+            parts: true,
         }
     }
 
@@ -199,6 +201,12 @@ impl Analyzer {
     /// Turns scoring unknown two-character words by their characters on or off.
     pub fn with_fragments(mut self, on: bool) -> Self {
         self.fragments = on;
+        self
+    }
+
+    /// Turns standing in for unknown compounds by their parts on or off.
+    pub fn with_parts(mut self, on: bool) -> Self {
+        self.parts = on;
         self
     }
 
@@ -237,6 +245,9 @@ impl Analyzer {
             split_unknown_pairs(&mut query, vocab);
         }
         add_stems(&mut query, &mut weights);
+        if self.parts {
+            self.add_parts(&mut query, &mut weights, vocab);
+        }
         // The synonyms list is scanned once: its entries expand here, and its English words are not
         // translated again by the dictionary, unless inside a longer dictionary phrase, which then takes
         // the entry's place ("steam engine" is 蒸汽机, not a steam 发动机).
@@ -347,6 +358,34 @@ impl Analyzer {
         let is_word = |w: &str| self.jieba.has_word(w) || self.dictionary.contains(w);
         for (typed, fix) in expand::homophone_fixes(pairs, self.dictionary, &df, &is_word) {
             add_alternative(query, weights, &typed, (fix, FUZZY_WEIGHT, Origin::Fuzzy));
+        }
+    }
+
+    /// A noun of three or more characters that no patent contains (广角镜头, 尼龙管) is said by patents
+    /// in its parts ([`expand::compound_parts`]: 镜头, 尼龙): they stand in for it as one idea, at its
+    /// weight, so a patent saying 镜头 earns a whole-word bonus. Nouns only: the parts of colloquial verbs
+    /// and idioms are noise (扛不住 → 不住, 时好时坏 → 好时). Development set, nDCG@10 odd / even:
+    /// 0.720 / 0.775 without; at 0.9, 1.0, 1.2 of the word's weight 0.723 / 0.781 to 0.782; at 1.4
+    /// 0.718 / 0.781; for words of any part of speech at 1.0, 0.722 / 0.780 (chatty needs lower).
+    fn add_parts(&self, query: &mut Query, weights: &mut Vec<(Term, f32)>, vocab: &dyn Vocabulary) {
+        let is_noun =
+            |w: &str| matches!(&self.jieba.tag(w, false)[..], [t] if t.tag.starts_with('n'));
+        let compounds: Vec<(String, f32)> = query
+            .words
+            .iter()
+            .filter(|w| w.origin == Origin::User && w.text.chars().count() >= 3)
+            .filter(|w| w.text.chars().all(is_cjk) && w.terms.iter().any(|t| vocab.df(t) == 0))
+            .filter(|w| !query.alternatives.contains(&w.text) && is_noun(&w.text))
+            .map(|w| (w.text.clone(), w.weight))
+            .collect();
+        let df = |t: &Term| vocab.df(t);
+        let is_word = |w: &str| self.jieba.has_word(w) || self.dictionary.contains(w);
+        for (word, weight) in compounds {
+            for part in expand::compound_parts(&word, &df, &is_word) {
+                if !query.words.iter().any(|w| w.text == part) {
+                    add_alternative(query, weights, &word, (part, weight, Origin::Synonym));
+                }
+            }
         }
     }
 
