@@ -365,6 +365,39 @@ fn english_needs_reach_the_chinese_catalogue() {
 }
 
 #[test]
+fn english_hyphens_pronouns_and_listed_phrases_are_read_as_meant() {
+    let (index, analyzer) = sample();
+    let need = "They keep asking for an anti-bacterial coating; our LED lamps overheat near the driver board";
+    let result = index.search(analyzer, need, &Filters::default(), 10);
+    let typed: Vec<&str> = result
+        .translations
+        .iter()
+        .map(|(en, _)| en.as_str())
+        .collect();
+    // Pronouns and light verbs are not searched as Chinese (they → 他们, keep → 保留).
+    for word in ["they", "keep"] {
+        assert!(!typed.contains(&word), "{word} was translated: {typed:?}");
+    }
+    // A hyphenated compound is the dictionary's closed one: anti-bacterial → antibacterial → 抗菌.
+    assert!(
+        result
+            .translations
+            .iter()
+            .any(|(en, zh)| en == "anti bacterial" && zh.iter().any(|w| w == "抗菌")),
+        "{:?}",
+        result.translations
+    );
+    let antibacterial = |h: &queqiao::matching::Hit| h.matched.iter().any(|w| w == "抗菌");
+    assert!(
+        result.hits.iter().take(5).any(antibacterial),
+        "{:?}",
+        result.hits
+    );
+    // A phrase of the synonyms list ("driver board") is not also translated word by word (司机).
+    assert!(!typed.contains(&"driver"), "{typed:?}");
+}
+
+#[test]
 fn english_phrases_win_over_their_words() {
     let (index, analyzer) = sample();
     // "engine" alone is in the synonyms list (发动机); "steam engine" is one dictionary sense.

@@ -87,16 +87,20 @@ pub fn translate(
                     english_stems(&run[i + len - 1])
                         .into_iter()
                         .find_map(|last| {
+                            let joined = format!("{head}{last}");
                             let phrase = if head.is_empty() {
                                 last
                             } else {
                                 format!("{head} {last}")
                             };
                             let words = chinese_words(dict, &phrase, df);
-                            let words = if words.is_empty() && len == 1 {
-                                compound_words(dict, &phrase, df)
-                            } else {
-                                words
+                            // A closed compound typed open or hyphenated (anti-bacterial), or one
+                            // the dictionary writes open typed closed (inkjet).
+                            let words = match len {
+                                _ if !words.is_empty() => words,
+                                1 => compound_words(dict, &phrase, df),
+                                2 => chinese_words(dict, &joined, df),
+                                _ => words,
                             };
                             (!words.is_empty()).then_some((len, words))
                         })
@@ -234,6 +238,7 @@ mod tests {
              意向 意向 [yi4 xiang4] /intention/\n\
              異鄉 异乡 [yi4 xiang1] /foreign land/\n\
              噴墨 喷墨 [pen1 mo4] /ink jet/\n\
+             抗菌 抗菌 [kang4 jun1] /antibacterial/\n\
              蒸汽機 蒸汽机 [zheng1 qi4 ji1] /steam engine/\n\
              發動機 发动机 [fa1 dong4 ji1] /engine/\n",
         )
@@ -320,6 +325,18 @@ mod tests {
         // Parts that are not words, or that no patent uses, are not offered.
         assert!(compound_parts("广角镜头", &catalogue(&["光学"]), &is_word).is_empty());
         assert!(compound_parts("广角镜头", &df, &|_| false).is_empty());
+    }
+
+    #[test]
+    fn a_compound_typed_open_or_hyphenated_is_the_closed_one() {
+        let df = catalogue(&["抗菌"]);
+        let runs = english_runs("anti-bacterial coating", &|_| false);
+        assert_eq!(runs, [["anti", "bacterial", "coating"]]);
+        let found = translate(&runs, &dict(), &df, &|_| false, &|_| false);
+        assert_eq!(
+            found,
+            [("anti bacterial".to_owned(), vec!["抗菌".to_owned()])]
+        );
     }
 
     #[test]

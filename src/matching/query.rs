@@ -436,7 +436,8 @@ impl Analyzer {
         let stop = |w: &str| filler().contains(w);
         let runs = expand::english_runs(text, &stop);
         let keep = |w: &str| df(&Term::Word(w.to_owned())) > 0;
-        let is_listed = |w: &str| listed.contains(&w);
+        // A word of a listed phrase ("driver" of "driver board") is the list's too, not translated alone.
+        let is_listed = |w: &str| listed.iter().any(|l| l.split(' ').any(|p| p == w));
         let mut found = expand::translate(&runs, self.dictionary, df, &keep, &is_listed);
         if self.pinyin {
             // A word no English sense took may be Chinese typed in pinyin (有yixiang, 求jishu).
