@@ -101,6 +101,20 @@ async fn a_need_typed_at_the_language_question_is_kept(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_need_typed_in_english_at_the_language_question_chooses_english(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    t.say(COMPANY, "/start").await;
+    let sent = t.say(COMPANY, "need waterproof glue for shoes").await;
+    assert!(contains(&sent, "Which industry"), "{sent:?}");
+    assert!(!contains(&sent, "属于哪个产业"), "{sent:?}");
+    assert_eq!(slots(&pool).await["lang"], "en");
+    // And Chinese characters choose Chinese, whatever the language before.
+    t.say(COMPANY, "/start").await;
+    let sent = t.say(COMPANY, "鞋用防水胶水").await;
+    assert!(contains(&sent, "属于哪个产业"), "{sent:?}");
+}
+
+#[sqlx::test]
 async fn lang_at_the_language_question_answers_it(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
     t.say(COMPANY, "/start").await;
@@ -230,8 +244,9 @@ async fn skip_words_on_every_optional_question(pool: PgPool) {
     t.say(COMPANY, "/start").await;
     t.press(COMPANY, "中文").await;
     t.say(COMPANY, NEED).await;
-    // The budget as owners decline to name one: 面议 (to be negotiated).
-    for skip in ["跳过", "跳过", "跳过", "面议"] {
+    // As owners answer an optional question they have no preference on; the budget as they decline
+    // to name one: 面议 (to be negotiated).
+    for skip in ["不知道", "都行", "随便", "面议"] {
         t.say(COMPANY, skip).await;
     }
     let s = slots(&pool).await;

@@ -156,6 +156,15 @@ pub(super) const SKIP_WORDS: &[&str] = &[
     "any",
     "面议",
     "不确定",
+    "不知道",
+    "不清楚",
+    "都行",
+    "随便",
+    "无所谓",
+    "not sure",
+    "don't know",
+    "no preference",
+    "whatever",
 ];
 
 /// The choices offered in this state: those whose `if_set` names (if any) include a slot or an action

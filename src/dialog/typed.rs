@@ -188,10 +188,26 @@ impl Engine<'_> {
         }
         match typed {
             Some((slot, next)) if self.reads_as_need(state, slot, &text) => {
+                self.language_of_typed(state, &text);
                 state.slots.insert(slot.clone(), text);
                 self.enter(state, next)
             }
             _ => self.not_understood(state, "not_understood"),
+        }
+    }
+
+    /// A need typed at the language question answers it by its script: Chinese characters choose
+    /// Chinese, Latin letters alone English (an English speaker who just types is answered in English).
+    fn language_of_typed(&self, state: &mut State, text: &str) {
+        let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let lang = match (chinese, text.chars().any(|c| c.is_ascii_alphabetic())) {
+            (true, _) => "zh",
+            (false, true) => "en",
+            (false, false) => return,
+        };
+        if self.asks_language(state, lang) {
+            state.lang = lang.to_owned();
+            state.slots.insert("lang".to_owned(), lang.to_owned());
         }
     }
 
