@@ -60,7 +60,10 @@ async fn an_answer_typed_without_pressing_reply_is_sent_once_the_company_says_so
             .all(|m| !m.text.contains("300 吨"))
     );
     let sent = t.press(COMPANY, "是，作为答复发送").await;
-    assert!(contains(&sent, "已转达"), "{sent:?}");
+    assert!(
+        contains(&sent, "已转达") && contains(&sent, "/my"),
+        "{sent:?}"
+    );
     t.flush().await;
     assert!(contains(&t.sent_to(CONTACT), "两条中试线，年产 300 吨"));
 

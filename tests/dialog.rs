@@ -313,7 +313,12 @@ async fn numbers_after_a_notice_press_the_options_still_on_screen(pool: PgPool) 
         .split("已记下")
         .nth(1)
         .unwrap_or_else(|| panic!("{out}"));
-    assert!(after.contains("第 1/"), "back to the results: {after}");
+    // The options are shown again under the notice: the user sees what the numbers press.
+    let (notice, rest) = after
+        .split_once("第 1/")
+        .unwrap_or_else(|| panic!("{after}"));
+    assert!(notice.contains("  [2] 返回结果"), "{notice}");
+    assert!(rest.contains("详情"), "back to the results: {after}");
     assert!(!after.contains("专利号："), "no details opened: {after}");
 }
 

@@ -50,13 +50,18 @@ fn print(out: &mut impl Write, replies: &[Reply], numbered: &mut Numbered) -> st
         if !buttons.is_empty() {
             numbered.0 = numbers(buttons);
             numbered.1 = false;
-            for (n, b) in &numbered.0 {
-                writeln!(out, "  [{n}] {}", b.label)?;
-            }
+            print_options(out, numbered)?;
         }
     }
     writeln!(out)?;
     out.flush()
+}
+
+fn print_options(out: &mut impl Write, numbered: &Numbered) -> std::io::Result<()> {
+    for (n, b) in &numbered.0 {
+        writeln!(out, "  [{n}] {}", b.label)?;
+    }
+    Ok(())
 }
 
 /// Runs the console conversation of `user` until the input ends.
@@ -124,11 +129,17 @@ pub async fn run(
         let replies = runtime.handle(CHANNEL, user, user, incoming).await;
         // A brief notice (a press recorded, an old button) leaves the options on screen as they were,
         // as Telegram leaves the message's buttons; anything else replaces them.
-        if !replies.iter().all(|r| matches!(r, Reply::Notice(_))) {
+        let notices = replies.iter().all(|r| matches!(r, Reply::Notice(_)));
+        if !notices {
             numbered.0.clear();
             numbered.1 = false;
         }
         print(out, &replies, &mut numbered)?;
+        // Telegram's buttons stay in sight above the notice; a terminal has scrolled, so show them again.
+        if notices && !numbered.0.is_empty() {
+            print_options(out, &numbered)?;
+            writeln!(out)?;
+        }
         show_waiting(runtime, user, out, &mut numbered).await?;
     }
     Ok(())

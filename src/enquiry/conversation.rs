@@ -334,7 +334,7 @@ pub async fn on_answer(
     };
     let answer: String = text.trim().chars().take(1000).collect();
     contact::pass_answer(ctx, conn, &e, &answer).await?;
-    Ok(say(ctx, "answer_sent", &lang, &[]))
+    Ok(say(ctx, "answer_passed", &lang, &[]))
 }
 
 /// Where text the company typed waits while it is asked whether that text answers a contact's question.

@@ -148,6 +148,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "ask_answer",
     "answer_to_contact",
     "answer_sent",
+    "answer_passed",
     "contact_done",
     "delivered_company",
     "my_enquiries",
