@@ -34,8 +34,9 @@ const STEM_WEIGHT: f32 = 0.8;
 /// prepositions, conjunctions, particles, pronouns, adjectives, interjections, onomatopoeia, modal
 /// particles, numerals (上, 不, 把, 和, 的, 这, 大, 啊, 吗, 三).
 const FUNCTION_TAGS: &str = "fdpcuraeoym";
-/// One-character words jieba tags as nouns or measure words that still carry no topic (…的时候, 一次).
-const NOT_TOPIC_CHARS: &str = "时个次种些样";
+/// One-character words jieba tags as nouns, verbs or measure words that still carry no topic (…的时候,
+/// 一次, 可: development set unchanged without 可, which matched nearly every abstract's 可以).
+const NOT_TOPIC_CHARS: &str = "时个次种些样可";
 /// Weight of a character of a two-character word the catalogue never uses (see `split_unknown_pairs`).
 const FRAGMENT_WEIGHT: f32 = 1.0;
 
@@ -673,10 +674,11 @@ mod tests {
     #[test]
     fn one_character_nouns_are_kept_and_function_words_are_not() {
         let a = Analyzer::new(Synonyms::default());
-        let q = a.analyze("智能门锁的门被风一吹就关上了，开门时", &Everything);
+        let q = a.analyze("智能门锁的门被风一吹就关上了，开门时，可锁", &Everything);
         let chars: String = q.chars.iter().map(|(c, _)| *c).collect();
         assert!(chars.contains('门') && chars.contains('风'), "{chars}");
-        for function_word in ['被', '就', '了', '的', '一', '时'] {
+        // 可 ("can", and a phone typo for 壳) matched almost every abstract.
+        for function_word in ['被', '就', '了', '的', '一', '时', '可'] {
             assert!(!chars.contains(function_word), "{chars}");
         }
     }
