@@ -347,6 +347,9 @@ async fn admin_commands_are_refused_to_others_and_audited(pool: PgPool) {
         assert!(reply.contains("只有管理员"), "{command}: {reply}");
     }
     assert!(text(&say(&rt, stranger, "/stats").await).contains("只有管理员和已登记的高校联系人"));
+    // Help lists the admin commands to admins only.
+    assert!(!text(&say(&rt, stranger, "/help").await).contains("/invite"));
+    assert!(text(&say(&rt, ADMIN, "/help").await).contains("管理员命令：/invite"));
     assert!(text(&press(&rt, stranger, "retry:1").await).contains("只有管理员"));
     let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
         .fetch_one(&pool)
@@ -357,6 +360,14 @@ async fn admin_commands_are_refused_to_others_and_audited(pool: PgPool) {
     // The admin: each command works and leaves an audit row.
     assert!(text(&say(&rt, ADMIN, "/reload").await).contains("已重新加载"));
     assert!(text(&say(&rt, ADMIN, "/invite 嘉陵理工大学").await).contains("邀请码"));
+    // A short or mistyped name: the nearest names, so the admin can copy the right one.
+    let typo = text(&say(&rt, ADMIN, "/invite 嘉陵理工").await);
+    assert!(typo.contains("您是不是要找：嘉陵理工大学"), "{typo}");
+    let none = text(&say(&rt, ADMIN, "/invite 火星").await);
+    assert!(
+        none.contains("没有名为") && !none.contains("是不是"),
+        "{none}"
+    );
     assert!(text(&say(&rt, ADMIN, "/stats").await).contains("收到需求"));
     // A dead letter, listed and retried.
     let mut conn = pool.acquire().await.unwrap();
@@ -394,9 +405,18 @@ async fn admin_commands_are_refused_to_others_and_audited(pool: PgPool) {
             .await
             .unwrap();
     let names: Vec<&str> = actions.iter().map(|(_, a)| a.as_str()).collect();
+    // Every attempt is audited, the two mistyped invites too.
     assert_eq!(
         names,
-        ["reload", "invite", "stats", "outbox", "outbox_retry"]
+        [
+            "reload",
+            "invite",
+            "invite",
+            "invite",
+            "stats",
+            "outbox",
+            "outbox_retry"
+        ]
     );
     assert!(actions.iter().all(|(u, _)| *u == ADMIN));
 }

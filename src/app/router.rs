@@ -296,7 +296,17 @@ async fn on_command(
         {
             say("help_contact")
         }
-        Command::Help => run_command(ctx, conn, who, state, engine::Command::Help).await?,
+        Command::Help => {
+            let mut replies = run_command(ctx, conn, who, state, engine::Command::Help).await?;
+            // An admin's commands are listed for admins only, after the help everyone gets.
+            if ctx.is_admin(who.user_id) {
+                replies.insert(
+                    1.min(replies.len()),
+                    Reply::Text(ctx.text("help_admin", &lang, &[])),
+                );
+            }
+            replies
+        }
         Command::Start => run_command(ctx, conn, who, state, engine::Command::Start).await?,
         Command::Cancel => run_command(ctx, conn, who, state, engine::Command::Cancel).await?,
         Command::Lang(l) => run_command(ctx, conn, who, state, engine::Command::Lang(l)).await?,

@@ -157,6 +157,13 @@ pub async fn patent_by_number<'c>(
     Ok(row.map(StoredPatent::from))
 }
 
+/// The institutions' names, in name order (to suggest one to an admin who mistyped it).
+pub async fn institution_names(conn: &mut sqlx::PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM institutions ORDER BY name")
+        .fetch_all(conn)
+        .await
+}
+
 /// All institutions with their contacts, in name order.
 pub async fn institutions(pool: &PgPool) -> Result<Vec<InstitutionRecord>, sqlx::Error> {
     let rows: Vec<(i64, String, Option<String>)> =

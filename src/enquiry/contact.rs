@@ -121,8 +121,32 @@ pub async fn invite(
     Ok(match super::invites::invite(conn, name, &by, 7).await {
         Ok(code) => say(ctx, "invite_created", lang, &[institution, ("code", code)]),
         Err(EnquiryError::Db(e)) => return Err(e),
-        Err(_) => say(ctx, "unknown_institution", lang, &[institution]),
+        Err(_) => {
+            let like = similar_names(name, crate::catalog::store::institution_names(conn).await?);
+            match like.is_empty() {
+                true => say(ctx, "unknown_institution", lang, &[institution]),
+                false => {
+                    let list = (
+                        "list",
+                        like.join(ctx.text("list_separator", lang, &[]).as_str()),
+                    );
+                    say(ctx, "unknown_institution_like", lang, &[institution, list])
+                }
+            }
+        }
     })
+}
+
+/// Up to three names within a few edits of what was typed, for their length (两江交大 → 两江交通大学).
+/// By characters: strsim's Sørensen-Dice divides by bytes, which ranks Chinese names too low.
+fn similar_names(typed: &str, names: Vec<String>) -> Vec<String> {
+    let mut scored: Vec<(f64, String)> = names
+        .into_iter()
+        .map(|n| (strsim::normalized_levenshtein(typed, &n), n))
+        .filter(|(score, _)| *score >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
 /// The enquiry `id` if whoever acts is a contact of its institution and its status is one of `may`;

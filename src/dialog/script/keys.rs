@@ -161,6 +161,8 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "invite_created",
     "invite_usage",
     "unknown_institution",
+    "unknown_institution_like",
+    "help_admin",
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
