@@ -171,14 +171,21 @@ async fn a_group_runs_no_intake_and_is_registered_by_a_contact(pool: PgPool) {
     );
     assert_eq!(status(&t, id).await, "delivered");
     let done = t
-        .say_in(GROUP, CONTACT, "王老师", "本专利已进入产业化合作，暂不对外")
+        .say_in(
+            GROUP,
+            CONTACT,
+            "王老师",
+            "本专利已进入产业化合作，暂不对外。",
+        )
         .await;
     assert!(
-        contains(&done, &format!("王老师：已处理咨询 #{id}")),
+        contains(&done, &format!("王老师：已婉拒咨询 #{id}")),
         "{done:?}"
     );
     assert_eq!(status(&t, id).await, "declined");
-    assert!(contains(&t.sent_to(COMPANY), "暂不对外"));
+    // The company reads the reason once, closed by one full stop (the text adds its own).
+    assert!(contains(&t.sent_to(COMPANY), "暂不对外。感谢关注"));
+    assert!(!contains(&t.sent_to(COMPANY), "。。"));
 }
 
 #[sqlx::test]

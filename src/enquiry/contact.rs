@@ -331,6 +331,8 @@ async fn decline(
     store::set_status(conn, e.id, Status::Declined, Some(reason)).await?;
     let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
     let mut v = vars(ctx, e, &company_lang);
+    // The text closes the reason with its own full stop ("原因：…。"): the contact's is dropped.
+    let reason = reason.trim_end_matches(['.', '。', '!', '！', ' ']);
     v.push(("reason", reason.to_owned()));
     let notice = ctx.text("lead_declined_company", &company_lang, &v);
     outbox::enqueue(conn, &e.channel, e.chat_id, &Message::text(notice), None).await?;
