@@ -485,6 +485,9 @@ async fn queued_until_a_contact_registers_then_rules_and_codes(pool: PgPool) {
     // Codes: unknown, expired and reused ones are refused.
     let sent = bot.text(CONTACT, "/register NOPE").await;
     assert!(texts(&sent).contains("邀请码无效"));
+    // No code at all: how to use the command, not "invalid".
+    let sent = bot.text(CONTACT, "/register").await;
+    assert!(texts(&sent).contains("用法：/register 邀请码"), "{sent:?}");
     let expired = invite(&pool, &institution).await;
     sqlx::query("UPDATE invites SET expires_at = now() - interval '1 minute' WHERE code = $1")
         .bind(&expired)

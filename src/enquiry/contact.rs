@@ -82,7 +82,9 @@ pub async fn register(
     code: Option<&str>,
     lang: &str,
 ) -> Result<Vec<Reply>> {
-    let code = code.unwrap_or_default();
+    let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+        return Ok(say(ctx, "register_usage", lang, &[]));
+    };
     // A private chat's id is its user's, so the person's own chat is known even when they register in
     // a group (the code, typed there, is used up at once).
     let (institution_id, name) =

@@ -163,6 +163,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "unknown_institution",
     "unknown_institution_like",
     "help_admin",
+    "register_usage",
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
