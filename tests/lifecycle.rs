@@ -155,6 +155,11 @@ async fn the_whole_lifecycle_by_offered_buttons(pool: PgPool) {
         contains(&my, "已接受") && contains(&my, "两条中试线") && contains(&my, "现有产线规模"),
         "the company sees the thread: {my:?}"
     );
+    // Its own answer as its own, the status once, and the institution's contact kept at hand.
+    let my = text_of(&my);
+    assert!(my.contains("· 您的答复：两条中试线"), "{my}");
+    assert_eq!(my.matches("已接受").count(), 1, "{my}");
+    assert!(my.contains("· 对方联系方式："), "{my}");
 
     // The accepted enquiry stays in /leads, with its history and a close button, until closed.
     let leads = t.say(CONTACT, "/leads").await;

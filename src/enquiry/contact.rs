@@ -63,7 +63,7 @@ pub async fn leads(
     let mut replies = say(ctx, "leads_list", lang, &[]);
     for e in &list {
         let lead = messages::lead(ctx, e, lang);
-        let thread = messages::thread(ctx, conn, e, lang).await?;
+        let thread = messages::thread(ctx, conn, e, lang, messages::Reader::Contact).await?;
         replies.push(Reply::Buttons {
             text: format!("{}\n{thread}", lead.text),
             buttons: lead.buttons,

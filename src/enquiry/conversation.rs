@@ -231,8 +231,23 @@ pub async fn my(
     let mut blocks = Vec::with_capacity(list.len());
     for e in &list {
         let head = ctx.text("my_line", lang, &messages::vars(ctx, e, lang));
-        let thread = messages::thread(ctx, conn, e, lang).await?;
-        blocks.push(format!("{head}\n{thread}"));
+        let thread = messages::thread(ctx, conn, e, lang, messages::Reader::Company).await?;
+        // Once accepted, the institution's contact stays at hand here (the notice may be long gone).
+        let contact = match e.status {
+            Status::Accepted | Status::Closed => {
+                crate::catalog::store::published_contact(conn, e.institution_id)
+                    .await?
+                    .map(|c| ctx.text("thread_contact", lang, &[("contact", c)]))
+            }
+            _ => None,
+        };
+        let lines = [Some(head), Some(thread), contact];
+        let lines: Vec<String> = lines
+            .into_iter()
+            .flatten()
+            .filter(|l| !l.is_empty())
+            .collect();
+        blocks.push(lines.join("\n"));
     }
     let text = ctx.text("my_enquiries", lang, &[("list", blocks.join("\n\n"))]);
     // A question waiting for the company's answer can be answered from here too.

@@ -87,13 +87,35 @@ pub async fn thread(
     conn: &mut PgConnection,
     e: &Enquiry,
     lang: &str,
+    reader: Reader,
 ) -> Result<String, sqlx::Error> {
-    let lines = store::history(conn, e.id)
-        .await?
+    let mut events = store::history(conn, e.id).await?;
+    // The company's heading names the current status: a last event that only says so again is not
+    // repeated ("— queued" then "· queued").
+    if reader == Reader::Company
+        && events
+            .last()
+            .is_some_and(|last| last.status == e.status && last.note.is_none())
+    {
+        events.pop();
+    }
+    let lines = events
         .into_iter()
-        .map(|event| event_line(ctx, event.status, event.note, lang))
+        .map(|event| match (reader, event.status, event.note) {
+            (Reader::Company, Status::Delivered, Some(a)) => {
+                ctx.text("thread_answer_yours", lang, &[("answer", a)])
+            }
+            (_, status, note) => event_line(ctx, status, note, lang),
+        })
         .collect::<Vec<_>>();
     Ok(lines.join("\n"))
+}
+
+/// Who reads a thread: the company reads its own answers as its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Company,
+    Contact,
 }
 
 /// One line of a thread (the chat's and the web console's): a status change, with what was said.

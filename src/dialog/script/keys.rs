@@ -164,6 +164,8 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "unknown_institution_like",
     "help_admin",
     "register_usage",
+    "thread_answer_yours",
+    "thread_contact",
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
