@@ -222,6 +222,13 @@ async fn a_whole_console_conversation_in_chinese_and_english(pool: PgPool) {
             .unwrap_or_else(|| panic!("{field}{out}"));
         assert!(line.is_ascii(), "{field}{line}");
     }
+    // The catalogue's catch-all industry (其他) too, though it is no filter choice.
+    let out = chat(
+        &url,
+        "8",
+        "/start\n2\n配电盘内部使用的母线结构\n1\n1\n1\nskip\n1\n",
+    );
+    assert!(out.contains("Industry: Other"), "{out}");
 }
 
 /// The whole enquiry round trip on one machine: `queqiao invite`, then a contact and a company in two

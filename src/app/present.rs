@@ -192,6 +192,10 @@ pub fn details(ctx: &Context, state: &State, p: &StoredPatent) -> String {
                 "industry",
                 ctx.scripts
                     .choice_label("industry", &r.industry, lang)
+                    // The catalogue's catch-all is no filter choice, but it has a name in each language.
+                    .or_else(|| {
+                        (r.industry == "其他").then(|| ctx.text("industry_other", lang, &[]))
+                    })
                     .unwrap_or_else(|| r.industry.clone()),
             ),
             ("status", legal(ctx, r.legal_status, lang)),

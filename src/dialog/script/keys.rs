@@ -166,6 +166,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "register_usage",
     "thread_answer_yours",
     "thread_contact",
+    "industry_other",
     "alert_no_contact",
     "alert_dead_letter",
     "not_yours",
