@@ -37,7 +37,8 @@ async fn post_need(t: &mut TestApp, industry: Option<&str>) -> i64 {
     no_good_match(t, industry).await;
     let consent = text_of(&t.press(COMPANY, "发布到需求广场").await);
     assert!(consent.contains("匿名"), "{consent}");
-    assert!(consent.contains("宠物美容连锁加盟店营销"), "{consent}");
+    // The consent quotes the whole need, as it would be published, not the results' short heading.
+    assert!(consent.contains(&format!("“{NEED}”")), "{consent}");
     let posted = text_of(&t.press(COMPANY, "同意，发布").await);
     let id: i64 = sqlx::query_scalar("SELECT max(id) FROM board_needs")
         .fetch_one(&t.pool)

@@ -441,7 +441,8 @@ impl Action {
     /// Placeholders available after the action ran (in its outcome's steps and later ones).
     pub fn provides(self) -> &'static [&'static str] {
         match self {
-            Action::Search => &["count", "need", "translated", "filters"],
+            // `need` is cut short for headings; `need_full` is what posting to the board would publish.
+            Action::Search => &["count", "need", "need_full", "translated", "filters"],
             Action::PostNeed => &["id", "days"],
             Action::PrepareEnquiry => &[
                 "title",

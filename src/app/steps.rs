@@ -153,6 +153,7 @@ async fn search(
     let vars = BTreeMap::from([
         ("count".to_owned(), state.results.len().to_string()),
         ("need".to_owned(), short_need(&need)),
+        ("need_full".to_owned(), need.trim().to_owned()),
         ("translated".to_owned(), translated),
         ("filters".to_owned(), filters_line(ctx, state)),
     ]);
