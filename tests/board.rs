@@ -32,6 +32,25 @@ async fn no_good_match(t: &mut TestApp, industry: Option<&str>) {
     assert!(t.offered(COMPANY).iter().any(|b| b == "发布到需求广场"));
 }
 
+/// Letters that read as nothing ("asdfgh") are not searched as a need nor offered to the board.
+#[sqlx::test]
+async fn a_need_that_reads_as_nothing_is_not_offered_to_the_board(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    t.say(COMPANY, "/start").await;
+    t.press(COMPANY, "中文").await;
+    t.say(COMPANY, "asdfgh").await;
+    for _ in 0..3 {
+        t.say(COMPANY, "1").await;
+    }
+    let sent = text_of(&t.press(COMPANY, "跳过").await);
+    assert!(sent.contains("没有我能读懂的词"), "{sent}");
+    assert_eq!(t.offered(COMPANY), ["重新开始"]);
+    // A real need typed next is searched at once.
+    let sent = text_of(&t.say(COMPANY, "洗衣机噪音太大").await);
+    assert!(sent.contains("洗衣机"), "{sent}");
+    assert!(!t.offered(COMPANY).iter().any(|b| b == "发布到需求广场"));
+}
+
 /// The company posts [`NEED`] with its consent; returns the need's id.
 async fn post_need(t: &mut TestApp, industry: Option<&str>) -> i64 {
     no_good_match(t, industry).await;

@@ -420,8 +420,10 @@ impl Action {
 
     pub fn outcomes(self) -> &'static [&'static str] {
         match self {
-            // `weak`: no good match, but the closest results are shown, labelled as weak.
-            Action::Search => &["found", "weak", "no_match"],
+            // `weak`: no good match, but the closest results are shown, labelled as weak. `unread`: a
+            // need in Latin letters that is no English the dictionary knows and no word of the catalogue
+            // ("asdfgh"): nothing to search, and nothing to post on the board.
+            Action::Search => &["found", "weak", "no_match", "unread"],
             Action::ClearNeed
             | Action::ClearFilters
             | Action::AcknowledgePrivacy
