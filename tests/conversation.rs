@@ -78,12 +78,17 @@ async fn budgets_as_people_write_them(pool: PgPool) {
         "300000",
         "30w",
         "不超过30万块",
+        "300,000",
     ] {
         to_budget(&mut t, NEED).await;
         let sent = t.say(COMPANY, typed).await;
-        assert!(!contains(&sent, "请输入金额"), "{typed}: {sent:?}");
+        assert!(!contains(&sent, "请输入人民币金额"), "{typed}: {sent:?}");
         assert_eq!(slots(&pool).await["budget"], "30", "{typed}");
     }
+    // Another currency is not guessed at: the question says the amount is in yuan.
+    to_budget(&mut t, NEED).await;
+    let sent = t.say(COMPANY, "$20,000").await;
+    assert!(contains(&sent, "请输入人民币金额"), "{sent:?}");
 }
 
 #[sqlx::test]
