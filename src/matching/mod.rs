@@ -2,7 +2,8 @@
 //!
 //! - [`text`]: normalisation and terms (Chinese bigrams, Latin words); [`variants`]: traditional
 //!   characters read as simplified ones; [`cedict`]: the shipped CC-CEDICT both learn from.
-//! - [`query`]: from a chatty need to weighted terms (filler removal, synonyms, typo tolerance).
+//! - [`query`]: from a chatty need to weighted terms (filler removal, synonyms, typo tolerance); its
+//!   `words` builds the need's own words and what stands in for unknown ones (stems, characters).
 //! - [`synonyms`]: the admin-editable lay-term list.
 //! - [`index`]: compact postings in immutable segments.
 //! - [`search`]: ranking, filters, scores; a folder of its own: the index and the ranking that ties the
