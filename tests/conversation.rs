@@ -119,6 +119,25 @@ async fn a_need_typed_in_english_at_the_language_question_chooses_english(pool: 
     assert!(contains(&sent, "属于哪个产业"), "{sent:?}");
 }
 
+/// The greeting says to describe the need: a first message that is one is kept, not lost to the
+/// language question; a greeting is answered with the language question alone.
+#[sqlx::test]
+async fn a_first_message_that_is_a_need_is_kept(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let sent = t.say(COMPANY, "洗衣机噪音太大怎么办").await;
+    assert!(contains(&sent, "属于哪个产业"), "{sent:?}");
+    assert_eq!(slots(&pool).await["need"], "洗衣机噪音太大怎么办");
+    let other = COMPANY + 1;
+    let sent = t.say(other, "noisy washing machine").await;
+    assert!(contains(&sent, "Which industry"), "{sent:?}");
+    let third = COMPANY + 2;
+    let sent = t.say(third, "你好").await;
+    assert!(
+        contains(&sent, "请选择语言") && !contains(&sent, "没看懂"),
+        "{sent:?}"
+    );
+}
+
 #[sqlx::test]
 async fn lang_at_the_language_question_answers_it(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
@@ -278,13 +297,20 @@ async fn a_name_is_not_a_skip_word_or_an_option_number(pool: PgPool) {
     t.press(COMPANY, "详情 1").await;
     t.press(COMPANY, "我想咨询这项专利").await;
     t.press(COMPANY, "知道了，继续").await;
-    for not_a_name in ["跳过", "1"] {
+    for not_a_name in ["跳过", "1", "公司名称要写全称吗？营业执照上的那个？"] {
         let sent = t.say(COMPANY, not_a_name).await;
         assert!(
             contains(&sent, "请输入 2 到 100 个字的公司名称"),
             "{sent:?}"
         );
     }
+    // The contact may be a phone number, a Telegram username or an e-mail address; not a word.
+    t.say(COMPANY, "重庆某某新材料有限公司").await;
+    t.say(COMPANY, "张三").await;
+    let sent = t.say(COMPANY, "明天再说").await;
+    assert!(contains(&sent, "请输入电话号码"), "{sent:?}");
+    let sent = t.say(COMPANY, "sarah.li@example.com").await;
+    assert!(contains(&sent, "想对专利方说的话"), "{sent:?}");
 }
 
 #[sqlx::test]

@@ -395,6 +395,26 @@ fn english_hyphens_pronouns_and_listed_phrases_are_read_as_meant() {
     );
     // A phrase of the synonyms list ("driver board") is not also translated word by word (司机).
     assert!(!typed.contains(&"driver"), "{typed:?}");
+    // How a foreign buyer introduces itself is not searched (distributor → 配电器); the list knows
+    // the words CC-CEDICT lacks or gives only as verbs (biodegradable; water → 浇水).
+    let need = "We're a distributor of biodegradable film and water purification units";
+    let result = index.search(analyzer, need, &Filters::default(), 10);
+    let became = |en: &str| {
+        result
+            .translations
+            .iter()
+            .find(|(e, _)| e == en)
+            .map(|(_, zh)| zh.clone())
+    };
+    assert!(became("distributor").is_none(), "{:?}", result.translations);
+    let listed = analyzer.analyze(need, index);
+    for word in ["可降解", "净水"] {
+        assert!(
+            listed.words.iter().any(|w| w.text == word),
+            "{word}: {:?}",
+            listed.words
+        );
+    }
 }
 
 #[test]

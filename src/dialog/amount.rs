@@ -9,11 +9,13 @@ pub fn parse_wan(text: &str) -> Option<f64> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
         .collect();
-    // Hedges around the amount ("不超过", "最多", "大约…左右", "…以内") say nothing about it.
+    // Hedges around the amount ("不超过", "最多", "大约…左右", "…以内") and a closing particle ("…吧")
+    // say nothing about it.
     let t = ["不超过", "最多", "预算"]
         .iter()
         .fold(t.as_str(), |t, p| t.strip_prefix(p).unwrap_or(t))
         .trim_start_matches(['约', '大', '概'])
+        .trim_end_matches(['吧', '啊', '呀', '哈', '。', '！', '!', '.'])
         .trim_end_matches(['左', '右', '以', '内', '下']);
     // 万 also typed as its pinyin initial (30w), 千 as k (50k): how amounts are typed on phones.
     if let Some(n) = ["万元", "万块", "万", "w", "W"]
@@ -105,6 +107,8 @@ mod tests {
             ("5千", 0.5),
             ("50k", 5.0),
             ("最多二十万", 20.0),
+            ("二十万左右吧", 20.0),
+            ("50万吧。", 50.0),
         ] {
             assert_eq!(parse_wan(typed), Some(wan), "{typed}");
         }

@@ -251,7 +251,13 @@ impl Engine<'_> {
     /// language already chosen) it is the answer to the need question.
     fn on_idle_text(&self, state: &mut State, text: String) -> Vec<Effect> {
         if !state.slots.contains_key("lang") {
-            return self.handle(state, Event::Command(Command::Start));
+            let mut effects = self.handle(state, Event::Command(Command::Start));
+            // A first message that reads as a need (a new user, or one back after /forget, who did as
+            // the greeting says) answers the language question: it is kept, not lost to the greeting.
+            if self.reads_as_need(state, "need", &text) {
+                effects.extend(self.on_text(state, text));
+            }
+            return effects;
         }
         let asking = self.scripts.dialogs.get(&state.dialog).and_then(|d| {
             d.steps.values().find_map(|s| match &s.kind {
