@@ -30,7 +30,7 @@ next = "c"
 [[step]]
 id = "c"
 action = "search"
-on = { found = "r", weak = "r", no_match = "a" }
+on = { found = "r", weak = "r", no_match = "a", unread = "a" }
 
 [[step]]
 id = "r"
@@ -105,7 +105,7 @@ fn each_error_class_names_its_line() {
         ),
         (
             OK.replace(
-                "on = { found = \"r\", weak = \"r\", no_match = \"a\" }",
+                "on = { found = \"r\", weak = \"r\", no_match = \"a\", unread = \"a\" }",
                 "on = { found = \"r\", weak = \"r\" }",
             ),
             "d.toml:18: step `c`: outcome `no_match` of action `search` has no next step",
