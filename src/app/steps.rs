@@ -157,7 +157,7 @@ async fn search(
         ("translated".to_owned(), translated),
         ("filters".to_owned(), filters_line(ctx, state)),
     ]);
-    let chinese = need.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let chinese = need.chars().any(crate::matching::text::is_cjk);
     let unread = !chinese && result.translations.is_empty() && filters.is_empty();
     let outcome = match (result.no_good_match, state.results.is_empty()) {
         (false, _) => "found",

@@ -199,7 +199,7 @@ impl Engine<'_> {
     /// A need typed at the language question answers it by its script: Chinese characters choose
     /// Chinese, Latin letters alone English (an English speaker who just types is answered in English).
     fn language_of_typed(&self, state: &mut State, text: &str) {
-        let chinese = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let chinese = text.chars().any(crate::matching::text::is_cjk);
         let lang = match (chinese, text.chars().any(|c| c.is_ascii_alphabetic())) {
             (true, _) => "zh",
             (false, true) => "en",

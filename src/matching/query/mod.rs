@@ -344,10 +344,15 @@ impl Analyzer {
             return;
         }
         let df = |t: &Term| vocab.df(t);
-        let is_word = |w: &str| self.jieba.has_word(w) || self.dictionary.contains(w);
+        let is_word = |w: &str| self.is_word(w);
         for (typed, fix) in expand::homophone_fixes(pairs, self.dictionary, &df, &is_word) {
             add_alternative(query, weights, &typed, (fix, FUZZY_WEIGHT, Origin::Fuzzy));
         }
+    }
+
+    /// A word of jieba's dictionary or of CC-CEDICT: what a correction or a compound's part must be.
+    fn is_word(&self, w: &str) -> bool {
+        self.jieba.has_word(w) || self.dictionary.contains(w)
     }
 
     /// A noun of three or more characters that no patent contains (广角镜头, 尼龙管) is said by patents
@@ -368,7 +373,7 @@ impl Analyzer {
             .map(|w| (w.text.clone(), w.weight))
             .collect();
         let df = |t: &Term| vocab.df(t);
-        let is_word = |w: &str| self.jieba.has_word(w) || self.dictionary.contains(w);
+        let is_word = |w: &str| self.is_word(w);
         for (word, weight) in compounds {
             for part in expand::compound_parts(&word, &df, &is_word) {
                 if !query.words.iter().any(|w| w.text == part) {
