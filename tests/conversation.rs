@@ -458,6 +458,32 @@ async fn weak_results_are_labelled_and_the_need_can_be_saved(pool: PgPool) {
     assert!(contains(&saved, "已保存需求"), "{saved:?}");
 }
 
+/// Backing out of an enquiry returns to the page the results were shown on: weak matches stay headed as
+/// weak, not as "N patents match".
+#[sqlx::test]
+async fn weak_results_stay_weak_after_backing_out_of_an_enquiry(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, "宠物美容连锁加盟店营销").await;
+    let first = t.press(COMPANY, "跳过").await;
+    assert!(contains(&first, "匹配较弱"), "{first:?}");
+    t.press(COMPANY, "详情 1").await;
+    t.press(COMPANY, "我想咨询这项专利").await;
+    let back = t.press(COMPANY, "不咨询了").await;
+    assert!(contains(&back, "没有发送任何信息"), "{back:?}");
+    assert!(
+        contains(&back, "匹配较弱"),
+        "still headed as weak: {back:?}"
+    );
+    assert!(!contains(&back, "项匹配的专利"), "{back:?}");
+    assert!(
+        t.offered(COMPANY)
+            .iter()
+            .any(|b| b.contains("有新专利时通知我")),
+        "the weak page's offers are back: {:?}",
+        t.offered(COMPANY)
+    );
+}
+
 #[sqlx::test]
 async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;

@@ -3,7 +3,7 @@
 //! show, actions to run). Channels turn their updates into [`Event`]s and [`Effect`]s into messages; the
 //! runtime runs actions and feeds their outcomes back as events.
 
-use super::script::{Choice, ScriptSet, StepKind, Texts, pick};
+use super::script::{Choice, ScriptSet, Step, StepKind, Texts, pick};
 use crate::app::route::{Action, ButtonId, Pending};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,6 +41,11 @@ pub struct State {
     /// anyone else's is not. `None` (states stored before it existed): whoever writes next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_by: Option<i64>,
+    /// The results step the current results were shown on (a search's outcome chose it: good matches or
+    /// weak ones). A say-step that goes back to the results (after an enquiry) returns to that page, so
+    /// weak matches are not headed as good ones the second time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
 }
 
 impl State {
@@ -354,14 +359,19 @@ impl Engine<'_> {
     pub(super) fn enter(&self, state: &mut State, step_id: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         let mut next = Some(step_id.to_owned());
+        let mut after_say = false;
         // A script is a graph and say-steps may form a loop; the bound keeps a bad script from hanging us.
         for _ in 0..64 {
-            let Some(id) = next.take() else { break };
-            let Some(step) = self.scripts.step(&state.dialog, &id) else {
+            let Some(mut id) = next.take() else { break };
+            let Some(mut step) = self.scripts.step(&state.dialog, &id) else {
                 state.step.clear();
                 break;
             };
+            if matches!(step.kind, StepKind::Results { .. }) {
+                (id, step) = self.results_return(state, id, step, after_say);
+            }
             state.step = id;
+            after_say = matches!(step.kind, StepKind::Say { .. });
             match &step.kind {
                 StepKind::Say { text, next: n } => {
                     effects.push(Effect::Say(self.t(state, text)));
@@ -377,6 +387,27 @@ impl Engine<'_> {
             }
         }
         effects
+    }
+
+    /// The results step to show on entering `id`: after a say-step (back from an enquiry), the page the
+    /// results were shown on, if that is another results step of this dialog; otherwise `id`, which is
+    /// remembered as that page (a search's outcome or a button led to it).
+    fn results_return<'s>(
+        &'s self,
+        state: &mut State,
+        id: String,
+        step: &'s Step,
+        after_say: bool,
+    ) -> (String, &'s Step) {
+        if after_say
+            && let Some(shown) = state.shown.clone()
+            && let Some(s) = self.scripts.step(&state.dialog, &shown)
+            && matches!(s.kind, StepKind::Results { .. })
+        {
+            return (shown, s);
+        }
+        state.shown = Some(id.clone());
+        (id, step)
     }
 
     /// The current step's question again (after help, a language switch, or a bad answer).
@@ -435,6 +466,7 @@ impl Engine<'_> {
                 state.slots.retain(|k, _| k == "lang" || k == "need");
                 state.vars.clear();
                 state.results.clear();
+                state.shown = None;
                 state.open = None;
                 effects.push(Effect::Say(self.bot(state, "cancelled", &[])));
             }
