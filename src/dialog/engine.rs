@@ -3,7 +3,7 @@
 //! show, actions to run). Channels turn their updates into [`Event`]s and [`Effect`]s into messages; the
 //! runtime runs actions and feeds their outcomes back as events.
 
-use super::script::{Choice, ScriptSet, Step, StepKind, Texts, pick};
+use super::script::{Choice, ScriptSet, StepKind, Texts, pick};
 use crate::app::route::{Action, ButtonId, Pending};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -387,27 +387,6 @@ impl Engine<'_> {
             }
         }
         effects
-    }
-
-    /// The results step to show on entering `id`: after a say-step (back from an enquiry), the page the
-    /// results were shown on, if that is another results step of this dialog; otherwise `id`, which is
-    /// remembered as that page (a search's outcome or a button led to it).
-    fn results_return<'s>(
-        &'s self,
-        state: &mut State,
-        id: String,
-        step: &'s Step,
-        after_say: bool,
-    ) -> (String, &'s Step) {
-        if after_say
-            && let Some(shown) = state.shown.clone()
-            && let Some(s) = self.scripts.step(&state.dialog, &shown)
-            && matches!(s.kind, StepKind::Results { .. })
-        {
-            return (shown, s);
-        }
-        state.shown = Some(id.clone());
-        (id, step)
     }
 
     /// The current step's question again (after help, a language switch, or a bad answer).

@@ -2,11 +2,32 @@
 //! subscribe), and what those buttons do.
 
 use super::engine::{Button, Effect, Engine, PAGE_SIZE, ResultItem, State, render};
-use super::script::{StepKind, Texts, pick};
+use super::script::{Step, StepKind, Texts, pick};
 use crate::app::route::{ButtonId, Pick};
 use std::collections::BTreeMap;
 
 impl Engine<'_> {
+    /// The results step to show on entering `id`: after a say-step (back from an enquiry), the page the
+    /// results were shown on, if that is another results step of this dialog; otherwise `id`, which is
+    /// remembered as that page (a search's outcome or a button led to it).
+    pub(super) fn results_return<'s>(
+        &'s self,
+        state: &mut State,
+        id: String,
+        step: &'s Step,
+        after_say: bool,
+    ) -> (String, &'s Step) {
+        if after_say
+            && let Some(shown) = state.shown.clone()
+            && let Some(s) = self.scripts.step(&state.dialog, &shown)
+            && matches!(s.kind, StepKind::Results { .. })
+        {
+            return (shown, s);
+        }
+        state.shown = Some(id.clone());
+        (id, step)
+    }
+
     pub(super) fn pages(state: &State) -> usize {
         state.results.len().div_ceil(PAGE_SIZE).max(1)
     }
