@@ -505,6 +505,11 @@ async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
         "{page}"
     );
     assert!(page.contains("1. ["), "results follow: {page}");
+    // Each matched Chinese word is named with the English word it was searched for.
+    assert!(
+        page.contains("matched: kitchen exhaust hood (抽油烟机)"),
+        "{page}"
+    );
 }
 
 #[sqlx::test]

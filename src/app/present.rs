@@ -107,7 +107,10 @@ pub fn result_line(ctx: &Context, state: &State, rank: usize, item: &ResultItem)
             ("title", title),
             ("institution", item.institution.clone()),
             ("count", item.score.to_string()),
-            ("modes", item.matched.join("、")),
+            (
+                "modes",
+                item.matched.join(&ctx.text("list_separator", lang, &[])),
+            ),
             ("abstract", item.snippet.clone()),
         ],
     );

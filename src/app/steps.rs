@@ -148,6 +148,7 @@ async fn search(
         format!("{line}\n")
     };
     state.results = result.hits;
+    gloss_matched(ctx, state, &result.translations);
     state.page = 0;
     state.open = None;
     let vars = BTreeMap::from([
@@ -166,6 +167,26 @@ async fn search(
         (true, true) => "no_match",
     };
     Ok((outcome.to_owned(), vars))
+}
+
+/// An English need's results list each matched Chinese word with the English word it was searched for
+/// ("washing machine (洗衣机)"): the reader of an English need may not read the Chinese.
+fn gloss_matched(ctx: &Context, state: &mut State, translations: &[(String, Vec<String>)]) {
+    if translations.is_empty() {
+        return;
+    }
+    let lang = state.lang.clone();
+    for hit in &mut state.results {
+        for word in &mut hit.matched {
+            let english = translations
+                .iter()
+                .find(|(_, zh)| zh.iter().any(|z| z == word));
+            if let Some((en, _)) = english {
+                let vars = [("english", en.clone()), ("chinese", word.clone())];
+                *word = ctx.text("matched_gloss", &lang, &vars);
+            }
+        }
+    }
 }
 
 /// The filters the search applied, on a line of their own (empty when none): a new need typed on the
