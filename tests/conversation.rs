@@ -484,6 +484,40 @@ async fn weak_results_stay_weak_after_backing_out_of_an_enquiry(pool: PgPool) {
     );
 }
 
+/// People type what they see on a button instead of pressing it: the label, with a particle, or a part
+/// of one label, or a plain yes. It presses that button; it is never searched as a need.
+#[sqlx::test]
+async fn typing_a_buttons_label_presses_it(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget_as(&mut t, COMPANY).await;
+    let next = t.say(COMPANY, "下一页吧").await;
+    assert!(contains(&next, "第 2/"), "page two: {next:?}");
+    t.say(COMPANY, "详情 6").await;
+    let offered = t.offered(COMPANY);
+    assert!(
+        offered.contains(&"我想咨询这项专利".to_owned()),
+        "details of result 6: {offered:?}"
+    );
+    t.say(COMPANY, "我想咨询这项专利").await;
+    // The privacy notice: "知道了" is part of its one agreeing button; "好的" agrees too.
+    let asked = t.say(COMPANY, "知道了").await;
+    assert!(
+        contains(&asked, "贵公司全称"),
+        "the form goes on: {asked:?}"
+    );
+    t.say(COMPANY, "/cancel").await;
+    to_budget_as(&mut t, COMPANY).await;
+    let restarted = t.say(COMPANY, "重新开始").await;
+    assert!(
+        !contains(&restarted, "重新开始”找到"),
+        "never searched: {restarted:?}"
+    );
+    assert!(
+        contains(&restarted, "描述您要解决的技术问题"),
+        "{restarted:?}"
+    );
+}
+
 #[sqlx::test]
 async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;

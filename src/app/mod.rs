@@ -8,6 +8,7 @@
 //! - [`reply`]: what comes in from and goes back to channels.
 //! - [`present`]: how patents, amounts and statuses read on screen (words from the scripts).
 //! - [`router`]: the routing of one message. [`steps`]: running the engine's effects and intake actions.
+//! - [`typed_button`]: typed text that names a button on offer presses it.
 //! - [`web_actions`]: lead actions from the web console, run by the same handlers as the chat's buttons.
 //! - [`tasks`]: background work (script reload, new-match pushes, lead reminders, daily pruning) under
 //!   one shutdown.
@@ -19,6 +20,7 @@ pub mod route;
 mod router;
 mod steps;
 pub mod tasks;
+mod typed_button;
 pub mod web_actions;
 
 pub use context::{Context, Settings, Who};

@@ -7,7 +7,7 @@
 use super::context::{Context, Who};
 use super::reply::{Incoming, Reply};
 use super::route::{ButtonId, Command, Pending};
-use super::{App, AppError, steps};
+use super::{App, AppError, steps, typed_button};
 use crate::dialog::engine::{self, Event, State, new_state};
 use crate::dialog::store;
 use crate::enquiry::{contact, conversation, group};
@@ -116,12 +116,17 @@ pub(super) async fn handle(
             on_group_command(app, &ctx, conn, who, &mut state, command).await?
         }
         Input::Command(command) => on_command(app, &ctx, conn, who, &mut state, command).await?,
+        // Typed text that names a button on offer ("重新开始", "知道了", "4星") presses it.
+        Input::Text(text) if let Some(id) = typed_button::pressed(&state, &text) => {
+            on_button(&ctx, conn, who, &mut state, id).await?
+        }
         Input::Text(text) => on_text(&ctx, conn, who, &mut state, text).await?.into(),
     };
     if state.pending.is_none() {
         state.pending_by = None;
     }
     if handled.save {
+        typed_button::remember(&mut state, &handled.replies);
         store::save(conn, who.channel, who.chat_id, &state).await?;
     }
     Ok(handled.replies)

@@ -46,6 +46,10 @@ pub struct State {
     /// weak matches are not headed as good ones the second time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shown: Option<String>,
+    /// The buttons (id, label) of the last reply, so that typed text naming one presses it
+    /// (`app::typed_button`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<(String, String)>,
 }
 
 impl State {

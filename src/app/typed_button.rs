@@ -1,0 +1,178 @@
+//! Typed text that names a button on offer. People type what they see instead of pressing it: the label
+//! itself ("重新开始", "下一页吧"), a part of exactly one label ("知道了" or "继续" for "知道了，继续",
+//! "结束" for "结束（对接已完成）"), a plain yes or no where one button says so ("好的" to the privacy
+//! notice, "确定" to /forget), or a number of stars ("4星" for ★★★★). Such text presses that button;
+//! anything else goes on as typed text (a need, an answer).
+
+use super::reply::Reply;
+use super::route::ButtonId;
+use crate::dialog::engine::State;
+
+/// Words that say yes, in any language: they press the one button on offer that agrees.
+const YES_WORDS: &[&str] = &[
+    "好", "好的", "好滴", "行", "可以", "是", "是的", "对", "嗯", "嗯嗯", "同意", "确定", "确认",
+    "ok", "okay", "yes", "y", "sure", "agree",
+];
+
+/// Words that say no: they press the one button on offer that declines.
+const NO_WORDS: &[&str] = &["不", "不要", "不用", "不用了", "否", "no", "n", "nope"];
+
+/// Sentence-final particles and punctuation that do not change what a label-like answer means.
+const TRAILING: &[char] = &[
+    '吧', '啊', '呀', '哦', '嘛', '呢', '!', '！', '。', '.', '~', '～', '?', '？',
+];
+
+/// Remembers the buttons of this turn's replies, when it sent any: typed text is read against the
+/// buttons the person sees last. Nothing is remembered when the last reply has none (a free-text
+/// question) or when several replies carry buttons (`/leads`: "接受" could be meant for any lead).
+pub fn remember(state: &mut State, replies: &[Reply]) {
+    if replies.is_empty() {
+        return;
+    }
+    let mut with_buttons = replies.iter().filter(|r| !r.buttons().is_empty());
+    state.offered = match (with_buttons.next(), with_buttons.next()) {
+        (Some(only), None) if replies.last().is_some_and(|r| !r.buttons().is_empty()) => only
+            .buttons()
+            .iter()
+            .map(|b| (b.id.clone(), b.label.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+}
+
+/// The button `text` names among those on offer, if exactly one.
+pub fn pressed(state: &State, text: &str) -> Option<ButtonId> {
+    let typed = plain(text);
+    if typed.is_empty() || state.offered.is_empty() {
+        return None;
+    }
+    let offered: Vec<(ButtonId, String)> = state
+        .offered
+        .iter()
+        .filter_map(|(id, label)| Some((id.parse().ok()?, plain(label))))
+        .collect();
+    let only = |pick: &dyn Fn(&ButtonId, &str) -> bool| {
+        let mut found = offered.iter().filter(|(id, label)| pick(id, label));
+        match (found.next(), found.next()) {
+            (Some((id, _)), None) => Some(id.clone()),
+            _ => None,
+        }
+    };
+    let stars = star_count(&typed).map(|n| "★".repeat(n));
+    only(&|_, label| *label == typed)
+        .or_else(|| only(&|_, label| stars.as_deref() == Some(label)))
+        .or_else(|| {
+            YES_WORDS
+                .contains(&typed.as_str())
+                .then(|| only(&|id, _| agrees(id)))?
+        })
+        .or_else(|| {
+            NO_WORDS
+                .contains(&typed.as_str())
+                .then(|| only(&|id, _| declines(id)))?
+        })
+        .or_else(|| {
+            (typed.chars().count() >= 2).then(|| only(&|_, label| label.contains(&typed)))?
+        })
+}
+
+/// Lower case, without spaces, trailing particles and punctuation: "下一页吧" reads as "下一页",
+/// "详情 3" as "详情3".
+fn plain(text: &str) -> String {
+    let joined: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    joined.trim_end_matches(TRAILING).to_owned()
+}
+
+/// "4星", "4颗星", "四星", "4 stars": the number of stars typed, 1 to 5.
+fn star_count(typed: &str) -> Option<usize> {
+    let number = ["颗星", "星", "stars", "star"]
+        .iter()
+        .find_map(|suffix| typed.strip_suffix(suffix))?;
+    let n = match number {
+        "一" => 1,
+        "二" | "两" => 2,
+        "三" => 3,
+        "四" => 4,
+        "五" => 5,
+        digits => digits.parse().ok()?,
+    };
+    (1..=5).contains(&n).then_some(n)
+}
+
+fn agrees(id: &ButtonId) -> bool {
+    match id {
+        ButtonId::Choice(value) => matches!(value.as_str(), "yes" | "agree" | "use"),
+        ButtonId::Forget(yes) => *yes,
+        ButtonId::SendDraft(_) => true,
+        _ => false,
+    }
+}
+
+fn declines(id: &ButtonId) -> bool {
+    match id {
+        ButtonId::Choice(value) => value == "no",
+        ButtonId::Forget(yes) => !yes,
+        ButtonId::KeepDraft => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offering(buttons: &[(&str, &str)]) -> State {
+        State {
+            offered: buttons
+                .iter()
+                .map(|(id, label)| (id.to_string(), label.to_string()))
+                .collect(),
+            ..State::default()
+        }
+    }
+
+    #[test]
+    fn labels_parts_yes_and_stars_press_their_button() {
+        let privacy = offering(&[("c:agree", "知道了，继续"), ("c:no", "不咨询了")]);
+        for typed in ["知道了，继续", "知道了", "继续", "好的", "OK"] {
+            assert_eq!(
+                pressed(&privacy, typed),
+                Some(ButtonId::Choice("agree".into())),
+                "{typed}"
+            );
+        }
+        assert_eq!(pressed(&privacy, "不"), Some(ButtonId::Choice("no".into())));
+        let page = offering(&[
+            ("open:3:ab12cd34", "详情 3"),
+            ("next", "下一页"),
+            ("restart", "重新开始"),
+        ]);
+        assert_eq!(pressed(&page, "下一页吧"), Some(ButtonId::Next));
+        assert_eq!(pressed(&page, "重新开始！"), Some(ButtonId::Restart));
+        assert!(matches!(pressed(&page, "详情3"), Some(ButtonId::Open(_))));
+        let stars: Vec<(String, String)> = (1..=5u8)
+            .map(|n| (format!("rate:7:{n}"), "★".repeat(usize::from(n))))
+            .collect();
+        let rate = State {
+            offered: stars,
+            ..State::default()
+        };
+        assert_eq!(pressed(&rate, "4星"), Some(ButtonId::Rate(7, 4)));
+        assert_eq!(pressed(&rate, "五星"), Some(ButtonId::Rate(7, 5)));
+    }
+
+    #[test]
+    fn needs_and_ambiguous_parts_are_not_presses() {
+        let page = offering(&[("open:1:ab12cd34", "详情 1"), ("open:2:ab12cd35", "详情 2")]);
+        // "详情" is part of both labels; a need is part of none.
+        assert_eq!(pressed(&page, "详情"), None);
+        assert_eq!(pressed(&page, "洗衣机噪音太大"), None);
+        // A yes where no button agrees presses nothing.
+        assert_eq!(pressed(&page, "好的"), None);
+        assert_eq!(pressed(&State::default(), "重新开始"), None);
+    }
+}
