@@ -142,6 +142,32 @@ async fn a_lead_whose_company_deleted_its_data_says_so(pool: PgPool) {
     assert_eq!(status(&pool, id).await, "delivered");
 }
 
+/// Once accepted, `/leads` keeps the company's person and contact details at hand, under a heading that
+/// says the lead's status (it is no longer "new").
+#[sqlx::test]
+async fn an_accepted_lead_in_leads_keeps_the_companys_details(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let id = delivered_lead(&mut t).await;
+    let before = t.say(CONTACT, "/leads").await;
+    assert!(
+        !contains(&before, "张三"),
+        "no personal details before acceptance: {before:?}"
+    );
+    t.press(CONTACT, &format!("lead:accept:{id}")).await;
+    let sent = t.say(CONTACT, "/leads").await;
+    assert!(
+        contains(&sent, &format!("合作咨询 #{id}（已接受）")) && !contains(&sent, "新的合作咨询"),
+        "{sent:?}"
+    );
+    assert!(
+        contains(
+            &sent,
+            "企业联系方式：重庆某某电池有限公司，张三，+86 138 0000 0000"
+        ),
+        "{sent:?}"
+    );
+}
+
 #[sqlx::test]
 async fn a_rating_request_gone_from_the_screen_is_asked_again_in_my(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;

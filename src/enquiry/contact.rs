@@ -62,11 +62,11 @@ pub async fn leads(
     }
     let mut replies = say(ctx, "leads_list", lang, &[]);
     for e in &list {
-        let lead = messages::lead(ctx, e, lang);
+        let lead = messages::listed(ctx, e, lang);
         let thread = messages::thread(ctx, conn, e, lang, messages::Reader::Contact).await?;
         replies.push(Reply::Buttons {
-            text: format!("{}\n{thread}", lead.text),
-            buttons: lead.buttons,
+            text: format!("{lead}\n{thread}"),
+            buttons: messages::lead_buttons(ctx, e, lang),
         });
     }
     Ok(replies)

@@ -81,6 +81,24 @@ pub fn lead(ctx: &Context, e: &Enquiry, lang: &str) -> Message {
     }
 }
 
+/// A lead as `/leads` lists it: headed by its status, not as new; once accepted, with the company's
+/// person and contact details (the message that gave them may have scrolled far away).
+pub fn listed(ctx: &Context, e: &Enquiry, lang: &str) -> String {
+    let mut v = vars(ctx, e, lang);
+    v.push(("open_terms", e.terms.clone().unwrap_or_default()));
+    let key = match e.kind {
+        Kind::Declaration => "lead_declaration",
+        Kind::Enquiry => "lead_listed",
+    };
+    let mut text = ctx.text(key, lang, &v);
+    if e.status == Status::Accepted && !e.forgotten() {
+        v.push(("person", e.person.clone()));
+        v.push(("contact", e.contact.clone()));
+        text = format!("{text}\n{}", ctx.text("lead_company_details", lang, &v));
+    }
+    text
+}
+
 /// An enquiry's history as lines: each status change, with the question, answer or reason said.
 pub async fn thread(
     ctx: &Context,

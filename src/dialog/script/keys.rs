@@ -140,6 +140,8 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "lead_info",
     "lead_accepted_company",
     "lead_accepted_contact",
+    "lead_listed",
+    "lead_company_details",
     "lead_declined_company",
     "decline_reason_taken",
     "decline_reason_mismatch",
