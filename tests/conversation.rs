@@ -518,6 +518,30 @@ async fn typing_a_buttons_label_presses_it(pool: PgPool) {
     );
 }
 
+/// "返回" typed in the middle of the enquiry form leaves it: nothing is sent, nothing typed is kept, and
+/// the results come back. It is never saved as the contact person's name.
+#[sqlx::test]
+async fn back_typed_in_the_enquiry_form_leaves_it(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget_as(&mut t, COMPANY).await;
+    t.press(COMPANY, "详情 1").await;
+    t.press(COMPANY, "我想咨询这项专利").await;
+    t.press(COMPANY, "知道了，继续").await;
+    let asked = t.say(COMPANY, "重庆某某电池有限公司").await;
+    assert!(contains(&asked, "联系人"), "{asked:?}");
+    let back = t.say(COMPANY, "返回").await;
+    assert!(contains(&back, "没有发送任何信息"), "{back:?}");
+    assert!(
+        contains(&back, "项匹配的专利"),
+        "the results again: {back:?}"
+    );
+    let slots = slots(&pool).await;
+    assert!(
+        !slots.contains_key("company") && !slots.contains_key("person"),
+        "{slots:?}"
+    );
+}
+
 #[sqlx::test]
 async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;

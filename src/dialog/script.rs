@@ -144,6 +144,8 @@ struct StepFile {
     typed: Option<TypedFile>,
     #[serde(default)]
     choices_from: Option<ChoicesFromFile>,
+    #[serde(default)]
+    back: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +206,9 @@ pub struct Choice {
 pub struct Step {
     pub id: String,
     pub kind: StepKind,
+    /// Where a back word ("返回", "back") typed at this step goes (`back = "step"`): out of a form
+    /// without sending it. Without it, back words are ordinary text.
+    pub back: Option<String>,
 }
 
 impl Step {

@@ -1,5 +1,5 @@
 //! What typed text means at each kind of step. The rules, in order: the number of an option on screen
-//! presses that option; a skip word skips any optional question (and picks "any" where that is a
+//! presses that option; a back word leaves a step that names where back goes; a skip word skips any optional question (and picks "any" where that is a
 //! choice); a question's own validation decides the rest. Nothing typed by mistake (a bare digit, a
 //! word too short to be a need) starts a search.
 
@@ -7,6 +7,22 @@ use super::amount::parse_wan;
 use super::engine::{Command, Effect, Engine, Event, PAGE_SIZE, SKIP_WORDS, State};
 use super::script::{StepKind, Validate};
 use crate::app::route::{ButtonId, Pick};
+
+/// Words that leave a step with a `back` target, in any language.
+const BACK_WORDS: &[&str] = &[
+    "返回",
+    "上一步",
+    "后退",
+    "回去",
+    "不填了",
+    "back",
+    "go back",
+];
+
+fn is_back(text: &str) -> bool {
+    let text = text.trim_end_matches(['吧', '。', '!', '！', '.']);
+    BACK_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
+}
 
 fn is_skip(text: &str) -> bool {
     SKIP_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
@@ -139,6 +155,10 @@ impl Engine<'_> {
         };
         if let Some(id) = typed_number(&text).and_then(|n| self.option_number(state, n)) {
             return self.on_choice(state, &id);
+        }
+        // "返回" in the middle of a form leaves it (never saved as a name or a message).
+        if let Some(back) = step.back.as_ref().filter(|_| is_back(&text)) {
+            return self.enter(state, back);
         }
         match &step.kind {
             StepKind::Ask { .. } => self.on_answer(state, &step.kind, text),

@@ -283,7 +283,11 @@ pub(super) fn build_dialog(
                 next: s.next.as_ref().map(|n| n.get_ref().clone()),
             }
         };
-        steps.insert(id.clone(), Step { id, kind });
+        if let Some(back) = &s.back {
+            edges.push((id.clone(), back.clone()));
+        }
+        let back = s.back.as_ref().map(|b| b.get_ref().clone());
+        steps.insert(id.clone(), Step { id, kind, back });
     }
     // Every target exists.
     for (from, target) in &edges {

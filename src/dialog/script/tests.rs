@@ -118,6 +118,10 @@ fn each_error_class_names_its_line() {
             "d.toml:5: step `a` must have exactly one of",
         ),
         (
+            OK.replace("ask = \"need\"", "ask = \"need\"\nback = \"elsewhere\""),
+            "d.toml:12: step `b` goes to `elsewhere`, which is not a step",
+        ),
+        (
             OK.replace("start = \"a\"", "start = \"z\""),
             "d.toml:2: start step `z` is not a step",
         ),
