@@ -542,6 +542,21 @@ async fn back_typed_in_the_enquiry_form_leaves_it(pool: PgPool) {
     );
 }
 
+/// "help" typed without its slash is /help, and thanks are answered; neither is searched as a need, and
+/// the conversation stays where it was.
+#[sqlx::test]
+async fn help_and_thanks_typed_plainly_are_answered_not_searched(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget_as(&mut t, COMPANY).await;
+    let help = t.say(COMPANY, "help").await;
+    assert!(contains(&help, "/my"), "the help text: {help:?}");
+    let thanks = t.say(COMPANY, "谢谢啊").await;
+    assert!(contains(&thanks, "不客气"), "{thanks:?}");
+    assert!(!contains(&thanks, "找到"), "{thanks:?}");
+    let next = t.say(COMPANY, "下一页").await;
+    assert!(contains(&next, "第 2/"), "still on the results: {next:?}");
+}
+
 #[sqlx::test]
 async fn an_english_need_says_what_it_was_searched_as(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;

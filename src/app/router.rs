@@ -53,6 +53,15 @@ fn looks_like_command(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '@')
 }
 
+/// Words that ask for help, typed without the slash of `/help` (private chats only: in a group they
+/// are people talking).
+const HELP_WORDS: &[&str] = &["help", "帮助", "菜单", "menu", "怎么用", "如何使用"];
+
+/// Thanks: answered politely, not searched as a need.
+const THANKS_WORDS: &[&str] = &[
+    "谢谢", "多谢", "感谢", "谢了", "thanks", "thankyou", "thx", "ty",
+];
+
 /// What handling produced: replies, and whether the state is to be saved.
 struct Handled {
     replies: Vec<Reply>,
@@ -116,6 +125,14 @@ pub(super) async fn handle(
             on_group_command(app, &ctx, conn, who, &mut state, command).await?
         }
         Input::Command(command) => on_command(app, &ctx, conn, who, &mut state, command).await?,
+        // "help" typed without the slash is the command; thanks get a brief answer, never a search.
+        Input::Text(text) if typed_button::is_one_of(&text, HELP_WORDS) => {
+            on_command(app, &ctx, conn, who, &mut state, Command::Help).await?
+        }
+        Input::Text(text) if typed_button::is_one_of(&text, THANKS_WORDS) => Handled {
+            replies: vec![Reply::Text(ctx.text("thanks", &state.lang, &[]))],
+            save: false,
+        },
         // Typed text that names a button on offer ("重新开始", "知道了", "4星") presses it.
         Input::Text(text) if let Some(id) = typed_button::pressed(&state, &text) => {
             on_button(&ctx, conn, who, &mut state, id).await?

@@ -76,6 +76,12 @@ pub fn pressed(state: &State, text: &str) -> Option<ButtonId> {
         })
 }
 
+/// Whether `text`, read as a label is ("Help!", "谢谢啊"), is one of `words`.
+pub fn is_one_of(text: &str, words: &[&str]) -> bool {
+    let typed = plain(text);
+    words.iter().any(|w| plain(w) == typed)
+}
+
 /// Lower case, without spaces, trailing particles and punctuation: "下一页吧" reads as "下一页",
 /// "详情 3" as "详情3".
 fn plain(text: &str) -> String {

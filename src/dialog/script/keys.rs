@@ -124,6 +124,7 @@ pub const REQUIRED_TEXTS: &[&str] = &[
     "draft_is_answer",
     "not_offered",
     "list_separator",
+    "thanks",
     "matched_gloss",
     "unknown_command",
     "filters_line",
