@@ -246,6 +246,13 @@ async fn an_enquiry_round_trip_between_two_consoles(pool: PgPool) {
     let unknown = common::queqiao(&url, ["invite", "不存在的大学"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("不存在的大学"));
+    // A short form of a name gets the nearest names suggested.
+    let short = common::queqiao(&url, ["invite", "嘉陵理工"]);
+    let said = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        !short.status.success() && said.contains("did you mean: 嘉陵理工大学"),
+        "{said}"
+    );
 
     let out = chat(&url, "900", &format!("/register {code}\n"));
     assert!(out.contains("嘉陵理工大学的技术转移联系人"), "{out}");

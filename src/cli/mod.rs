@@ -403,6 +403,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
+                    if let crate::enquiry::EnquiryError::UnknownInstitution(_) = e {
+                        let names = crate::catalog::store::institution_names(&mut conn).await?;
+                        let like = crate::enquiry::invites::similar_names(&institution, names);
+                        if !like.is_empty() {
+                            eprintln!("did you mean: {}?", like.join(", "));
+                        }
+                    }
                     Ok(ExitCode::FAILURE)
                 }
             }

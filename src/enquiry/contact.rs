@@ -124,7 +124,10 @@ pub async fn invite(
         Ok(code) => say(ctx, "invite_created", lang, &[institution, ("code", code)]),
         Err(EnquiryError::Db(e)) => return Err(e),
         Err(_) => {
-            let like = similar_names(name, crate::catalog::store::institution_names(conn).await?);
+            let like = super::invites::similar_names(
+                name,
+                crate::catalog::store::institution_names(conn).await?,
+            );
             match like.is_empty() {
                 true => say(ctx, "unknown_institution", lang, &[institution]),
                 false => {
@@ -137,18 +140,6 @@ pub async fn invite(
             }
         }
     })
-}
-
-/// Up to three names within a few edits of what was typed, for their length (两江交大 → 两江交通大学).
-/// By characters: strsim's Sørensen-Dice divides by bytes, which ranks Chinese names too low.
-fn similar_names(typed: &str, names: Vec<String>) -> Vec<String> {
-    let mut scored: Vec<(f64, String)> = names
-        .into_iter()
-        .map(|n| (strsim::normalized_levenshtein(typed, &n), n))
-        .filter(|(score, _)| *score >= 0.5)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
 /// The enquiry `id` if whoever acts is a contact of its institution and its status is one of `may`;

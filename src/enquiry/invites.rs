@@ -94,3 +94,15 @@ pub async fn open(conn: &mut PgConnection) -> Result<Vec<OpenInvite>, sqlx::Erro
     .fetch_all(&mut *conn)
     .await
 }
+
+/// Up to three names within a few edits of what was typed, for their length (两江交大 → 两江交通大学).
+/// By characters: strsim's Sørensen-Dice divides by bytes, which ranks Chinese names too low.
+pub fn similar_names(typed: &str, names: Vec<String>) -> Vec<String> {
+    let mut scored: Vec<(f64, String)> = names
+        .into_iter()
+        .map(|n| (strsim::normalized_levenshtein(typed, &n), n))
+        .filter(|(score, _)| *score >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
