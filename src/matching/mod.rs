@@ -10,7 +10,7 @@
 //!   stages together (`mod.rs`), first-stage candidate scoring (`first_stage`: BM25F impacts plus
 //!   whole-word coverage), second-stage re-scoring (`second_stage`, with `plan`: alternatives counted
 //!   once, one-character words), `filters`, `result`, `versions` (superseded patents) and `vocabulary`
-//!   (near-miss words for typo correction).
+//!   (the catalogue's keywords, taught to the segmenter).
 //! - [`explain`]: a result's matched words and snippet (what the user is shown as the reason).
 //! - [`calibration`]: when a result, or a whole answer, counts as a good match.
 //! - [`live`]: the index kept current with the catalogue in PostgreSQL.

@@ -12,7 +12,7 @@
 //! - `first_stage`: candidate scoring over the postings (BM25F impacts plus whole-word coverage).
 //! - `second_stage`: the best candidates scored again term by term, one-character words added.
 //! - `versions`: which version of a patent is live (publication numbers, superseded documents).
-//! - `vocabulary`: the keyword vocabulary and its near-miss variants for typo correction.
+//! - `vocabulary`: the catalogue's keyword vocabulary (taught to the segmenter).
 
 mod filters;
 mod first_stage;
@@ -27,7 +27,7 @@ use self::first_stage::Scored;
 use self::plan::{Plan, WordBonus};
 use self::result::need_words;
 use self::versions::{doc_key, supersede};
-use self::vocabulary::{extend_vocabulary, near_misses};
+use self::vocabulary::extend_vocabulary;
 use super::calibration::{CALIBRATION_DEPTH, is_good_match};
 pub use super::calibration::{GOOD_MATCH_THRESHOLD, SINGLE_WORD_THRESHOLD};
 use super::explain::explain;
@@ -35,7 +35,6 @@ pub use super::explain::{Hit, snippet};
 use super::index::{DocMeta, IndexDoc, Labels, Segment, build_segments, labels_for};
 use super::query::{Analyzer, Origin, Query, Vocabulary};
 use super::text::Term;
-use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 pub use self::filters::Filters;
@@ -65,8 +64,7 @@ pub struct Index {
     /// million.
     by_number: Vec<(u64, u32, u32)>,
     live_docs: usize,
-    /// Known words for typo correction: keyword vocabulary by one-character-deleted variant.
-    near: FxHashMap<String, Vec<u32>>,
+    /// The catalogue's keywords and how many patents list each (taught to the segmenter).
     words: Vec<(String, u32)>,
 }
 
@@ -76,10 +74,6 @@ impl Vocabulary for Index {
             .iter()
             .filter_map(|s| s.term_id(term).map(|id| s.df(id)))
             .sum()
-    }
-
-    fn near_misses(&self, word: &str) -> Vec<String> {
-        near_misses(&self.near, &self.words, word)
     }
 }
 
@@ -92,7 +86,6 @@ impl Index {
             labels: Labels::default(),
             by_number: Vec::new(),
             live_docs: 0,
-            near: FxHashMap::default(),
             words: Vec::new(),
         }
     }
@@ -126,7 +119,7 @@ impl Index {
             self.live_docs = self.by_number.len();
             self.segments.push(Arc::new(seg));
         }
-        extend_vocabulary(docs, &mut self.near, &mut self.words);
+        extend_vocabulary(docs, &mut self.words);
     }
 
     /// A new index with `docs` added or replaced; this one keeps serving readers until the caller swaps.
@@ -138,7 +131,6 @@ impl Index {
             labels: self.labels.clone(),
             by_number: self.by_number.clone(),
             live_docs: self.live_docs,
-            near: self.near.clone(),
             words: self.words.clone(),
         };
         next.add(docs);
@@ -179,8 +171,7 @@ impl Index {
             .sum::<usize>()
             + self.by_number.capacity() * 16
             + self.deleted.iter().map(Vec::len).sum::<usize>()
-            + self.words.iter().map(|(w, _)| w.len() + 28).sum::<usize>()
-            + self.near.capacity() * 48;
+            + self.words.iter().map(|(w, _)| w.len() + 28).sum::<usize>();
         (postings, text, all)
     }
 
