@@ -345,6 +345,30 @@ async fn enquire_from_details(t: &mut TestApp, first: bool) -> Vec<Sent> {
     t.say(COMPANY, "想用于动力电池负极").await
 }
 
+/// A mistake seen in the summary before sending is mended there: "change the details" asks them again,
+/// and the summary shows the new ones; nothing is sent before "yes".
+#[sqlx::test]
+async fn details_are_changed_from_the_summary_before_sending(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    to_budget(&mut t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "详情 1").await;
+    enquire_from_details(&mut t, true).await;
+    let first_mode = t.offered(COMPANY)[0].clone();
+    let summary = t.press(COMPANY, &first_mode).await;
+    assert!(contains(&summary, "联系人“张三”"), "{summary:?}");
+    let asked = t.press(COMPANY, "修改信息").await;
+    assert!(contains(&asked, "贵公司全称"), "{asked:?}");
+    t.say(COMPANY, "重庆某某电池有限公司").await;
+    t.say(COMPANY, "张伟").await;
+    t.say(COMPANY, "+86 138 0000 0000").await;
+    t.say(COMPANY, "想用于动力电池负极").await;
+    let summary = t.press(COMPANY, &first_mode).await;
+    assert!(contains(&summary, "联系人“张伟”"), "{summary:?}");
+    let sent = t.press(COMPANY, "同意发送").await;
+    assert!(contains(&sent, "咨询 #"), "{sent:?}");
+}
+
 #[sqlx::test]
 async fn the_company_profile_is_confirmed_once_and_reused(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
