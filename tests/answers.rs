@@ -168,6 +168,20 @@ async fn an_accepted_lead_in_leads_keeps_the_companys_details(pool: PgPool) {
     );
 }
 
+/// A contact who reads another language than the company writes is told which one to answer in.
+#[sqlx::test]
+async fn a_lead_names_the_companys_language_when_it_is_not_the_contacts(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let institution = find(&mut t, COMPANY).await;
+    let code = invite(&mut t, &institution).await;
+    t.say(CONTACT, &format!("/register {code}")).await;
+    t.say(CONTACT, "/lang en").await;
+    enquire(&mut t, COMPANY).await;
+    t.flush().await;
+    let lead = text_of(&t.sent_to(CONTACT));
+    assert!(lead.contains("The company writes in 中文"), "{lead}");
+}
+
 #[sqlx::test]
 async fn a_rating_request_gone_from_the_screen_is_asked_again_in_my(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;

@@ -120,6 +120,8 @@ async fn enquire(t: &mut TestApp, opened: &Opened) {
         lead.text.contains("新的合作咨询") && !lead.text.contains("138"),
         "{lead:?}"
     );
+    // Company and contact both read Chinese: the lead says nothing of languages.
+    assert!(!lead.text.contains("企业使用的语言"), "{lead:?}");
 }
 
 #[sqlx::test]

@@ -35,9 +35,20 @@ pub async fn forward(ctx: &Context, conn: &mut PgConnection, e: &Enquiry) -> Res
     }
     let mut forwarded = e.clone();
     forwarded.status = Status::Forwarded;
+    let company_lang = ctx.lang_of(conn, &e.channel, e.chat_id).await?;
     for (channel, chat) in registry::lead_chats(conn, e.institution_id).await? {
         let lang = ctx.lang_of(conn, &channel, chat).await?;
-        let lead = messages::lead(ctx, &forwarded, &lang);
+        let mut lead = messages::lead(ctx, &forwarded, &lang);
+        // A contact reading another language than the company's is told which one to answer in (a
+        // trial company writing English got its decline reason in Chinese).
+        if lang != company_lang {
+            let language = ctx
+                .scripts
+                .choice_label("lang", &company_lang, &lang)
+                .unwrap_or(company_lang.clone());
+            let note = ctx.text("lead_language", &lang, &[("language", language)]);
+            lead.text = format!("{}\n{note}", lead.text);
+        }
         outbox::enqueue(conn, &channel, chat, &lead, Some(e.id)).await?;
     }
     store::set_status(conn, e.id, Status::Forwarded, None).await?;
