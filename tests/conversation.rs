@@ -542,10 +542,11 @@ async fn typing_a_buttons_label_presses_it(pool: PgPool) {
     );
 }
 
-/// "返回" typed in the middle of the enquiry form leaves it: nothing is sent, nothing typed is kept, and
-/// the results come back. It is never saved as the contact person's name.
+/// "返回" typed in the enquiry form asks the previous question again; 取消 leaves the form: nothing is
+/// sent, nothing typed is kept, and the results come back. Neither is ever saved as an answer, and
+/// thanks typed there leave the question waiting, asked again.
 #[sqlx::test]
-async fn back_typed_in_the_enquiry_form_leaves_it(pool: PgPool) {
+async fn back_and_cancel_typed_in_the_enquiry_form(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
     to_budget_as(&mut t, COMPANY).await;
     t.press(COMPANY, "详情 1").await;
@@ -553,11 +554,19 @@ async fn back_typed_in_the_enquiry_form_leaves_it(pool: PgPool) {
     t.press(COMPANY, "知道了，继续").await;
     let asked = t.say(COMPANY, "重庆某某电池有限公司").await;
     assert!(contains(&asked, "联系人"), "{asked:?}");
-    let back = t.say(COMPANY, "返回").await;
-    assert!(contains(&back, "没有发送任何信息"), "{back:?}");
+    let thanks = t.say(COMPANY, "谢谢").await;
     assert!(
-        contains(&back, "项匹配的专利"),
-        "the results again: {back:?}"
+        contains(&thanks, "不客气") && contains(&thanks, "联系人"),
+        "the question waits: {thanks:?}"
+    );
+    let back = t.say(COMPANY, "返回").await;
+    assert!(contains(&back, "贵公司全称"), "one question back: {back:?}");
+    assert!(!contains(&back, "没有发送任何信息"), "{back:?}");
+    let left = t.say(COMPANY, "取消").await;
+    assert!(contains(&left, "没有发送任何信息"), "{left:?}");
+    assert!(
+        contains(&left, "项匹配的专利"),
+        "the results again: {left:?}"
     );
     let slots = slots(&pool).await;
     assert!(
@@ -566,8 +575,6 @@ async fn back_typed_in_the_enquiry_form_leaves_it(pool: PgPool) {
     );
 }
 
-/// "help" typed without its slash is /help, and thanks are answered; neither is searched as a need, and
-/// the conversation stays where it was.
 #[sqlx::test]
 async fn help_and_thanks_typed_plainly_are_answered_not_searched(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;

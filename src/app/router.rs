@@ -9,6 +9,7 @@ use super::reply::{Incoming, Reply};
 use super::route::{ButtonId, Command, Pending};
 use super::{App, AppError, steps, typed_button};
 use crate::dialog::engine::{self, Event, State, new_state};
+use crate::dialog::script::StepKind;
 use crate::dialog::store;
 use crate::enquiry::{contact, conversation, group};
 use crate::operators::{audit, commands as operators};
@@ -129,10 +130,11 @@ pub(super) async fn handle(
         Input::Text(text) if typed_button::is_one_of(&text, HELP_WORDS) => {
             on_command(app, &ctx, conn, who, &mut state, Command::Help).await?
         }
-        Input::Text(text) if typed_button::is_one_of(&text, THANKS_WORDS) => Handled {
-            replies: vec![Reply::Text(ctx.text("thanks", &state.lang, &[]))],
-            save: false,
-        },
+        Input::Text(text) if typed_button::is_one_of(&text, THANKS_WORDS) => {
+            run_command(&ctx, conn, who, &mut state, engine::Command::Thanks)
+                .await?
+                .into()
+        }
         // Typed text that names a button on offer ("重新开始", "知道了", "4星") presses it.
         Input::Text(text) if let Some(id) = typed_button::pressed(&state, &text) => {
             on_button(&ctx, conn, who, &mut state, id).await?
@@ -143,7 +145,11 @@ pub(super) async fn handle(
         state.pending_by = None;
     }
     if handled.save {
-        typed_button::remember(&mut state, &handled.replies);
+        let asking = ctx
+            .scripts
+            .step(&state.dialog, &state.step)
+            .is_some_and(|s| matches!(s.kind, StepKind::Ask { .. }));
+        typed_button::remember(&mut state, &handled.replies, asking);
         store::save(conn, who.channel, who.chat_id, &state).await?;
     }
     Ok(handled.replies)

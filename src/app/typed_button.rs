@@ -1,17 +1,19 @@
 //! Typed text that names a button on offer. People type what they see instead of pressing it: the label
-//! itself ("重新开始", "下一页吧"), a part of exactly one label ("知道了" or "继续" for "知道了，继续",
-//! "结束" for "结束（对接已完成）"), a plain yes or no where one button says so ("好的" to the privacy
-//! notice, "确定" to /forget), or a number of stars ("4星" for ★★★★). Such text presses that button;
+//! itself ("重新开始", "下一页吧"), the start of exactly one label ("知道了" for "知道了，继续", "结束"
+//! for "结束（对接已完成）"; not any part: "通知" is no way to say "有新专利时通知我"), a plain yes or
+//! no where one button says so ("好的" to the privacy notice, "确定" to /forget), or a number of stars
+//! ("4星" for ★★★★). Such text presses that button;
 //! anything else goes on as typed text (a need, an answer).
 
 use super::reply::Reply;
 use super::route::ButtonId;
 use crate::dialog::engine::State;
 
-/// Words that say yes, in any language: they press the one button on offer that agrees.
+/// Words that say yes, in any language: they press the one button on offer that agrees. Not 嗯: it
+/// is how people hesitate as often as how they agree, and agreeing may send or delete.
 const YES_WORDS: &[&str] = &[
-    "好", "好的", "好滴", "行", "可以", "是", "是的", "对", "嗯", "嗯嗯", "同意", "确定", "确认",
-    "ok", "okay", "yes", "y", "sure", "agree",
+    "好", "好的", "行", "可以", "是", "是的", "对", "同意", "确定", "确认", "继续", "ok", "okay",
+    "yes", "sure", "agree", "continue",
 ];
 
 /// Words that say no: they press the one button on offer that declines.
@@ -22,22 +24,23 @@ const TRAILING: &[char] = &[
     '吧', '啊', '呀', '哦', '嘛', '呢', '!', '！', '。', '.', '~', '～', '?', '？',
 ];
 
-/// Remembers the buttons of this turn's replies, when it sent any: typed text is read against the
-/// buttons the person sees last. Nothing is remembered when the last reply has none (a free-text
-/// question) or when several replies carry buttons (`/leads`: "接受" could be meant for any lead).
-pub fn remember(state: &mut State, replies: &[Reply]) {
-    if replies.is_empty() {
-        return;
-    }
+/// Remembers the buttons of this turn's replies: typed text is read against the buttons the person sees
+/// last. Several replies with buttons (`/leads`: "接受" could be meant for any lead) or a free-text
+/// question now waiting (`asking`: its answer is no press) leave nothing to press; a turn that sent
+/// only text (thanks, a notice) keeps the buttons shown before.
+pub fn remember(state: &mut State, replies: &[Reply], asking: bool) {
     let mut with_buttons = replies.iter().filter(|r| !r.buttons().is_empty());
-    state.offered = match (with_buttons.next(), with_buttons.next()) {
-        (Some(only), None) if replies.last().is_some_and(|r| !r.buttons().is_empty()) => only
-            .buttons()
-            .iter()
-            .map(|b| (b.id.clone(), b.label.clone()))
-            .collect(),
-        _ => Vec::new(),
-    };
+    match (with_buttons.next(), with_buttons.next()) {
+        (Some(only), None) if !asking => {
+            state.offered = only
+                .buttons()
+                .iter()
+                .map(|b| (b.id.clone(), b.label.clone()))
+                .collect();
+        }
+        (None, None) if !asking => {}
+        _ => state.offered.clear(),
+    }
 }
 
 /// The button `text` names among those on offer, if exactly one.
@@ -72,7 +75,7 @@ pub fn pressed(state: &State, text: &str) -> Option<ButtonId> {
                 .then(|| only(&|id, _| declines(id)))?
         })
         .or_else(|| {
-            (typed.chars().count() >= 2).then(|| only(&|_, label| label.contains(&typed)))?
+            (typed.chars().count() >= 2).then(|| only(&|_, label| label.starts_with(&typed)))?
         })
 }
 
@@ -174,8 +177,16 @@ mod tests {
     #[test]
     fn needs_and_ambiguous_parts_are_not_presses() {
         let page = offering(&[("open:1:ab12cd34", "详情 1"), ("open:2:ab12cd35", "详情 2")]);
-        // "详情" is part of both labels; a need is part of none.
+        // "详情" starts both labels; a need starts none.
         assert_eq!(pressed(&page, "详情"), None);
+        let subscribe = offering(&[("subscribe", "有新专利时通知我"), ("restart", "重新开始")]);
+        assert_eq!(
+            pressed(&subscribe, "通知"),
+            None,
+            "a part inside a label is no press"
+        );
+        let consent = offering(&[("c:yes", "同意发送"), ("c:no", "不发送")]);
+        assert_eq!(pressed(&consent, "嗯"), None, "hesitation is no consent");
         assert_eq!(pressed(&page, "洗衣机噪音太大"), None);
         // A yes where no button agrees presses nothing.
         assert_eq!(pressed(&page, "好的"), None);

@@ -50,6 +50,10 @@ pub struct State {
     /// (`app::typed_button`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<(String, String)>,
+    /// The questions answered so far in a form (steps with `back`), latest last: a back word typed at
+    /// the next question asks the previous one again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<String>,
 }
 
 impl State {
@@ -74,6 +78,8 @@ pub enum Command {
     Cancel,
     /// Switch language (a code), or toggle to the next configured language.
     Lang(Option<String>),
+    /// "谢谢" typed: a brief answer, and the question again if one waits (the form is still open).
+    Thanks,
 }
 
 /// Something the user (or an action) did.
@@ -361,6 +367,7 @@ impl Engine<'_> {
 
     /// Moves to `step_id` and runs steps until one waits for the user or an action.
     pub(super) fn enter(&self, state: &mut State, step_id: &str) -> Vec<Effect> {
+        self.remember_question(state, step_id);
         let mut effects = Vec::new();
         let mut next = Some(step_id.to_owned());
         let mut after_say = false;
@@ -443,6 +450,18 @@ impl Engine<'_> {
                 effects.push(Effect::Say(self.bot(state, "help", &[])));
                 effects.extend(self.prompt(state));
             }
+            Event::Command(Command::Thanks) => {
+                effects.push(Effect::Say(self.bot(state, "thanks", &[])));
+                let asking = self
+                    .scripts
+                    .step(&state.dialog, &state.step)
+                    .is_some_and(|s| {
+                        matches!(s.kind, StepKind::Ask { .. } | StepKind::Choose { .. })
+                    });
+                if asking {
+                    effects.extend(self.prompt(state));
+                }
+            }
             Event::Command(Command::Cancel) => {
                 // The language and the need stay: the next message goes on from them.
                 state.step.clear();
@@ -450,6 +469,7 @@ impl Engine<'_> {
                 state.vars.clear();
                 state.results.clear();
                 state.shown = None;
+                state.history.clear();
                 state.open = None;
                 effects.push(Effect::Say(self.bot(state, "cancelled", &[])));
             }

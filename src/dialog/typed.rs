@@ -1,5 +1,5 @@
 //! What typed text means at each kind of step. The rules, in order: the number of an option on screen
-//! presses that option; a back word leaves a step that names where back goes; a skip word skips any optional question (and picks "any" where that is a
+//! presses that option; in a form, a back word asks the previous question again (or leaves it); a skip word skips any optional question (and picks "any" where that is a
 //! choice); a question's own validation decides the rest. Nothing typed by mistake (a bare digit, a
 //! word too short to be a need) starts a search.
 
@@ -8,20 +8,16 @@ use super::engine::{Command, Effect, Engine, Event, PAGE_SIZE, SKIP_WORDS, State
 use super::script::{StepKind, Validate};
 use crate::app::route::{ButtonId, Pick};
 
-/// Words that leave a step with a `back` target, in any language.
-const BACK_WORDS: &[&str] = &[
-    "返回",
-    "上一步",
-    "后退",
-    "回去",
-    "不填了",
-    "back",
-    "go back",
-];
+/// Words that go back one question in a form (a step with `back`); at its first question, out of it.
+const BACK_WORDS: &[&str] = &["返回", "上一步", "后退", "回去", "back", "go back"];
+/// Words that leave a form at once, to the step its `back` names.
+const LEAVE_WORDS: &[&str] = &["取消", "不填了", "退出", "cancel", "quit"];
+/// Questions of a form remembered for going back; more are forgotten from the oldest.
+const HISTORY: usize = 16;
 
-fn is_back(text: &str) -> bool {
+fn is_one_of(text: &str, words: &[&str]) -> bool {
     let text = text.trim_end_matches(['吧', '。', '!', '！', '.']);
-    BACK_WORDS.iter().any(|w| text.eq_ignore_ascii_case(w))
+    words.iter().any(|w| text.eq_ignore_ascii_case(w))
 }
 
 fn is_skip(text: &str) -> bool {
@@ -98,6 +94,25 @@ impl Engine<'_> {
         }
     }
 
+    /// On moving from the current step to `to`: a question of a form (an ask or choices step with
+    /// `back`) left for another question of the form is remembered, so that a back word there asks it
+    /// again; going anywhere outside the form forgets them all.
+    pub(super) fn remember_question(&self, state: &mut State, to: &str) {
+        let in_form = |id: &str| {
+            self.scripts.step(&state.dialog, id).is_some_and(|s| {
+                s.back.is_some() && matches!(s.kind, StepKind::Ask { .. } | StepKind::Choose { .. })
+            })
+        };
+        if !in_form(to) {
+            state.history.clear();
+        } else if in_form(&state.step) && state.step != to {
+            state.history.push(state.step.clone());
+            if state.history.len() > HISTORY {
+                state.history.remove(0);
+            }
+        }
+    }
+
     /// Whether `text` could be a need: what the step asking for the need would accept.
     fn reads_as_need(&self, state: &State, slot: &str, text: &str) -> bool {
         // Digits and signs alone ("300,000", "１０") say nothing a patent could match.
@@ -156,9 +171,18 @@ impl Engine<'_> {
         if let Some(id) = typed_number(&text).and_then(|n| self.option_number(state, n)) {
             return self.on_choice(state, &id);
         }
-        // "返回" in the middle of a form leaves it (never saved as a name or a message).
-        if let Some(back) = step.back.as_ref().filter(|_| is_back(&text)) {
-            return self.enter(state, back);
+        // "返回" in a form asks the previous question again, "取消" leaves the form; neither is ever
+        // saved as a name or a message.
+        if let Some(back) = &step.back {
+            if is_one_of(&text, BACK_WORDS)
+                && let Some(previous) = state.history.pop()
+            {
+                state.step = previous;
+                return self.prompt(state);
+            }
+            if is_one_of(&text, BACK_WORDS) || is_one_of(&text, LEAVE_WORDS) {
+                return self.enter(state, back);
+            }
         }
         match &step.kind {
             StepKind::Ask { .. } => self.on_answer(state, &step.kind, text),
