@@ -1,7 +1,8 @@
 //! What typed text means at each kind of step. The rules, in order: the number of an option on screen
-//! presses that option; in a form, a back word asks the previous question again (or leaves it); a skip word skips any optional question (and picks "any" where that is a
-//! choice); a question's own validation decides the rest. Nothing typed by mistake (a bare digit, a
-//! word too short to be a need) starts a search.
+//! presses that option; in a form, a back word asks the previous question again (or leaves the form);
+//! a skip word skips any optional question (and picks "any" where that is a choice); a question's own
+//! validation decides the rest. Nothing typed by mistake (a bare digit, a word too short to be a need)
+//! starts a search. (Typed button labels, help and thanks are read before, by `app::router`.)
 
 use super::amount::parse_wan;
 use super::engine::{Command, Effect, Engine, Event, PAGE_SIZE, SKIP_WORDS, State};
