@@ -7,6 +7,7 @@
 //!   `load` (a whole set from a folder).
 //! - [`engine`]: (state, event) → (state, effects); knows no channel. What typed text means at each
 //!   step is in `typed`; amounts of money as people type them in [`amount`].
+//! - `state`: a conversation's state (slots, results, what is awaited), re-exported by [`engine`].
 //! - [`source`]: where the scripts come from: a folder, or the default set compiled into the binary.
 //! - [`store`]: conversation rows.
 //! - [`web_texts`]: the web console's texts (`web.toml`), checked like the rest.
@@ -17,6 +18,7 @@ mod flow;
 mod results;
 pub mod script;
 pub mod source;
+mod state;
 pub mod store;
 pub mod typed;
 pub mod web_texts;
