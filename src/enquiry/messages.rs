@@ -69,12 +69,7 @@ pub fn rate_buttons(id: i64) -> Vec<Button> {
 
 /// The lead a contact receives: no personal contact details before acceptance.
 pub fn lead(ctx: &Context, e: &Enquiry, lang: &str) -> Message {
-    let key = match e.kind {
-        Kind::Declaration => "lead_declaration",
-        Kind::Enquiry => "lead",
-    };
-    let mut v = vars(ctx, e, lang);
-    v.push(("open_terms", e.terms.clone().unwrap_or_default()));
+    let (key, v) = lead_text(ctx, e, lang, "lead");
     Message {
         text: ctx.text(key, lang, &v),
         buttons: lead_buttons(ctx, e, lang),
@@ -84,12 +79,7 @@ pub fn lead(ctx: &Context, e: &Enquiry, lang: &str) -> Message {
 /// A lead as `/leads` lists it: headed by its status, not as new; once accepted, with the company's
 /// person and contact details (the message that gave them may have scrolled far away).
 pub fn listed(ctx: &Context, e: &Enquiry, lang: &str) -> String {
-    let mut v = vars(ctx, e, lang);
-    v.push(("open_terms", e.terms.clone().unwrap_or_default()));
-    let key = match e.kind {
-        Kind::Declaration => "lead_declaration",
-        Kind::Enquiry => "lead_listed",
-    };
+    let (key, mut v) = lead_text(ctx, e, lang, "lead_listed");
     let mut text = ctx.text(key, lang, &v);
     if e.status == Status::Accepted && !e.forgotten() {
         v.push(("person", e.person.clone()));
@@ -97,6 +87,23 @@ pub fn listed(ctx: &Context, e: &Enquiry, lang: &str) -> String {
         text = format!("{text}\n{}", ctx.text("lead_company_details", lang, &v));
     }
     text
+}
+
+/// A lead's text key and placeholders (the open-licence terms included): a declaration reads the same
+/// wherever it is shown; an enquiry is headed by `enquiry_key` (new, or as `/leads` lists it).
+fn lead_text(
+    ctx: &Context,
+    e: &Enquiry,
+    lang: &str,
+    enquiry_key: &'static str,
+) -> (&'static str, Vec<(&'static str, String)>) {
+    let key = match e.kind {
+        Kind::Declaration => "lead_declaration",
+        Kind::Enquiry => enquiry_key,
+    };
+    let mut v = vars(ctx, e, lang);
+    v.push(("open_terms", e.terms.clone().unwrap_or_default()));
+    (key, v)
 }
 
 /// An enquiry's history as lines: each status change, with the question, answer or reason said.
