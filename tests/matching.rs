@@ -308,11 +308,11 @@ fn development_set_quality_holds() {
     let row = |g: &str| rows.iter().find(|r| r.group == g).unwrap();
     // (group, nDCG@10, Recall@10, MRR@10) floors.
     for (group, ndcg, recall, mrr) in [
-        ("all", 0.742, 0.838, 0.699),
-        ("odd lines", 0.713, 0.814, 0.674),
-        ("even lines", 0.771, 0.861, 0.723),
-        ("style short", 0.591, 0.759, 0.510),
-        ("style typo", 0.790, 0.857, 0.757),
+        ("all", 0.747, 0.845, 0.706),
+        ("odd lines", 0.719, 0.819, 0.682),
+        ("even lines", 0.775, 0.871, 0.729),
+        ("style short", 0.593, 0.759, 0.521),
+        ("style typo", 0.818, 0.858, 0.815),
         ("style english", 0.616, 0.657, 0.601),
     ] {
         let m = row(group).metrics;
@@ -819,14 +819,26 @@ fn first_sample_docs(n: usize) -> Vec<IndexDoc> {
 /// An index of the given patents (number, title, abstract) among 300 of the sample, so that word
 /// frequencies are those of a real catalogue.
 fn small_index(patents: &[(&str, &str, &str)]) -> (Index, Analyzer) {
+    let listed: Vec<(&str, &str, &str, Vec<&str>)> = patents
+        .iter()
+        .map(|&(n, t, a)| (n, t, a, Vec::new()))
+        .collect();
+    let index = index_with_keywords(&listed);
+    let mut analyzer = Analyzer::new(synonyms());
+    analyzer.learn_words(index.keywords().map(|(w, _)| w));
+    (index, analyzer)
+}
+
+/// As [`small_index`], each patent with its keywords.
+fn index_with_keywords(patents: &[(&str, &str, &str, Vec<&str>)]) -> Index {
     let mut docs = first_sample_docs(300);
     let template = docs[0].record.clone();
-    for (number, title, abstract_text) in patents {
+    for (number, title, abstract_text, keywords) in patents {
         let mut record = template.clone();
         record.number = number.to_string();
         record.title = title.to_string();
         record.abstract_text = abstract_text.to_string();
-        record.keywords = Vec::new();
+        record.keywords = keywords.iter().map(|k| k.to_string()).collect();
         record.claims = None;
         record.rating = None;
         docs.push(IndexDoc {
@@ -834,10 +846,7 @@ fn small_index(patents: &[(&str, &str, &str)]) -> (Index, Analyzer) {
             region: None,
         });
     }
-    let index = Index::build(&docs);
-    let mut analyzer = Analyzer::new(synonyms());
-    analyzer.learn_words(index.keywords().map(|(w, _)| w));
-    (index, analyzer)
+    Index::build(&docs)
 }
 
 fn rank_of(index: &Index, analyzer: &Analyzer, need: &str, number: &str) -> Option<usize> {
@@ -896,6 +905,54 @@ fn saying_one_idea_three_ways_does_not_outrank_two_ideas() {
         Some(0),
         "{:?}",
         index.search(&analyzer, need, &Filters::default(), 10).hits
+    );
+}
+
+#[test]
+fn a_word_patents_list_as_a_keyword_outweighs_a_word_they_only_mention() {
+    // 鱼塘 (a fish pond: where) and 饵料 (bait: what) are each used by four patents, so idf cannot tell
+    // them apart; only the bait patents list their word as a keyword. The two patents under test are
+    // the same text with the one word swapped, and neither lists keywords.
+    let numbers: Vec<String> = (0..6).map(|i| format!("CN19999992{i}A")).collect();
+    let titles: Vec<String> = (0..6).map(|i| format!("一种水产配套装置{i}")).collect();
+    let mut patents: Vec<(&str, &str, &str, Vec<&str>)> = vec![
+        (
+            "CN199999911A",
+            "一种鱼塘",
+            "一种鱼塘，结构简单，使用方便。",
+            vec![],
+        ),
+        (
+            "CN199999912A",
+            "一种饵料",
+            "一种饵料，结构简单，使用方便。",
+            vec![],
+        ),
+    ];
+    for i in 0..3 {
+        let pond = "安装在鱼塘岸边，自动运行。";
+        patents.push((&numbers[i], &titles[i], pond, vec!["水产"]));
+        let bait = "以豆粕为主，制成饵料颗粒。";
+        patents.push((&numbers[i + 3], &titles[i + 3], bait, vec!["饵料"]));
+    }
+    let index = index_with_keywords(&patents);
+    let (pond, bait) = ("CN199999911A", "CN199999912A");
+    let order = |analyzer: &Analyzer| {
+        let hits = index
+            .search(analyzer, "鱼塘饵料", &Filters::default(), 20)
+            .hits;
+        let at = |n: &str| hits.iter().position(|h| h.number == n);
+        (at(bait), at(pond))
+    };
+    let (b, p) = order(&Analyzer::new(synonyms()));
+    assert!(
+        b.is_some() && p.is_some() && b < p,
+        "bait {b:?}, pond {p:?}"
+    );
+    let (b, p) = order(&Analyzer::new(synonyms()).with_keyness(false));
+    assert!(
+        p < b,
+        "without keyness the tie goes by number: bait {b:?}, pond {p:?}"
     );
 }
 

@@ -239,6 +239,8 @@ pub enum Mechanism {
     Fragments,
     /// Nouns no patent contains stood in for by their parts (广角镜头 → 镜头).
     Parts,
+    /// The need's words weighed by how often patents list them as keywords (涂层 over 效率).
+    Keyness,
 }
 
 #[derive(Args, Debug)]

@@ -117,7 +117,8 @@ pub(super) async fn eval(settings: &Common, args: EvalArgs) -> anyhow::Result<Ex
         .with_translation(on(Mechanism::Translation))
         .with_pinyin(on(Mechanism::Pinyin))
         .with_fragments(on(Mechanism::Fragments))
-        .with_parts(on(Mechanism::Parts));
+        .with_parts(on(Mechanism::Parts))
+        .with_keyness(on(Mechanism::Keyness));
     let index = Index::build(&docs);
     analyzer.learn_words(index.keywords().map(|(w, _)| w));
     let mut outcomes = Vec::new();

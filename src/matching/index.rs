@@ -110,6 +110,9 @@ pub struct Segment {
     starts: Vec<u64>,
     postings: Vec<u8>,
     df: Vec<u32>,
+    /// Per term: documents that list it in their keywords, for how much a need's word names a technical
+    /// concept rather than context (see `query::keyness`).
+    keyword_df: Vec<u32>,
     /// Skip table: for each long list, every SKIP-th posting's (previous doc id, byte offset in the list),
     /// so that a lookup jumps to the right block instead of decoding the list from its start.
     skip_starts: Vec<u32>,
@@ -201,6 +204,7 @@ impl Segment {
         let mut dictionary: FxHashMap<Term, u32> = FxHashMap::default();
         let mut lists: Vec<Vec<u8>> = Vec::new();
         let mut last_doc: Vec<u32> = Vec::new();
+        let mut keyword_df: Vec<u32> = Vec::new();
         let mut tf: FxHashMap<u32, [u16; 4]> = FxHashMap::default();
         let mut char_df: FxHashMap<u16, u32> = FxHashMap::default();
         let mut doc_chars: Vec<u16> = Vec::new();
@@ -259,6 +263,7 @@ impl Segment {
                     let id = *dictionary.entry(term).or_insert_with(|| {
                         lists.push(Vec::new());
                         last_doc.push(0);
+                        keyword_df.push(0);
                         next
                     });
                     let counts = tf.entry(id).or_insert([0; 4]);
@@ -271,6 +276,9 @@ impl Segment {
                 *char_df.entry(c).or_insert(0) += 1;
             }
             for (&id, counts) in &tf {
+                if counts[Field::Keywords as usize] > 0 {
+                    keyword_df[id as usize] += 1;
+                }
                 let mut wtf = 0f32;
                 for f in 0..4 {
                     if counts[f] > 0 {
@@ -308,6 +316,7 @@ impl Segment {
         text.shrink_to_fit();
         dictionary.shrink_to_fit();
         char_df.shrink_to_fit();
+        keyword_df.shrink_to_fit();
         Segment {
             char_df,
             numbers,
@@ -318,6 +327,7 @@ impl Segment {
             starts,
             postings,
             df,
+            keyword_df,
             skip_starts,
             skips,
         }
@@ -367,6 +377,11 @@ impl Segment {
 
     pub fn df(&self, term: u32) -> u32 {
         self.df[term as usize]
+    }
+
+    /// Documents that list the term in their keywords.
+    pub fn keyword_df(&self, term: u32) -> u32 {
+        self.keyword_df[term as usize]
     }
 
     pub fn postings(&self, term: u32) -> Postings<'_> {
@@ -449,6 +464,7 @@ impl Segment {
             + self.starts.capacity() * 8
             + self.postings.capacity()
             + self.df.capacity() * 4
+            + self.keyword_df.capacity() * 4
             + self.skip_starts.capacity() * 4
             + self.skips.capacity() * 8
     }

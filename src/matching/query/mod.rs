@@ -8,6 +8,7 @@ use super::filler::{filler, is_content};
 use super::synonyms::Synonyms;
 use super::text::{Term, fold, is_cjk, normalize};
 
+mod keyness;
 mod words;
 use words::{add_stems, own_words, split_unknown_pairs};
 
@@ -142,6 +143,8 @@ fn add_alternative(
 pub trait Vocabulary {
     /// Number of documents containing the term.
     fn df(&self, term: &Term) -> u32;
+    /// Number of documents listing the term in their keywords.
+    fn keyword_df(&self, term: &Term) -> u32;
 }
 
 /// Segments and cleans queries. Building one loads jieba's dictionary (a fraction of a second): build
@@ -157,6 +160,7 @@ pub struct Analyzer {
     pinyin: bool,
     fragments: bool,
     parts: bool,
+    keyness: bool,
 }
 
 impl Analyzer {
@@ -170,6 +174,7 @@ impl Analyzer {
             pinyin: true,
             fragments: true,
             parts: true,
+            keyness: true,
         }
     }
 
@@ -194,6 +199,12 @@ impl Analyzer {
     /// Turns standing in for unknown compounds by their parts on or off.
     pub fn with_parts(mut self, on: bool) -> Self {
         self.parts = on;
+        self
+    }
+
+    /// Turns weighing the need's words by how often patents list them as keywords on or off.
+    pub fn with_keyness(mut self, on: bool) -> Self {
+        self.keyness = on;
         self
     }
 
@@ -261,6 +272,9 @@ impl Analyzer {
             .words
             .retain(|w| w.origin != Origin::User || !w.terms.iter().all(|t| replaced.contains(t)));
         query.terms = weights;
+        if self.keyness {
+            keyness::weigh(&mut query, vocab);
+        }
         query
     }
 
@@ -469,6 +483,9 @@ mod tests {
     struct Everything;
     impl Vocabulary for Everything {
         fn df(&self, _: &Term) -> u32 {
+            1
+        }
+        fn keyword_df(&self, _: &Term) -> u32 {
             1
         }
     }

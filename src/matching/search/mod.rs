@@ -75,6 +75,13 @@ impl Vocabulary for Index {
             .filter_map(|s| s.term_id(term).map(|id| s.df(id)))
             .sum()
     }
+
+    fn keyword_df(&self, term: &Term) -> u32 {
+        self.segments
+            .iter()
+            .filter_map(|s| s.term_id(term).map(|id| s.keyword_df(id)))
+            .sum()
+    }
 }
 
 impl Index {
