@@ -20,8 +20,9 @@ pub const SINGLE_WORD_THRESHOLD: u8 = 90;
 /// COVERED_SCORE 30 to 40 the same, 45 gives 5 and 37; COVERED_SHARE 0.6 costs one unservable need, 0.75
 /// keeps 6 of 190; SOLE_SCORE 90 costs one unservable need. PAIR_SCORE was 54 until the keyword weights
 /// (`query::keyness`) moved scores by a point: 48 to 53 give 3 of 190 and 38 of 44, 45 costs an
-/// unservable need, 54 a servable one (防火防静电贴身衣料, best at 53); 50 is the middle. A single top score, the rule before, could not
-/// separate them: one word such as 培训 or 会员 scores 40-80 in a short unrelated need.
+/// unservable need, 54 a servable one (防火防静电贴身衣料, best at 53); 50 is the middle. A single top
+/// score, the rule before, could not separate them: one word such as 培训 or 会员 scores 40-80 in a short
+/// unrelated need.
 pub(super) const CALIBRATION_DEPTH: usize = 5;
 const SUPPORT_WORDS: usize = 5;
 const PAIR_SCORE: u8 = 50;
