@@ -182,16 +182,43 @@ async fn a_lead_names_the_companys_language_when_it_is_not_the_contacts(pool: Pg
     assert!(lead.contains("The company writes in 中文"), "{lead}");
 }
 
-#[sqlx::test]
-async fn a_rating_request_gone_from_the_screen_is_asked_again_in_my(pool: PgPool) {
-    let mut t = TestApp::new(&pool).await;
-    let id = delivered_lead(&mut t).await;
+/// A lead the contact accepted and then closed; the company has been sent the rating request.
+async fn closed_lead(t: &mut TestApp) -> i64 {
+    let id = delivered_lead(t).await;
     t.press(CONTACT, &format!("lead:accept:{id}")).await;
     t.flush().await;
     t.say(CONTACT, "/leads").await;
     t.press(CONTACT, &format!("lead:close:{id}")).await;
     t.flush().await;
     assert!(contains(&t.sent_to(COMPANY), "请为这项专利打分"));
+    id
+}
+
+async fn rating_of(pool: &PgPool, id: i64) -> i16 {
+    sqlx::query_scalar("SELECT rating FROM enterprise_ratings WHERE enquiry_id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn stars_typed_after_the_pushed_rating_request_rate_the_enquiry(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let id = closed_lead(&mut t).await;
+    // The request came on its own; the company types its answer instead of pressing.
+    let sent = t.say(COMPANY, "4星").await;
+    assert!(contains(&sent, "谢谢您的评价"), "{sent:?}");
+    assert_eq!(rating_of(&pool, id).await, 4);
+    // Rated once: stars typed again are no rating (and no second one).
+    let again = t.say(COMPANY, "5星").await;
+    assert!(!contains(&again, "谢谢您的评价"), "{again:?}");
+}
+
+#[sqlx::test]
+async fn a_rating_request_gone_from_the_screen_is_asked_again_in_my(pool: PgPool) {
+    let mut t = TestApp::new(&pool).await;
+    let id = closed_lead(&mut t).await;
     // The company goes on searching; later /my asks for the rating again, with its stars.
     t.say(COMPANY, "钠离子电池正极材料").await;
     t.say(COMPANY, "/my").await;
@@ -199,11 +226,5 @@ async fn a_rating_request_gone_from_the_screen_is_asked_again_in_my(pool: PgPool
     assert!(contains(&sent, "谢谢您的评价"), "{sent:?}");
     let sent = t.say(COMPANY, "/my").await;
     assert!(!contains(&sent, "请为这项专利打分"), "rated once: {sent:?}");
-    let rating: i16 =
-        sqlx::query_scalar("SELECT rating FROM enterprise_ratings WHERE enquiry_id = $1")
-            .bind(id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(rating, 4);
+    assert_eq!(rating_of(&pool, id).await, 4);
 }

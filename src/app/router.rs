@@ -95,6 +95,7 @@ pub(super) async fn handle(
         state.pending = None;
         conversation::take_draft(&mut state);
     }
+    let input = typed_rating(conn, who, &state, input).await?;
     let handled = match input {
         // Text while the application waits for a reason, a question or an answer from this user is
         // that answer.
@@ -153,6 +154,31 @@ pub(super) async fn handle(
         store::save(conn, who.channel, who.chat_id, &state).await?;
     }
     Ok(handled.replies)
+}
+
+/// Stars typed after the rating request the bot pushed when a contact closed an enquiry: that request
+/// came in no turn of the company's, so its buttons are not among those remembered as on offer. With
+/// exactly one closed enquiry awaiting its rating, "4星" rates it; otherwise the text goes on as typed.
+async fn typed_rating(
+    conn: &mut PgConnection,
+    who: &Who<'_>,
+    state: &State,
+    input: Input,
+) -> Result<Input, sqlx::Error> {
+    let Input::Text(text) = input else {
+        return Ok(input);
+    };
+    // Not in a group, and not as the answer to a question waiting for one.
+    let stars = typed_button::stars(&text).filter(|_| !who.group && state.pending.is_none());
+    let Some(n) = stars.filter(|_| typed_button::pressed(state, &text).is_none()) else {
+        return Ok(Input::Text(text));
+    };
+    Ok(
+        match conversation::awaiting_rating(conn, who).await?.as_slice() {
+            [id] => Input::Button(ButtonId::Rate(*id, n)),
+            _ => Input::Text(text),
+        },
+    )
 }
 
 async fn on_pending(

@@ -97,6 +97,18 @@ fn plain(text: &str) -> String {
 }
 
 /// "4星", "4颗星", "四星", "4 stars": the number of stars typed, 1 to 5.
+/// A number of stars typed on its own ("4星", "五颗星", "★★★★"), 1 to 5.
+pub fn stars(text: &str) -> Option<u8> {
+    let typed = plain(text);
+    let drawn = typed.chars().count();
+    let n = if drawn > 0 && typed.chars().all(|c| c == '★') {
+        Some(drawn).filter(|n| (1..=5).contains(n))
+    } else {
+        star_count(&typed)
+    };
+    n.and_then(|n| u8::try_from(n).ok())
+}
+
 fn star_count(typed: &str) -> Option<usize> {
     let number = ["颗星", "星", "stars", "star"]
         .iter()
@@ -172,6 +184,11 @@ mod tests {
         };
         assert_eq!(pressed(&rate, "4星"), Some(ButtonId::Rate(7, 4)));
         assert_eq!(pressed(&rate, "五星"), Some(ButtonId::Rate(7, 5)));
+        assert_eq!(super::stars("4星"), Some(4));
+        assert_eq!(super::stars("五颗星！"), Some(5));
+        assert_eq!(super::stars("★★★"), Some(3));
+        assert_eq!(super::stars("6星"), None);
+        assert_eq!(super::stars("五星级酒店"), None);
     }
 
     #[test]

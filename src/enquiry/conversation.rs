@@ -269,6 +269,25 @@ pub async fn my(
     Ok(replies)
 }
 
+/// The company's closed enquiries it has not rated yet (most recent first): what stars typed without a
+/// button on screen can only be meant for.
+pub async fn awaiting_rating(conn: &mut PgConnection, who: &Who<'_>) -> Result<Vec<i64>> {
+    let closed: Vec<i64> = store::of_company(conn, who.channel, who.chat_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.status == Status::Closed)
+        .map(|e| e.id)
+        .collect();
+    if closed.is_empty() {
+        return Ok(closed);
+    }
+    let rated = store::rated(conn, &closed).await?;
+    Ok(closed
+        .into_iter()
+        .filter(|id| !rated.contains(id))
+        .collect())
+}
+
 /// A closed enquiry the company has not rated asks again, with its stars (the request it was sent may
 /// be long gone from the screen).
 async fn rating_requests(
