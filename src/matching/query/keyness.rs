@@ -8,8 +8,8 @@ use super::{Origin, Query, Vocabulary};
 use crate::matching::text::Term;
 
 /// Weight of a word no patent lists as a keyword, against 1 for a word listed often enough. Measured on
-/// both halves of the development set (docs/performance.md): 0.75 to 0.8 raise the odd half and keep or
-/// raise the even one; 0.85 lowers the even half a little, 0.6 and below the odd half.
+/// both halves of the development set (docs/performance.md): 0.75 to 0.8 raise the odd half and raise
+/// the even one or leave it within 0.001; 0.85 lowers the even half a little, 0.6 and below the odd one.
 const FLOOR: f32 = 0.8;
 
 /// Keyword share (smoothed) from which a word counts fully: 0.25 to 0.5 with the floor above; 0.6 and
