@@ -202,27 +202,12 @@ impl Index {
                 translations: query.translations.clone(),
             };
         };
-        let mut ranked: Vec<(u8, u8, &str, u32, u32)> = docs
-            .into_iter()
-            .map(|Scored(score, s, d)| {
-                let seg = &self.segments[s as usize];
-                let meta = &seg.meta[d as usize];
-                (
-                    display_score(score / max_score),
-                    rating_key(meta),
-                    seg.number(d),
-                    s,
-                    d,
-                )
-            })
-            .collect();
-        // The two-way rating only breaks ties between equal displayed scores.
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
         let terms: Vec<(&Term, f32)> = terms.iter().map(|(t, w)| (t, *w)).collect();
-        let hits: Vec<Hit> = ranked
+        let hits: Vec<Hit> = docs
             .into_iter()
+            .map(|Scored(score, s, d)| (display_score(score / max_score), s, d))
             .filter(|r| r.0 >= MIN_SCORE)
-            .map(|(score, _, _, s, d)| {
+            .map(|(score, s, d)| {
                 explain(
                     &self.segments[s as usize],
                     &self.labels,
@@ -287,13 +272,27 @@ impl Index {
         if rescore {
             second_stage::rescore(&self.segments, &plan, &terms, &chars, &mut docs);
         }
-        docs.sort();
+        self.order_as_shown(&mut docs, max_score);
         docs.truncate(limit.max(1));
         Ranking {
             docs,
             terms,
             max_score,
         }
+    }
+
+    /// Orders candidates as they are shown: by displayed score, the two-way rating breaking its ties,
+    /// then by number. Done before the cut to `limit`, so the first results do not depend on how many
+    /// are asked for (the bot keeps 50, `queqiao eval` 10).
+    fn order_as_shown(&self, docs: &mut [Scored], max_score: f32) {
+        docs.sort_by_cached_key(|&Scored(score, s, d)| {
+            let seg = &self.segments[s as usize];
+            (
+                std::cmp::Reverse(display_score(score / max_score)),
+                std::cmp::Reverse(rating_key(&seg.meta[d as usize])),
+                seg.number(d),
+            )
+        });
     }
 
     /// Whole words of the need: a bonus when a patent contains every term of the word (`terms` are the
