@@ -345,16 +345,22 @@ async fn enquire_from_details(t: &mut TestApp, first: bool) -> Vec<Sent> {
     t.say(COMPANY, "想用于动力电池负极").await
 }
 
+/// Results without a budget, the first patent's details, the enquiry form filled in by a new company;
+/// returns the first deal offered, which leads to the summary.
+async fn first_enquiry_filled(t: &mut TestApp) -> String {
+    to_budget(t, NEED).await;
+    t.press(COMPANY, "跳过").await;
+    t.press(COMPANY, "详情 1").await;
+    enquire_from_details(t, true).await;
+    t.offered(COMPANY)[0].clone()
+}
+
 /// A mistake seen in the summary before sending is mended there: "change the details" asks them again,
 /// and the summary shows the new ones; nothing is sent before "yes".
 #[sqlx::test]
 async fn details_are_changed_from_the_summary_before_sending(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    to_budget(&mut t, NEED).await;
-    t.press(COMPANY, "跳过").await;
-    t.press(COMPANY, "详情 1").await;
-    enquire_from_details(&mut t, true).await;
-    let first_mode = t.offered(COMPANY)[0].clone();
+    let first_mode = first_enquiry_filled(&mut t).await;
     let summary = t.press(COMPANY, &first_mode).await;
     assert!(contains(&summary, "联系人“张三”"), "{summary:?}");
     let asked = t.press(COMPANY, "修改信息").await;
@@ -372,11 +378,7 @@ async fn details_are_changed_from_the_summary_before_sending(pool: PgPool) {
 #[sqlx::test]
 async fn the_company_profile_is_confirmed_once_and_reused(pool: PgPool) {
     let mut t = TestApp::new(&pool).await;
-    to_budget(&mut t, NEED).await;
-    t.press(COMPANY, "跳过").await;
-    t.press(COMPANY, "详情 1").await;
-    enquire_from_details(&mut t, true).await;
-    let first_mode = t.offered(COMPANY)[0].clone();
+    let first_mode = first_enquiry_filled(&mut t).await;
     t.press(COMPANY, &first_mode).await;
     t.press(COMPANY, "同意发送").await;
 

@@ -272,9 +272,14 @@ pub async fn my(
 /// The company's closed enquiries it has not rated yet (most recent first): what stars typed without a
 /// button on screen can only be meant for.
 pub async fn awaiting_rating(conn: &mut PgConnection, who: &Who<'_>) -> Result<Vec<i64>> {
-    let closed: Vec<i64> = store::of_company(conn, who.channel, who.chat_id)
-        .await?
-        .into_iter()
+    let list = store::of_company(conn, who.channel, who.chat_id).await?;
+    unrated(conn, &list).await
+}
+
+/// The ids of the closed enquiries of `list` that their company has not rated.
+async fn unrated(conn: &mut PgConnection, list: &[store::Enquiry]) -> Result<Vec<i64>> {
+    let closed: Vec<i64> = list
+        .iter()
         .filter(|e| e.status == Status::Closed)
         .map(|e| e.id)
         .collect();
@@ -296,18 +301,10 @@ async fn rating_requests(
     list: &[store::Enquiry],
     lang: &str,
 ) -> Result<Vec<Reply>> {
-    let closed: Vec<i64> = list
-        .iter()
-        .filter(|e| e.status == Status::Closed)
-        .map(|e| e.id)
-        .collect();
-    if closed.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rated = store::rated(conn, &closed).await?;
+    let unrated = unrated(conn, list).await?;
     Ok(list
         .iter()
-        .filter(|e| closed.contains(&e.id) && !rated.contains(&e.id))
+        .filter(|e| unrated.contains(&e.id))
         .map(|e| Reply::Buttons {
             text: ctx.text("rate_prompt", lang, &messages::vars(ctx, e, lang)),
             buttons: messages::rate_buttons(e.id),
