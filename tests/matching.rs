@@ -755,7 +755,7 @@ async fn an_import_becomes_searchable_without_a_restart(pool: sqlx::PgPool) {
     .await;
     let matcher = Arc::new(Matcher::load(&pool, synonyms()).await.unwrap());
     let need = "一种用于深海热液喷口微生物采样的钛合金保压舱";
-    let before = matcher.search(need, &Filters::default(), 5);
+    let before = matcher.search(need, &Filters::default(), 5).await;
     assert!(!before.hits.iter().any(|h| h.number == "CN299999999A"));
     let refresher = matcher.clone().spawn_refresher(pool.clone());
 
@@ -776,7 +776,7 @@ async fn an_import_becomes_searchable_without_a_restart(pool: sqlx::PgPool) {
 
     let mut found = false;
     for _ in 0..100 {
-        let result = matcher.search(need, &Filters::default(), 5);
+        let result = matcher.search(need, &Filters::default(), 5).await;
         if result
             .hits
             .first()
@@ -792,7 +792,9 @@ async fn an_import_becomes_searchable_without_a_restart(pool: sqlx::PgPool) {
         "the imported patent did not become searchable within 10 s"
     );
     // The changed patent is found under its new title, once (its old version is gone).
-    let result = matcher.search("改写后的深海热液喷口采样器", &Filters::default(), 20);
+    let result = matcher
+        .search("改写后的深海热液喷口采样器", &Filters::default(), 20)
+        .await;
     let hits: Vec<_> = result
         .hits
         .iter()

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::free_port;
+
 use common::fake_telegram::{self as fake_api, message, press, sent_starting_with, sent_to, texts};
 use queqiao::catalog::store::load_demo_if_empty;
 use serde_json::Value;
@@ -28,14 +30,6 @@ fn conversation(chat: i64, first_id: i64) -> Vec<Value> {
         .enumerate()
         .map(|(i, f)| f(first_id + i as i64 * CHATS))
         .collect()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start(db_url: &str, api: &str, port: u16) -> Child {

@@ -128,7 +128,7 @@ async fn search(
 ) -> Result<(String, BTreeMap<String, String>), sqlx::Error> {
     let need = state.slots.get("need").cloned().unwrap_or_default();
     let filters = filters_from_slots(&state.slots);
-    let result = ctx.matcher.search(&need, &filters, KEEP_RESULTS);
+    let result = ctx.matcher.search(&need, &filters, KEEP_RESULTS).await;
     let industry = filters.industry.as_deref();
     let words = &result.need_words;
     analytics::record(conn, analytics::Kind::Search, None, industry, words).await?;

@@ -52,7 +52,7 @@ impl<'a> From<&'a Hit> for BatchHit<'a> {
 
 /// Batch mode: one output line (JSONL) or group of rows (CSV) per input line, in input order; a bad
 /// line gets an error line naming its line number and the rest are still answered.
-pub(super) fn run_batch(
+pub(super) async fn run_batch(
     matcher: &Matcher,
     path: &std::path::Path,
     args: &SearchArgs,
@@ -104,7 +104,9 @@ pub(super) fn run_batch(
             };
             match need {
                 Ok(need) => {
-                    let result = matcher.search(&need.query, &need.filters, usize::from(args.top));
+                    let result = matcher
+                        .search(&need.query, &need.filters, usize::from(args.top))
+                        .await;
                     let id = need
                         .id
                         .as_str()
@@ -186,7 +188,9 @@ pub(super) fn run_batch(
                     )?;
                 }
                 Ok(need) => {
-                    let result = matcher.search(&need.query, &need.filters, usize::from(args.top));
+                    let result = matcher
+                        .search(&need.query, &need.filters, usize::from(args.top))
+                        .await;
                     write_batch_line(&mut out, &need, &result)?;
                 }
                 Err(e) => {

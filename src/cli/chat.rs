@@ -116,11 +116,14 @@ async fn start_runtime(
         .load_synonyms()
         .map_err(invalid_scripts)?
         .unwrap_or_default();
-    let matcher = Arc::new(
-        Matcher::load(pool, synonyms)
-            .await
-            .context("cannot build the search index from the catalogue")?,
-    );
+    let mut matcher = Matcher::load(pool, synonyms)
+        .await
+        .context("cannot build the search index from the catalogue")?;
+    if let Some(model) = super::embed::sentence_model(&settings.dense)? {
+        super::embed::check_encoder(&model).await;
+        matcher = matcher.with_dense(model);
+    }
+    let matcher = Arc::new(matcher);
     if matcher.snapshot().0.is_empty() {
         eprintln!("note: the catalogue is empty; import patents or run chat with --demo");
     }

@@ -5,10 +5,14 @@ use crate::catalog::generate::generate;
 use crate::catalog::import::{ImportOptions, import_paths};
 use crate::catalog::source::{Format, Kind};
 use crate::catalog::store;
-use crate::config::{Common, ConversationSettings, DialogsDir, Retention, TelegramSettings};
+use crate::config::{
+    Common, ConversationSettings, DenseSettings, DialogsDir, Retention, TelegramSettings,
+};
+pub use embed::EmbedArgs;
 
 mod batch;
 mod chat;
+mod embed;
 mod search;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -44,6 +48,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Find the patents that match a need, or answer a whole file of needs (--batch).
     Search(SearchArgs),
+    /// Encode the patents with the optional sentence model, writing or updating its vectors file.
+    Embed(EmbedArgs),
     /// Benchmark matching latency over a patents file (no database): p50, p99, build time, memory.
     BenchMatch(BenchMatchArgs),
     /// Talk to the bot in this terminal (the same dialogs as on Telegram).
@@ -200,6 +206,8 @@ pub struct SearchArgs {
     pub dialogs: DialogsDir,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub dense: DenseSettings,
 }
 
 #[derive(Args, Debug)]
@@ -276,6 +284,8 @@ pub struct EvalArgs {
     /// Print the metrics as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub dense: DenseSettings,
 }
 
 #[derive(Args, Debug)]
@@ -373,6 +383,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval(args) => search::eval(settings, args).await,
         Command::Search(args) => search::search(settings, args).await,
+        Command::Embed(args) => embed::embed(settings, args).await,
         Command::BenchMatch(args) => search::bench_match(args),
         Command::Chat(args) => chat::chat(settings, args).await,
         Command::Serve(args) => chat::serve(settings, *args).await,

@@ -121,6 +121,11 @@ pub(super) async fn eval(settings: &Common, args: EvalArgs) -> anyhow::Result<Ex
         .with_keyness(on(Mechanism::Keyness));
     let index = Index::build(&docs);
     analyzer.learn_words(index.keywords().map(|(w, _)| w));
+    let dense = super::embed::sentence_model(&args.dense)?;
+    if let Some(model) = &dense {
+        // Measuring without the model by mistake would report the lexical figures as the model's.
+        model.need_vector("检测").await?;
+    }
     let mut outcomes = Vec::new();
     let mut outcomes_extra = Vec::new();
     for (line, q) in &queries {
@@ -131,7 +136,14 @@ pub(super) async fn eval(settings: &Common, args: EvalArgs) -> anyhow::Result<Ex
                 q.id
             );
         };
-        let result = index.search(&analyzer, &q.query, &Filters::default(), 10);
+        let result = match &dense {
+            Some(model) => {
+                model
+                    .search(&index, &analyzer, &q.query, &Filters::default(), 10)
+                    .await
+            }
+            None => index.search(&analyzer, &q.query, &Filters::default(), 10),
+        };
         let ranking: Vec<String> = result.hits.iter().map(|h| h.number.clone()).collect();
         let outcome = |metrics| Outcome {
             line: *line,
@@ -264,22 +276,30 @@ async fn matcher(
     corpus: Option<&std::path::Path>,
     synonyms: Option<&std::path::Path>,
     dialogs: &DialogsDir,
+    dense: &DenseSettings,
 ) -> anyhow::Result<Matcher> {
     let synonyms = load_synonyms(synonyms, dialogs)?;
-    match corpus {
+    let matcher = match corpus {
         Some(path) => {
             let index = Index::build(&docs_from_file(path)?);
             let mut analyzer = Analyzer::new(synonyms);
             analyzer.learn_words(index.keywords().map(|(w, _)| w));
-            Ok(Matcher::from_parts(index, analyzer, 0))
+            Matcher::from_parts(index, analyzer, 0)
         }
         None => {
             let pool = connect(settings).await?;
-            Ok(Matcher::load(&pool, synonyms)
+            Matcher::load(&pool, synonyms)
                 .await
-                .context("cannot build the search index from the catalogue")?)
+                .context("cannot build the search index from the catalogue")?
         }
-    }
+    };
+    Ok(match super::embed::sentence_model(dense)? {
+        Some(model) => {
+            super::embed::check_encoder(&model).await;
+            matcher.with_dense(model)
+        }
+        None => matcher,
+    })
 }
 
 pub(super) async fn search(settings: &Common, args: SearchArgs) -> anyhow::Result<ExitCode> {
@@ -288,17 +308,20 @@ pub(super) async fn search(settings: &Common, args: SearchArgs) -> anyhow::Resul
         args.corpus.as_deref(),
         args.synonyms.as_deref(),
         &args.dialogs,
+        &args.dense,
     )
     .await?;
     if let Some(batch) = &args.batch {
-        return super::batch::run_batch(&matcher, batch, &args);
+        return super::batch::run_batch(&matcher, batch, &args).await;
     }
     let need = args.query.clone().unwrap_or_default();
     // The same rule as a batch line: an empty need is an error, not an empty answer.
     if need.trim().is_empty() {
         anyhow::bail!("the need is empty: describe the technology you look for");
     }
-    let result = matcher.search(&need, &args.filters.to_filters(), usize::from(args.top));
+    let result = matcher
+        .search(&need, &args.filters.to_filters(), usize::from(args.top))
+        .await;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(ExitCode::SUCCESS);

@@ -2,6 +2,7 @@
 //! import (LISTEN/NOTIFY, with a periodic check as a safety net), swapped atomically so that concurrent
 //! searches always see one whole index.
 
+use super::dense::SentenceModel;
 use super::index::IndexDoc;
 use super::query::Analyzer;
 use super::search::{Filters, Index, SearchResult};
@@ -33,6 +34,8 @@ pub struct Matcher {
     refreshing: tokio::sync::Mutex<()>,
     /// How long the last whole build took, in milliseconds (for operators' metrics).
     build_millis: AtomicU64,
+    /// Re-ranking by a sentence model, when configured.
+    dense: Option<Arc<SentenceModel>>,
 }
 
 /// What operators watch of the index.
@@ -64,7 +67,14 @@ impl Matcher {
             last_checked: AtomicI64::new(0),
             refreshing: tokio::sync::Mutex::new(()),
             build_millis: AtomicU64::new(0),
+            dense: None,
         }
+    }
+
+    /// Re-ranks results by a sentence model from now on.
+    pub fn with_dense(mut self, model: SentenceModel) -> Self {
+        self.dense = Some(Arc::new(model));
+        self
     }
 
     fn built_in(&self, started: Instant) {
@@ -99,9 +109,13 @@ impl Matcher {
         (index, analyzer)
     }
 
-    pub fn search(&self, need: &str, filters: &Filters, limit: usize) -> SearchResult {
+    /// The best `limit` patents for a need (re-ranked by the sentence model when one is configured).
+    pub async fn search(&self, need: &str, filters: &Filters, limit: usize) -> SearchResult {
         let (index, analyzer) = self.snapshot();
-        index.search(&analyzer, need, filters, limit)
+        match &self.dense {
+            Some(dense) => dense.search(&index, &analyzer, need, filters, limit).await,
+            None => index.search(&analyzer, need, filters, limit),
+        }
     }
 
     /// Replaces the synonyms list (after an admin edited and reloaded it).

@@ -14,10 +14,12 @@
 //! - [`explain`]: a result's matched words and snippet (what the user is shown as the reason).
 //! - [`calibration`]: when a result, or a whole answer, counts as a good match.
 //! - [`live`]: the index kept current with the catalogue in PostgreSQL.
+//! - [`dense`]: optional re-ranking of the best results by a sentence model (a separate server).
 //! - [`eval`]: nDCG@10, Recall@10, MRR@10 on graded needs.
 
 pub mod calibration;
 mod cedict;
+pub mod dense;
 pub mod dictionary;
 pub mod eval;
 mod expand;

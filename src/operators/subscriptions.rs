@@ -139,7 +139,7 @@ pub async fn push_new_matches(ctx: &Context, weekly_cap: i64) -> Result<usize, s
         created_seq,
     } in subscriptions
     {
-        let result = ctx.matcher.search(&need, &filters.0, DEPTH);
+        let result = ctx.matcher.search(&need, &filters.0, DEPTH).await;
         for hit in result.hits.iter().filter(|h| h.is_confident()) {
             let Some(&seq) = changed.get(&hit.number) else {
                 continue;

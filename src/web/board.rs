@@ -209,7 +209,7 @@ pub async fn detail(
         body.push_str("</ul>");
     }
     if let Some((_, name)) = &signed.contact {
-        body.push_str(&answer_form(&signed, &need, name));
+        body.push_str(&answer_form(&signed, &need, name).await);
     }
     let _ = write!(
         body,
@@ -220,7 +220,7 @@ pub async fn detail(
 }
 
 /// The answer form: the institution's patents closest to the need, or a number typed, and a note.
-fn answer_form(signed: &Signed, need: &Listed, institution: &str) -> String {
+async fn answer_form(signed: &Signed, need: &Listed, institution: &str) -> String {
     let mut filters = Filters {
         institution: Some(institution.to_owned()),
         ..Filters::default()
@@ -231,10 +231,10 @@ fn answer_form(signed: &Signed, need: &Listed, institution: &str) -> String {
         filters.industry = Some(industry.clone());
     }
     let matcher = &signed.ctx.matcher;
-    let mut closest = matcher.search(&need.need, &filters, SUGGESTIONS).hits;
+    let mut closest = matcher.search(&need.need, &filters, SUGGESTIONS).await.hits;
     if closest.is_empty() && filters.industry.is_some() {
         filters.industry = None;
-        closest = matcher.search(&need.need, &filters, SUGGESTIONS).hits;
+        closest = matcher.search(&need.need, &filters, SUGGESTIONS).await.hits;
     }
     let t = |key: &str| html::esc(&signed.t(key, &[]));
     let mut out = format!(

@@ -12,6 +12,7 @@
 //! pages need a CJK font (Debian: `fonts-wqy-zenhei`); the tests themselves do not.
 #![allow(dead_code)]
 
+use super::free_port;
 use super::web::Console;
 use fantoccini::elements::Element;
 use fantoccini::error::{CmdError, ErrorStatus};
@@ -85,12 +86,6 @@ impl std::ops::Deref for Browser {
     fn deref(&self) -> &Client {
         &self.client
     }
-}
-
-/// A port nobody listens on now (chromedriver is started on it; a race is retried).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// Starts chromedriver on `port`, in a process group of its own, logging into `dir`.

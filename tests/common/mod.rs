@@ -128,6 +128,12 @@ pub async fn queue_leads(
     }
 }
 
+/// A port nobody listens on now (a server the test starts takes it; a race is retried by the caller).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
 /// Runs `queqiao ARGS` against the database at `url`.
 pub fn queqiao<S: AsRef<std::ffi::OsStr>>(
     url: &str,
